@@ -1,0 +1,246 @@
+/**
+ * One analysis from files to report: backend, data, model, loss, an optional function-preserving
+ * rescaling, loss and gradient, then the measures (see measures.ts). Used by the CLI, the extension's
+ * analysis worker and the tests alike.
+ */
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { version } from '../../../package.json';
+import type { ProgressEvent } from '../../shared/progress';
+import type { LayerReport, Report } from '../../shared/report';
+import { initializeBackend, type BackendChoice } from '../backend';
+import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/provider';
+import { loadDataFile } from '../data/load';
+import { prepareData, summarizeLabels, type AnalysisData } from '../data/prepare';
+import { SharpnessError, throwIfAborted } from '../errors';
+import { makeLoss, type LossName } from '../loss/losses';
+import { addRegularizerGradient, findRegularizers, regularizerValue } from '../loss/regularizers';
+import { resolveLoss } from '../loss/resolve-loss';
+import { DEFAULT_MAX_PARAMETERS, loadModel, readModelJson, type LoadedModel } from '../model/load-model';
+import { MODEL_INPUT, Network } from '../network/network';
+import { ParallelCurvatureProvider } from '../parallel/pool';
+import { layerwiseRescaling, neuronwiseRescaling, type Rescaling } from '../rescaling/rescale';
+import { analyzeSymmetries, homogeneityOf } from '../rescaling/symmetries';
+import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks, type MeasureSettings } from './measures';
+import { ProgressTracker } from './progress-tracker';
+
+export interface AnalyzeRequest {
+  model: string;
+  data: string;
+  labels?: string;
+  labelColumn?: number | string;
+  /** Seeded subsample size (default: all samples up to DEFAULT_SAMPLE_CAP). */
+  samples?: number;
+  seed?: number;
+  loss?: LossName | 'auto';
+  backend?: BackendChoice;
+  /** Data-parallel worker threads; 'auto' uses them when the work is large enough to pay. */
+  threads?: number | 'auto';
+  chunkSize?: number;
+  cacheMegabytes?: number;
+  includeRegularizers?: boolean;
+  rescale?: number[] | null;
+  rescaleNeurons?: number | null;
+  maxParameters?: number;
+  settings?: Partial<MeasureSettings>;
+}
+
+export interface AnalyzeHooks {
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** Without --samples, at most this many samples are analysed (a seeded subsample). */
+export const DEFAULT_SAMPLE_CAP = 2048;
+export const DEFAULT_CHUNK_SIZE = 256;
+export const DEFAULT_CACHE_MEGABYTES = 256;
+/** samples × parameters above which worker threads pay for their start-up. */
+const PARALLEL_WORK_THRESHOLD = 2e7;
+
+export function chooseThreads(requested: number | 'auto' | undefined, samples: number, parameters: number, chunkSize: number): number {
+  if (typeof requested === 'number') {
+    if (!Number.isInteger(requested) || requested < 1) throw new SharpnessError(`--threads must be a positive integer, got ${requested}`);
+    return Math.min(requested, samples);
+  }
+  if (samples * parameters < PARALLEL_WORK_THRESHOLD) return 1;
+  return Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(samples / chunkSize)));
+}
+
+function outputActivationOf(network: Network): string | undefined {
+  return network.outputNode === MODEL_INPUT ? undefined : network.nodes[network.outputNode].op.activation;
+}
+
+/** max |f(x) − f′(x)| over the analysis samples: the proof that a rescaling kept the function. */
+function maxOutputDifference(a: Network, b: Network, data: AnalysisData, chunkSize: number): number {
+  const perInput = data.inputShape.reduce((x, y) => x * y, 1);
+  let largest = 0;
+  for (let start = 0; start < data.count; start += chunkSize) {
+    const end = Math.min(data.count, start + chunkSize);
+    const difference = tf.tidy(() => {
+      const x = tf.tensor(data.inputs.subarray(start * perInput, end * perInput), [end - start, ...data.inputShape], data.inputDtype);
+      return tf.max(tf.abs(tf.sub(a.forward(x), b.forward(x)))).dataSync()[0];
+    });
+    largest = Math.max(largest, difference);
+  }
+  return largest;
+}
+
+function layerGroups(model: LoadedModel, network: Network): LayerBlocks[] {
+  return model.layers
+    .map((layer) => {
+      const blocks = network.blocks.filter((b) => b.layer === layer.name);
+      return { name: layer.name, blocks: blocks.map((b) => b.index), parameterCount: blocks.reduce((s, b) => s + b.size, 0) };
+    })
+    .filter((l) => l.blocks.length > 0);
+}
+
+function layerReports(model: LoadedModel): LayerReport[] {
+  return model.layers.map((layer) => {
+    const { positivelyHomogeneous, note } = homogeneityOf(layer);
+    return {
+      name: layer.name,
+      className: layer.className,
+      parameterCount: layer.weights.filter((w) => w.slot.trainable).reduce((s, w) => s + w.slot.shape.reduce((a, b) => a * b, 1), 0),
+      weights: layer.weights.map((w) => ({ name: w.manifestName, shape: w.slot.shape, trainable: w.slot.trainable })),
+      positivelyHomogeneous,
+      note,
+      outputShape: layer.outputShape,
+    };
+  });
+}
+
+export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<Report> {
+  const settings: MeasureSettings = { ...DEFAULT_MEASURE_SETTINGS, ...request.settings, seed: request.seed ?? DEFAULT_MEASURE_SETTINGS.seed };
+  if (!Number.isInteger(settings.topK) || settings.topK < 1) throw new SharpnessError(`--top-k must be a positive integer, got ${settings.topK}`);
+  if (settings.operator === 'horizontal' && settings.normalization !== 'layer') throw new SharpnessError('the horizontal projection is defined for --normalization layer');
+  if (request.rescale && request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) throw new SharpnessError('give either --rescale or --rescale-neurons, not both');
+  const chunkSize = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const maxParameters = request.maxParameters ?? DEFAULT_MAX_PARAMETERS;
+  const started = performance.now();
+
+  const backend = await initializeBackend(request.backend ?? 'auto');
+  throwIfAborted(hooks.signal);
+  // The model's file and topology first: a broken model.json is reported before the data is read.
+  readModelJson(request.model);
+  const raw = loadDataFile(request.data, { labelsPath: request.labels, labelColumn: request.labelColumn });
+  const model = loadModel(request.model, { inputShape: raw.x.shape.slice(1), maxParameters });
+  const original = new Network(model);
+  const networks: Network[] = [original];
+  let provider: CurvatureProvider | null = null;
+  try {
+    const outputActivation = outputActivationOf(original);
+    const outputShape = model.layers.find((l) => l.name === model.topology.outputLayer)?.outputShape ?? model.inputShape;
+    const lossChoice = resolveLoss(request.loss ?? 'auto', model.json.trainingConfig, outputActivation, outputShape.reduce((a, b) => a * b, 1), summarizeLabels(raw), request.model);
+    const firstLayer = model.layers.find((l) => l.inbound.includes(model.topology.layers[0].name));
+    const data = prepareData(
+      raw,
+      { inputShape: model.inputShape, embeddingVocabulary: firstLayer?.className === 'Embedding' ? Number(firstLayer.config.input_dim) : null, outputShape },
+      lossChoice,
+      { samples: request.samples ?? (raw.x.shape[0] > DEFAULT_SAMPLE_CAP ? DEFAULT_SAMPLE_CAP : undefined), seed: settings.seed },
+    );
+
+    let rescaling: Rescaling | null = null;
+    if (request.rescale) rescaling = layerwiseRescaling(model, request.rescale);
+    else if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) rescaling = neuronwiseRescaling(model, request.rescaleNeurons);
+    const network = rescaling ? new Network(model, rescaling.values) : original;
+    if (network !== original) networks.push(network);
+    const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
+
+    const regularizerTerms = findRegularizers(model, network.blocks);
+    const regularizers = request.includeRegularizers ? regularizerTerms : [];
+    const layers = layerGroups(model, network);
+    const threads = chooseThreads(request.threads, data.count, network.dimension, chunkSize);
+    const tracker = new ProgressTracker(
+      [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, settings)],
+      () => provider?.hvpCount ?? 0,
+      hooks.onProgress,
+      hooks.signal,
+    );
+    tracker.begin('loss and gradient', threads > 1 ? `starting ${threads} worker threads` : null);
+    const curvatureOptions = { chunkSize, cacheBytes: (request.cacheMegabytes ?? DEFAULT_CACHE_MEGABYTES) * 2 ** 20, totalSamples: data.count };
+    provider =
+      threads > 1
+        ? await ParallelCurvatureProvider.start(
+            threads,
+            {
+              modelPath: request.model,
+              inputShape: model.inputShape,
+              maxParameters,
+              weightOverrides: rescaling ? [...rescaling.values] : null,
+              backend: backend.name,
+              loss: lossChoice.name,
+              options: { ...curvatureOptions, cacheBytes: curvatureOptions.cacheBytes / threads },
+            },
+            data,
+            network.blocks,
+            network.dimension,
+          )
+        : new LocalCurvatureProvider(network, makeLoss(lossChoice.name, outputActivation), data, curvatureOptions);
+    const evaluation = await provider.evaluate();
+    const theta = network.theta();
+    let lossValue = evaluation.loss;
+    if (regularizers.length > 0) {
+      lossValue += regularizerValue(regularizers, network.blocks, theta);
+      addRegularizerGradient(regularizers, network.blocks, theta, evaluation.gradient);
+    }
+    const gradientNorm = Math.sqrt(evaluation.gradient.reduce((s, g) => s + g * g, 0));
+
+    const measures = await computeMeasures({ provider, theta, layers, regularizers, settings, tracker, signal: hooks.signal });
+    const stages = tracker.finish();
+    const warnings = [...measures.warnings];
+    if (regularizerTerms.length > 0 && !request.includeRegularizers) {
+      warnings.push(`the model has weight regularizers (${regularizerTerms.map((t) => t.weight).join(', ')}); they are excluded (--include-regularizers adds them)`);
+    }
+    const EPSILON = 1e-3;
+    return {
+      schemaVersion: 1,
+      tool: { name: 'sharpness-lens', version },
+      createdAt: new Date().toISOString(),
+      model: {
+        path: request.model,
+        format: model.json.format,
+        name: model.topology.name,
+        parameterCount: network.dimension,
+        inputShape: model.inputShape,
+        outputShape,
+        layers: layerReports(model),
+        symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(analyzeSymmetries(model)),
+      },
+      data: {
+        path: request.data,
+        labelsPath: request.labels ?? null,
+        sampleCount: data.count,
+        availableCount: data.availableCount,
+        loss: lossChoice.name,
+        lossSource: lossChoice.source,
+        fromLogits: lossChoice.fromLogits,
+        regularizers: regularizerTerms.length === 0 ? 'none' : request.includeRegularizers ? 'included' : 'excluded',
+        seed: settings.seed,
+        notes: data.notes,
+      },
+      backend: backend.name,
+      backendNote: backend.note,
+      threads: provider.threads,
+      method: measures.method,
+      loss: lossValue,
+      accuracy: evaluation.correct === null ? null : evaluation.correct / data.count,
+      gradientNorm,
+      euclidean: measures.euclidean,
+      invariant: {
+        ...measures.invariant,
+        normalization: settings.normalization,
+        operator: settings.operator,
+        sharpness: measures.invariant.topEigenvalues[0],
+        normalizedSharpness: (measures.invariant.topEigenvalues[0] * EPSILON * EPSILON) / (2 * (1 + lossValue)),
+      },
+      perLayer: layers.map((layer, i) => ({ name: layer.name, parameterCount: layer.parameterCount, ...measures.perLayer[i] })).filter((_, i) => measures.perLayer[i] !== undefined),
+      rescaling: rescaling ? { kind: rescaling.kind, factors: rescaling.factors, seed: rescaling.seed, description: rescaling.description, maxOutputDifference: difference! } : null,
+      density: measures.density,
+      cost: { hvpCount: provider.hvpCount, seconds: (performance.now() - started) / 1000, stages },
+      warnings,
+    };
+  } finally {
+    await provider?.dispose();
+    for (const n of networks) n.dispose();
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The curvature measures of a model: the Euclidean spectrum of H, the invariant spectrum of D H D,
+ * their traces, and per-layer λ_max and traces of the diagonal blocks. Small models get the exact
+ * dense Hessian (every number exact up to float32 HVPs); larger ones Lanczos with full
+ * re-orthogonalisation, Hutchinson and stochastic Lanczos quadrature.
+ */
+import type { Density, Eigenpair, PerLayerSharpness, SpectrumSummary } from '../../shared/report';
+import type { CurvatureProvider } from '../curvature/provider';
+import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
+import { lanczos, type LanczosProgress } from '../linalg/lanczos';
+import { smoothedDensity, spectralDensity } from '../linalg/slq';
+import { symmetricEigen } from '../linalg/symmetric-eigen';
+import type { RegularizerTerm } from '../loss/regularizers';
+import { blockUnitDirections, CurvatureOperator, horizontalProjection, normalizationScales, type Normalization } from './curvature-operator';
+import type { ProgressTracker } from './progress-tracker';
+
+export interface MeasureSettings {
+  topK: number;
+  normalization: Normalization;
+  operator: 'dhd' | 'horizontal';
+  density: boolean;
+  perLayer: boolean;
+  /** Models with at most this many parameters get the exact dense Hessian. */
+  exactThreshold: number;
+  lanczosTolerance: number;
+  lanczosMaxIterations: number | null;
+  traceMaxSamples: number;
+  traceRelativeError: number;
+  densityRuns: number;
+  densitySteps: number;
+  densityGridPoints: number;
+  seed: number;
+}
+
+export const DEFAULT_MEASURE_SETTINGS: MeasureSettings = {
+  topK: 5,
+  normalization: 'layer',
+  operator: 'dhd',
+  density: false,
+  perLayer: true,
+  exactThreshold: 400,
+  lanczosTolerance: 1e-4,
+  lanczosMaxIterations: null,
+  traceMaxSamples: 100,
+  traceRelativeError: 1e-2,
+  densityRuns: 1,
+  densitySteps: 80,
+  densityGridPoints: 600,
+  seed: 0,
+};
+
+export interface LayerBlocks {
+  name: string;
+  blocks: number[];
+  parameterCount: number;
+}
+
+export interface MeasureContext {
+  provider: CurvatureProvider;
+  theta: Float64Array;
+  layers: LayerBlocks[];
+  regularizers: readonly RegularizerTerm[];
+  settings: MeasureSettings;
+  tracker: ProgressTracker;
+  signal?: AbortSignal;
+}
+
+export interface Measures {
+  method: 'exact' | 'iterative';
+  euclidean: SpectrumSummary;
+  invariant: SpectrumSummary;
+  perLayer: Omit<PerLayerSharpness, 'name' | 'parameterCount'>[];
+  density: { euclidean: Density; invariant: Density } | null;
+  warnings: string[];
+}
+
+/** The stages each method goes through, with the most HVPs each may take (for the time estimate). */
+export function plannedStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
+  if (n <= settings.exactThreshold) return [{ name: 'dense Hessian', maxHvps: n }, { name: 'eigendecomposition', maxHvps: 0 }];
+  const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? Math.max(2 * k + 20, 60));
+  const stages = [
+    { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
+    { name: 'invariant spectrum', maxHvps: lanczosCap(settings.topK, n) },
+    { name: 'traces', maxHvps: settings.traceMaxSamples },
+  ];
+  if (settings.perLayer) stages.push({ name: 'per-layer sharpness', maxHvps: 2 * layerCount * lanczosCap(1, n) });
+  if (settings.density) stages.push({ name: 'spectral density', maxHvps: 2 * settings.densityRuns * Math.min(n, settings.densitySteps) });
+  return stages;
+}
+
+export async function computeMeasures(context: MeasureContext): Promise<Measures> {
+  return context.provider.dimension <= context.settings.exactThreshold ? exactMeasures(context) : iterativeMeasures(context);
+}
+
+function scalesFor(context: MeasureContext): { scales: Float64Array; horizontal?: Float64Array } {
+  const { theta, provider, settings } = context;
+  const scales = normalizationScales(theta, provider.blocks, settings.normalization);
+  return settings.operator === 'horizontal' ? { scales, horizontal: blockUnitDirections(theta, provider.blocks) } : { scales };
+}
+
+function layerIndices(context: MeasureContext, layer: LayerBlocks): number[] {
+  const indices: number[] = [];
+  for (const b of layer.blocks) {
+    const block = context.provider.blocks[b];
+    for (let i = block.offset; i < block.offset + block.size; i++) indices.push(i);
+  }
+  return indices;
+}
+
+// ── exact: the dense Hessian ──────────────────────────────────────────────────────────────────
+
+async function exactMeasures(context: MeasureContext): Promise<Measures> {
+  const { provider, tracker, settings } = context;
+  const n = provider.dimension;
+  tracker.begin('dense Hessian');
+  const operator = new CurvatureOperator(provider, { regularizers: context.regularizers });
+  const hessian = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const unit = new Float64Array(n);
+    unit[j] = 1;
+    const column = await operator.apply(unit, context.signal);
+    for (let i = 0; i < n; i++) hessian[i * n + j] = column[i];
+    tracker.tick(j + 1, n, `column ${j + 1} of ${n}`);
+  }
+  // The float32 HVPs are symmetric to ~1e-7; the symmetric part is the Hessian.
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const mean = (hessian[i * n + j] + hessian[j * n + i]) / 2;
+      hessian[i * n + j] = mean;
+      hessian[j * n + i] = mean;
+    }
+  }
+  tracker.begin('eigendecomposition');
+  const { scales, horizontal } = scalesFor(context);
+  let invariantMatrix: Float64Array = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) invariantMatrix[i * n + j] = scales[i] * hessian[i * n + j] * scales[j];
+  if (horizontal) invariantMatrix = projectBothSides(invariantMatrix, n, horizontal, context);
+  const euclideanValues = symmetricEigen(hessian, n).values;
+  const invariantValues = symmetricEigen(invariantMatrix, n).values;
+  const summary = (values: Float64Array, matrix: Float64Array): SpectrumSummary => ({
+    topEigenvalues: Array.from(values.subarray(0, settings.topK)),
+    eigenpairs: Array.from(values.subarray(0, settings.topK), (value) => ({ value, residual: 0, converged: true })),
+    trace: diagonalSum(matrix, n, null),
+    traceStandardError: 0,
+    minEigenvalue: values[n - 1],
+  });
+  const perLayer = settings.perLayer
+    ? context.layers.map((layer) => {
+        const indices = layerIndices(context, layer);
+        const blockOf = (matrix: Float64Array) => {
+          const m = indices.length;
+          const sub = new Float64Array(m * m);
+          indices.forEach((r, a) => indices.forEach((c, b) => (sub[a * m + b] = matrix[r * n + c])));
+          return symmetricEigen(sub, m).values[0];
+        };
+        const scaledBlock = new Float64Array(n * n);
+        for (const r of indices) for (const c of indices) scaledBlock[r * n + c] = scales[r] * hessian[r * n + c] * scales[c];
+        return {
+          euclideanSharpness: blockOf(hessian),
+          invariantSharpness: blockOf(scaledBlock),
+          euclideanTrace: diagonalSum(hessian, n, indices),
+          invariantTrace: diagonalSum(scaledBlock, n, indices),
+          euclideanTraceStandardError: 0,
+          invariantTraceStandardError: 0,
+          converged: true,
+        };
+      })
+    : [];
+  const exactDensity = (values: Float64Array): Density => {
+    const { x, y } = smoothedDensity([Array.from(values)], [Array.from(values, () => 1 / n)], settings.densityGridPoints, 1e-5);
+    return { x, y };
+  };
+  return {
+    method: 'exact',
+    euclidean: summary(euclideanValues, hessian),
+    invariant: summary(invariantValues, invariantMatrix),
+    perLayer,
+    density: settings.density ? { euclidean: exactDensity(euclideanValues), invariant: exactDensity(invariantValues) } : null,
+    warnings: [],
+  };
+}
+
+function diagonalSum(matrix: Float64Array, n: number, indices: number[] | null): number {
+  let sum = 0;
+  if (indices) for (const i of indices) sum += matrix[i * n + i];
+  else for (let i = 0; i < n; i++) sum += matrix[i * n + i];
+  return sum;
+}
+
+/** P M P for the horizontal projection, by projecting every column and then every row. */
+function projectBothSides(matrix: Float64Array, n: number, horizontal: Float64Array, context: MeasureContext): Float64Array {
+  const project = (u: Float64Array) => horizontalProjection(u, horizontal, context.provider.blocks);
+  const out = new Float64Array(n * n);
+  const column = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) column[i] = matrix[i * n + j];
+    const projected = project(column);
+    for (let i = 0; i < n; i++) out[i * n + j] = projected[i];
+  }
+  for (let i = 0; i < n; i++) out.set(project(out.slice(i * n, (i + 1) * n)), i * n);
+  return out;
+}
+
+// ── iterative: Lanczos, Hutchinson, SLQ ──────────────────────────────────────────────────────
+
+function lanczosProgress(tracker: ProgressTracker, label: string) {
+  return (info: LanczosProgress) =>
+    tracker.tick(info.iteration, info.maxIterations, `${label} ≈ ${formatNumber(info.ritzValues[0])} (${info.convergedCount} of ${info.ritzValues.length} converged)`);
+}
+
+function formatNumber(x: number | undefined): string {
+  return x === undefined ? '?' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5);
+}
+
+async function topEigenpairs(operator: CurvatureOperator, k: number, context: MeasureContext, label: string): Promise<Eigenpair[]> {
+  const { settings, tracker } = context;
+  const result = await lanczos(operator, {
+    k,
+    tolerance: settings.lanczosTolerance,
+    maxIterations: settings.lanczosMaxIterations ?? undefined,
+    seed: settings.seed,
+    signal: context.signal,
+    onIteration: lanczosProgress(tracker, label),
+  });
+  return result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged }));
+}
+
+async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
+  const { provider, tracker, settings, regularizers } = context;
+  const warnings: string[] = [];
+  const { scales, horizontal } = scalesFor(context);
+  const hessian = new CurvatureOperator(provider, { regularizers });
+  const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
+
+  tracker.begin('Euclidean spectrum');
+  const euclideanPairs = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
+  tracker.begin('invariant spectrum');
+  const invariantPairs = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
+  for (const [name, pairs] of [['H', euclideanPairs], ['D H D', invariantPairs]] as const) {
+    const open = pairs.filter((p) => !p.converged).length;
+    if (open > 0) warnings.push(`${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`);
+  }
+
+  tracker.begin('traces');
+  // One set of Rademacher probes of H serves every trace: weights d² turn Σ z_i (Hz)_i into an
+  // estimate of tr(DHD), and a mask restricts either to one layer's block.
+  const squared = scales.map((d) => d * d);
+  const mask = (layer: LayerBlocks, weights: Float64Array | null) => {
+    const w = new Float64Array(provider.dimension);
+    for (const i of layerIndices(context, layer)) w[i] = weights ? weights[i] : 1;
+    return w;
+  };
+  const targets: TraceTarget[] = [
+    { name: 'euclidean', group: 'euclidean' },
+    { name: 'invariant', weights: squared, group: 'invariant' },
+  ];
+  if (settings.perLayer) {
+    for (const layer of context.layers) {
+      targets.push({ name: `euclidean:${layer.name}`, weights: mask(layer, null), group: 'euclidean' });
+      targets.push({ name: `invariant:${layer.name}`, weights: mask(layer, squared), group: 'invariant' });
+    }
+  }
+  const traces = await hutchinson(hessian, targets, {
+    maxSamples: settings.traceMaxSamples,
+    relativeStandardError: settings.traceRelativeError,
+    seed: settings.seed + 1,
+    signal: context.signal,
+    onIteration: ({ sample, maxSamples, estimates }) => tracker.tick(sample, maxSamples, `tr(H) ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
+  });
+  if (!traces.converged) warnings.push(`the trace estimates did not reach ${settings.traceRelativeError * 100}% relative standard error in ${settings.traceMaxSamples} samples`);
+  const trace = (name: string) => traces.estimates.find((e) => e.name === name)!;
+  // The horizontal projection changes the operator, so its trace needs its own probes.
+  const invariantTrace = horizontal
+    ? (await hutchinson(invariant, [{ name: 'invariant' }], { maxSamples: settings.traceMaxSamples, relativeStandardError: settings.traceRelativeError, seed: settings.seed + 2, signal: context.signal })).estimates[0]
+    : trace('invariant');
+
+  const perLayer: Measures['perLayer'] = [];
+  if (settings.perLayer) {
+    tracker.begin('per-layer sharpness');
+    for (const layer of context.layers) {
+      const restricted = (withScales: boolean) => new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
+      const [euclideanTop] = await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`);
+      const [invariantTop] = await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`);
+      const e = trace(`euclidean:${layer.name}`);
+      const i = trace(`invariant:${layer.name}`);
+      perLayer.push({
+        euclideanSharpness: euclideanTop.value,
+        invariantSharpness: invariantTop.value,
+        euclideanTrace: e.mean,
+        invariantTrace: i.mean,
+        euclideanTraceStandardError: e.standardError,
+        invariantTraceStandardError: i.standardError,
+        converged: euclideanTop.converged && invariantTop.converged,
+      });
+    }
+    const open = perLayer.filter((p) => !p.converged).length;
+    if (open > 0) warnings.push(`the per-layer λ_max of ${open} layer(s) did not converge to the tolerance`);
+  }
+
+  let density: Measures['density'] = null;
+  if (settings.density) {
+    tracker.begin('spectral density');
+    const options = { runs: settings.densityRuns, steps: settings.densitySteps, gridPoints: settings.densityGridPoints, seed: settings.seed + 3, signal: context.signal };
+    const progress = (label: string) => ({ step, steps, run, runs }: { step: number; steps: number; run: number; runs: number }) => tracker.tick(step, steps, `${label}: run ${run} of ${runs}`);
+    const euclideanDensity = await spectralDensity(hessian, { ...options, onIteration: progress('density of H') });
+    const invariantDensity = await spectralDensity(invariant, { ...options, onIteration: progress('density of D H D') });
+    density = { euclidean: { x: euclideanDensity.x, y: euclideanDensity.y }, invariant: { x: invariantDensity.x, y: invariantDensity.y } };
+  }
+
+  const spectrum = (pairs: Eigenpair[], estimate: { mean: number; standardError: number }): SpectrumSummary => ({
+    topEigenvalues: pairs.map((p) => p.value),
+    eigenpairs: pairs,
+    trace: estimate.mean,
+    traceStandardError: estimate.standardError,
+    minEigenvalue: null,
+  });
+  return { method: 'iterative', euclidean: spectrum(euclideanPairs, trace('euclidean')), invariant: spectrum(invariantPairs, invariantTrace), perLayer, density, warnings };
+}

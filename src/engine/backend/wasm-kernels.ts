@@ -1,0 +1,236 @@
+/**
+ * Kernels the wasm backend lacks or gets wrong, registered by the project (ENGINE-NOTES.md):
+ * - Conv2DBackpropFilter: one dilated convolution of the transposed input with the transposed dy
+ *   (dilation = the forward stride), built from wasm's own Transpose/Slice/PadV2/Conv2D kernels;
+ * - DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum (Embedding's gradient), which
+ *   it does not have, as loops over the wasm heap;
+ * - MaxPoolWithArgmax and MaxPoolGrad, whose wasm versions start their running maximum at the
+ *   smallest positive float and so mishandle windows whose maximum is ≤ 0. The replacements pick
+ *   the first maximum of each window, as the cpu backend does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function inputsOf<K extends string>(inputs: NamedTensorInfoMap, ...names: K[]): Record<K, TensorInfo> {
+  const found = {} as Record<K, TensorInfo>;
+  for (const name of names) {
+    const tensor = inputs[name];
+    if (!tensor) throw new Error(`kernel input "${name}" is missing`);
+    found[name] = tensor;
+  }
+  return found;
+}
+
+/** Runs another wasm kernel directly (kernels must not call ops while the engine runs a kernel). */
+function callKernel(name: string, backend: unknown, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs }) as TensorInfo;
+}
+
+/**
+ * dW[i, j, c, f] = Σ_{n,p,q} x[n, p·s + i − padTop, q·s + j − padLeft, c] · dy[n, p, q, f]: a valid
+ * convolution of xᵀ = [C, H', W', N] with dyᵀ = [Ho, Wo, N, F] as the filter, dilated by the stride.
+ */
+const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { x, dy } = inputsOf(inputs, 'x', 'dy');
+  const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const heap = backend as WasmHeapBackend;
+  const temporaries: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temporaries.push(t), t);
+  try {
+    // The rows (columns) the forward pass read: from −padTop, (outH − 1)·strideH + filterH of them.
+    const window = (inLength: number, padBefore: number, out: number, stride: number, filter: number) => {
+      const needed = (out - 1) * stride + filter;
+      const kept = Math.min(inLength, needed - padBefore);
+      return { kept, before: padBefore, after: needed - padBefore - kept };
+    };
+    const rows = window(info.inHeight, info.padInfo.top, info.outHeight, info.strideHeight, info.filterHeight);
+    const cols = window(info.inWidth, info.padInfo.left, info.outWidth, info.strideWidth, info.filterWidth);
+    let input: TensorInfo = x;
+    if (rows.kept < info.inHeight || cols.kept < info.inWidth) {
+      input = keep(callKernel('Slice', backend, { x: input }, { begin: [0, 0, 0, 0], size: [info.batchSize, rows.kept, cols.kept, info.inChannels] }));
+    }
+    if (rows.before || rows.after || cols.before || cols.after) {
+      const paddings = [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
+      input = keep(callKernel('PadV2', backend, { x: input }, { paddings, constantValue: 0 }));
+    }
+    const inputT = keep(callKernel('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] }));
+    const dyT = keep(callKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }));
+    const product = keep(
+      callKernel('Conv2D', backend, { x: inputT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined as unknown as string }),
+    );
+    return callKernel('Transpose', backend, { x: product }, { perm: [1, 2, 0, 3] });
+  } finally {
+    for (const t of temporaries) heap.disposeData(t.dataId);
+  }
+};
+
+/** Calls `visit(xIndex, dyIndex, filterIndex)` for every term of a depthwise convolution. */
+function forEachDepthwiseTerm(info: backend_util.Conv2DInfo, multiplier: number, visit: (xBase: number, dyBase: number, filterBase: number) => void): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const outChannels = inChannels * multiplier;
+  for (let n = 0; n < batchSize; n++) {
+    for (let p = 0; p < outHeight; p++) {
+      for (let i = 0; i < filterHeight; i++) {
+        const h = p * info.strideHeight + i * info.dilationHeight - info.padInfo.top;
+        if (h < 0 || h >= inHeight) continue;
+        for (let q = 0; q < outWidth; q++) {
+          for (let j = 0; j < filterWidth; j++) {
+            const w = q * info.strideWidth + j * info.dilationWidth - info.padInfo.left;
+            if (w < 0 || w >= inWidth) continue;
+            visit(((n * inHeight + h) * inWidth + w) * inChannels, ((n * outHeight + p) * outWidth + q) * outChannels, (i * filterWidth + j) * inChannels * multiplier);
+          }
+        }
+      }
+    }
+  }
+}
+
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { x, dy } = inputsOf(inputs, 'x', 'dy');
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
+  const heap = backend as WasmHeapBackend;
+  const out = heap.makeOutput(filterShape, 'float32');
+  const [xs, dys, dw] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out)];
+  dw.fill(0);
+  const multiplier = filterShape[3];
+  forEachDepthwiseTerm(info, multiplier, (xBase, dyBase, filterBase) => {
+    for (let c = 0; c < info.inChannels; c++) {
+      const xv = xs[xBase + c];
+      for (let k = 0; k < multiplier; k++) dw[filterBase + c * multiplier + k] += xv * dys[dyBase + c * multiplier + k];
+    }
+  });
+  return out;
+};
+
+const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true);
+  const heap = backend as WasmHeapBackend;
+  const out = heap.makeOutput(inputShape, 'float32');
+  const [dys, ws, dx] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out)];
+  dx.fill(0);
+  const multiplier = filter.shape[3];
+  forEachDepthwiseTerm(info, multiplier, (xBase, dyBase, filterBase) => {
+    for (let c = 0; c < info.inChannels; c++) {
+      let sum = 0;
+      for (let k = 0; k < multiplier; k++) sum += dys[dyBase + c * multiplier + k] * ws[filterBase + c * multiplier + k];
+      dx[xBase + c] += sum;
+    }
+  });
+  return out;
+};
+
+const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { x, segmentIds } = inputsOf(inputs, 'x', 'segmentIds');
+  const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
+  const inner = size(x.shape.slice(segmentIds.shape.length));
+  const heap = backend as WasmHeapBackend;
+  const out = heap.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
+  const [xs, ids, sums] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(segmentIds), heap.typedArrayFromHeap(out)];
+  sums.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const segment = ids[i];
+    if (segment < 0 || segment >= numSegments) continue; // TensorFlow drops out-of-range ids
+    for (let j = 0; j < inner; j++) sums[segment * inner + j] += xs[i * inner + j];
+  }
+  return out;
+};
+
+/** For every pooling window, the flat input index of its first maximum (−1 for an empty window). */
+function firstMaxima(values: ArrayLike<number>, info: backend_util.Conv2DInfo, includeBatch: boolean): Int32Array {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const result = new Int32Array(batchSize * outHeight * outWidth * inChannels);
+  let o = 0;
+  for (let n = 0; n < batchSize; n++) {
+    for (let p = 0; p < outHeight; p++) {
+      for (let q = 0; q < outWidth; q++) {
+        for (let c = 0; c < inChannels; c++, o++) {
+          let best = -Infinity;
+          let where = -1;
+          for (let i = 0; i < info.effectiveFilterHeight; i += info.dilationHeight) {
+            const h = p * info.strideHeight - info.padInfo.top + i;
+            if (h < 0 || h >= inHeight) continue;
+            for (let j = 0; j < info.effectiveFilterWidth; j += info.dilationWidth) {
+              const w = q * info.strideWidth - info.padInfo.left + j;
+              if (w < 0 || w >= inWidth) continue;
+              const index = ((n * inHeight + h) * inWidth + w) * inChannels + c;
+              if (values[index] > best || where < 0) {
+                best = values[index];
+                where = index;
+              }
+            }
+          }
+          result[o] = where < 0 || includeBatch ? where : where - n * inHeight * inWidth * inChannels;
+        }
+      }
+    }
+  }
+  return result;
+}
+
+const maxPoolWithArgmax: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { x } = inputsOf(inputs, 'x');
+  const { filterSize, strides, pad, includeBatchInIndex } = attrs as unknown as tf.MaxPoolWithArgmaxAttrs;
+  const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, [1, 1], pad);
+  const heap = backend as WasmHeapBackend;
+  const pooled = heap.makeOutput(info.outShape, 'float32');
+  const indexes = heap.makeOutput(info.outShape, 'int32');
+  const xs = heap.typedArrayFromHeap(x);
+  const flat = firstMaxima(xs, info, true);
+  const [values, where] = [heap.typedArrayFromHeap(pooled), heap.typedArrayFromHeap(indexes)];
+  const perImage = info.inHeight * info.inWidth * info.inChannels;
+  const perOutput = info.outHeight * info.outWidth * info.inChannels;
+  for (let o = 0; o < flat.length; o++) {
+    values[o] = xs[flat[o]];
+    where[o] = includeBatchInIndex ? flat[o] : flat[o] - Math.floor(o / perOutput) * perImage;
+  }
+  return [pooled, indexes];
+};
+
+const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { dy, input } = inputsOf(inputs, 'dy', 'input');
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const heap = backend as WasmHeapBackend;
+  const out = heap.makeOutput(input.shape, 'float32');
+  const flat = firstMaxima(heap.typedArrayFromHeap(input), info, true);
+  const [dys, dx] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out)];
+  dx.fill(0);
+  for (let o = 0; o < flat.length; o++) if (flat[o] >= 0) dx[flat[o]] += dys[o];
+  return out;
+};
+
+const replacements: Record<string, KernelFunc> = {
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  UnsortedSegmentSum: unsortedSegmentSum,
+  MaxPoolWithArgmax: maxPoolWithArgmax,
+  MaxPoolGrad: maxPoolGrad,
+};
+
+/** Registers the project's wasm kernels (idempotent; replaces wasm's buggy max-pool kernels). */
+export function registerWasmKernels(): void {
+  for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (existing?.kernelFunc === kernelFunc) continue;
+    if (existing) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  }
+}

@@ -1,0 +1,74 @@
+import { SharpnessError } from '../errors';
+import { float32Array, labelArray, NdArray, overflowsFloat32 } from './ndarray';
+
+export interface JsonDataset {
+  /** Inputs, float32, shape taken from the nesting. */
+  x: NdArray;
+  /** Targets: int32 when every value is an integer that fits, else float32; null when the file has no "y". */
+  y: NdArray | null;
+}
+
+/** Parses `{ "x": nested arrays, "y": nested or flat array }`; "y" is optional and other keys are ignored. */
+export function parseJsonData(text: string): JsonDataset {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new SharpnessError(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new SharpnessError(`expected an object with an "x" array (and optionally "y"), found ${describe(document)}`);
+  }
+  const fields = document as Record<string, unknown>;
+  if (!('x' in fields)) throw new SharpnessError(`the object has no "x" key (its keys: ${Object.keys(fields).join(', ') || 'none'})`);
+  const x = readNumberArray(fields.x, 'x');
+  const y = 'y' in fields ? readNumberArray(fields.y, 'y') : null;
+  return {
+    x: float32Array(x.values, x.shape),
+    y: y && labelArray(y.values, y.shape),
+  };
+}
+
+interface FlatNumbers {
+  values: number[];
+  shape: number[];
+}
+
+/** Flattens a rectangular nested array; the first element at each depth fixes the expected length. */
+function readNumberArray(root: unknown, name: string): FlatNumbers {
+  if (!Array.isArray(root)) throw new SharpnessError(`"${name}" must be an array, found ${describe(root)}`);
+  const shape: number[] = [];
+  for (let level: unknown = root; Array.isArray(level); level = level[0]) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+  }
+  const values: number[] = [];
+  // Indices of the element being visited; the path string is only built for an error message.
+  const indices: number[] = [];
+  const path = (): string => name + indices.map((index) => `[${index}]`).join('');
+  const visit = (value: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof value !== 'number') throw new SharpnessError(`${path()} is ${describe(value)}, expected a number`);
+      if (overflowsFloat32(value)) throw new SharpnessError(`${path()} = ${value} is outside the float32 range`);
+      values.push(value);
+      return;
+    }
+    if (!Array.isArray(value)) throw new SharpnessError(`${path()} is ${describe(value)}, expected an array of length ${shape[depth]}`);
+    if (value.length !== shape[depth]) throw new SharpnessError(`${path()} has length ${value.length}, expected ${shape[depth]}`);
+    for (let index = 0; index < value.length; index++) {
+      indices.push(index);
+      visit(value[index], depth + 1);
+      indices.pop();
+    }
+  };
+  visit(root, 0);
+  return { values, shape };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)})`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * The one thing every spectral estimator needs from a Hessian: products with vectors.
+ * A Hessian of a network is never formed; each product is an autodiff pass that can take
+ * 10 ms to 10 s, so the estimators count and minimise applications and do everything else
+ * (O(n) vector work, small dense eigenproblems) themselves.
+ */
+import { SharpnessError, throwIfAborted } from '../errors';
+
+export interface SymmetricOperator {
+  readonly dimension: number;
+  /**
+   * y = A v for a symmetric A. Must not modify v. Returns a new array that the caller owns
+   * (the estimators overwrite it in place).
+   */
+  apply(v: Float64Array, signal?: AbortSignal): Promise<Float64Array>;
+}
+
+/** An operator that also reports how many products it has computed. */
+export interface CountingOperator extends SymmetricOperator {
+  readonly applications: number;
+}
+
+/**
+ * A row-major n×n symmetric matrix as an operator (tests, and Hessians small enough to form).
+ * Symmetry is the caller's promise and is not checked: the estimators' guarantees assume it.
+ */
+export function denseOperator(matrix: Float64Array, n: number): SymmetricOperator {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`matrix dimension must be a positive integer, got ${n}`);
+  if (matrix.length !== n * n) throw new RangeError(`matrix has ${matrix.length} entries, expected ${n}×${n}`);
+  return {
+    dimension: n,
+    async apply(v: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
+      throwIfAborted(signal);
+      checkLength(v, n);
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) y[i] = dot(matrix.subarray(i * n, (i + 1) * n), v);
+      return y;
+    },
+  };
+}
+
+export function countingOperator(inner: SymmetricOperator): CountingOperator {
+  let applications = 0;
+  return {
+    dimension: inner.dimension,
+    get applications() {
+      return applications;
+    },
+    apply(v: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
+      applications++;
+      return inner.apply(v, signal);
+    },
+  };
+}
+
+/**
+ * How the estimators call an operator: cancellation is checked before the (expensive) product
+ * and again after it, so an abort during a 10 s product takes effect as soon as it returns;
+ * the result is checked because one NaN would silently poison every later step.
+ */
+export async function applyChecked(op: SymmetricOperator, v: Float64Array, signal: AbortSignal | undefined): Promise<Float64Array> {
+  throwIfAborted(signal);
+  const y = await op.apply(v, signal);
+  throwIfAborted(signal);
+  if (y.length !== op.dimension) {
+    throw new SharpnessError(`operator returned a vector of length ${y.length}, expected ${op.dimension}`);
+  }
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) throw new SharpnessError(`operator returned a non-finite value (${y[i]}) at index ${i}`);
+  }
+  return y;
+}
+
+export function checkLength(v: Float64Array, n: number, what = 'vector'): void {
+  if (v.length !== n) throw new RangeError(`${what} has length ${v.length}, expected ${n}`);
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+export function norm(a: Float64Array): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/** y ← y + alpha·x, in place. */
+export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
+}
+
+/** x ← alpha·x, in place. */
+export function scale(x: Float64Array, alpha: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= alpha;
+}

@@ -1,0 +1,86 @@
+/**
+ * The training losses, as sums over a chunk of per-sample losses (the engine divides by the total
+ * sample count), with their gradient and the R-operator of the gradient with respect to the network
+ * output z. Cross-entropies are computed from logits when the output layer ends in the matching
+ * softmax or sigmoid: stable, and the only form whose second derivative TF.js cannot get wrong.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '../network/types';
+
+export type LossName = 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mean_squared_error';
+
+export interface LossFunction {
+  readonly name: LossName;
+  /** The activation the loss absorbs (the network output it sees is then the logits before it). */
+  readonly fusedActivation: 'softmax' | 'sigmoid' | null;
+  /** Σ over the chunk of per-sample losses. */
+  value(z: Tensor, target: Tensor): Tensor;
+  /** ∂value/∂z. */
+  gradient(z: Tensor, target: Tensor): Tensor;
+  /** R{∂value/∂z} along R{z} = rz: the loss Hessian with respect to z applied to rz. */
+  rGradient(z: Tensor, rz: Tensor, target: Tensor): Tensor;
+  /** The model's prediction for z (probabilities after a fused activation). */
+  prediction(z: Tensor): Tensor;
+  /** Number of correctly classified samples in the chunk, or null for regression. */
+  correct(z: Tensor, target: Tensor): Tensor | null;
+}
+
+/** Per-sample value of a softmax cross-entropy from logits: (Σ_c y_c)·logsumexp(z) − ⟨y, z⟩. */
+function softmaxCrossEntropy(name: LossName, fused: boolean): LossFunction {
+  const targetMass = (target: Tensor) => tf.sum(target, -1, true);
+  return {
+    name,
+    fusedActivation: fused ? 'softmax' : null,
+    value: (z, target) => tf.tidy(() => tf.sum(tf.sub(tf.mul(targetMass(target), tf.logSumExp(z, -1, true)), tf.sum(tf.mul(target, z), -1, true)))),
+    gradient: (z, target) => tf.tidy(() => tf.sub(tf.mul(targetMass(target), tf.softmax(z)), target)),
+    rGradient: (z, rz, target) =>
+      tf.tidy(() => {
+        const p = tf.softmax(z);
+        const jacobian = tf.sub(tf.mul(p, rz), tf.mul(p, tf.sum(tf.mul(p, rz), -1, true)));
+        return tf.mul(targetMass(target), jacobian);
+      }),
+    prediction: (z) => tf.softmax(z),
+    correct: (z, target) => tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(z, -1), tf.argMax(target, -1)), 'float32'))),
+  };
+}
+
+/** Mean over outputs of softplus(z) − y·z, the sigmoid cross-entropy from logits. */
+function sigmoidCrossEntropy(fused: boolean): LossFunction {
+  const perOutput = (z: Tensor) => 1 / z.shape[z.rank - 1]!;
+  return {
+    name: 'binary_crossentropy',
+    fusedActivation: fused ? 'sigmoid' : null,
+    value: (z, target) => tf.tidy(() => tf.mul(tf.sum(tf.sub(tf.softplus(z), tf.mul(target, z))), perOutput(z))),
+    gradient: (z, target) => tf.tidy(() => tf.mul(tf.sub(tf.sigmoid(z), target), perOutput(z))),
+    rGradient: (z, rz) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(z);
+        return tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), rz), perOutput(z));
+      }),
+    prediction: (z) => tf.sigmoid(z),
+    correct: (z, target) => tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.greater(z, 0), tf.greater(target, 0.5)), 'float32'))),
+  };
+}
+
+/** Mean over outputs of (o − y)². */
+const meanSquaredError: LossFunction = {
+  name: 'mean_squared_error',
+  fusedActivation: null,
+  value: (o, target) => tf.tidy(() => tf.div(tf.sum(tf.square(tf.sub(o, target))), o.size / o.shape[0]!)),
+  gradient: (o, target) => tf.tidy(() => tf.mul(tf.sub(o, target), 2 / (o.size / o.shape[0]!))),
+  rGradient: (o, ro) => tf.mul(ro, 2 / (o.size / o.shape[0]!)),
+  prediction: (o) => tf.clone(o),
+  correct: () => null,
+};
+
+export function makeLoss(name: LossName, outputActivation: string | undefined): LossFunction {
+  switch (name) {
+    case 'categorical_crossentropy':
+    case 'sparse_categorical_crossentropy':
+      return softmaxCrossEntropy(name, outputActivation === 'softmax');
+    case 'binary_crossentropy':
+      return sigmoidCrossEntropy(outputActivation === 'sigmoid');
+    case 'mean_squared_error':
+      return meanSquaredError;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Reads a model's weight shards from disk. Every path, size and value is checked before use: a shard
+ * path must stay inside the model's folder, the shard sizes must add up to exactly what the manifest
+ * describes (checked on file sizes, before anything is read or allocated), and no weight may hold
+ * NaN or Infinity.
+ */
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { SharpnessError } from '../errors';
+import { elementCount, weightByteLength, type WeightEntry, type WeightGroup } from './manifest';
+
+export interface WeightValues {
+  name: string;
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+/** Resolves a manifest path against the model's folder, refusing anything that leaves the folder. */
+export function resolveShardPath(modelFile: string, shardPath: string): string {
+  const folder = dirname(resolve(modelFile));
+  const escapes = () => new SharpnessError(`weight shard path "${shardPath}" leaves the model's folder; shard paths must be relative names inside it`, modelFile);
+  if (shardPath.includes('\0') || isAbsolute(shardPath) || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(shardPath) || shardPath.startsWith('\\')) {
+    throw escapes();
+  }
+  const target = resolve(folder, shardPath);
+  const inside = (root: string, path: string) => {
+    const rel = relative(root, path);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  if (!inside(folder, target)) throw escapes();
+  let realTarget: string;
+  try {
+    realTarget = realpathSync(target);
+  } catch {
+    return target; // a missing shard is reported, with its name, by the size check
+  }
+  if (!inside(realpathSync(folder), realTarget)) throw escapes();
+  return target;
+}
+
+interface ShardPlan {
+  group: WeightGroup;
+  shardFiles: string[];
+  shardSizes: number[];
+}
+
+/** Checks every shard's existence and size against the manifest; reads nothing. */
+export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes: number): ShardPlan[] {
+  let total = 0;
+  for (const group of manifest) for (const w of group.weights) total += weightByteLength(w);
+  if (total > maxBytes) {
+    throw new SharpnessError(`the weights take ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit for an analysis on this machine (raise it with --max-parameters, or analyse a smaller model)`, modelFile);
+  }
+  return manifest.map((group) => {
+    const shardFiles = group.paths.map((p) => resolveShardPath(modelFile, p));
+    const shardSizes = shardFiles.map((shard, i) => {
+      let size: number;
+      try {
+        const stat = statSync(shard);
+        if (!stat.isFile()) throw new SharpnessError(`weight shard "${group.paths[i]}" is not a file`, modelFile);
+        size = stat.size;
+      } catch (error) {
+        if (error instanceof SharpnessError) throw error;
+        throw new SharpnessError(`weight shard "${group.paths[i]}" listed in the manifest is missing`, modelFile);
+      }
+      return size;
+    });
+    const needed = group.weights.reduce((sum, w) => sum + weightByteLength(w), 0);
+    const held = shardSizes.reduce((a, b) => a + b, 0);
+    if (held < needed) {
+      const last = shardFiles[shardFiles.length - 1] ?? modelFile;
+      throw new SharpnessError(`truncated weight shard: the manifest needs ${needed} bytes in ${describeShards(group)}, the shards hold ${held}`, last);
+    }
+    if (held > needed) {
+      const last = shardFiles[shardFiles.length - 1] ?? modelFile;
+      throw new SharpnessError(`weight shard has ${held - needed} bytes more than the manifest describes (${needed} bytes in ${describeShards(group)}): the shards do not belong to this model.json`, last);
+    }
+    return { group, shardFiles, shardSizes };
+  });
+}
+
+function describeShards(group: WeightGroup): string {
+  return group.paths.length === 1 ? basename(group.paths[0]) : `${group.paths.length} shards`;
+}
+
+/** Reads and decodes every weight of the manifest (after `planShards` has vetted the files). */
+export function readWeights(plans: ShardPlan[]): Map<string, WeightValues> {
+  const out = new Map<string, WeightValues>();
+  for (const { group, shardFiles, shardSizes } of plans) {
+    const buffer = Buffer.alloc(shardSizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    shardFiles.forEach((file, i) => {
+      const fd = openSync(file, 'r');
+      try {
+        const read = readSync(fd, buffer, offset, shardSizes[i], 0);
+        if (read !== shardSizes[i]) throw new SharpnessError(`could read only ${read} of ${shardSizes[i]} bytes`, file);
+      } finally {
+        closeSync(fd);
+      }
+      offset += shardSizes[i];
+    });
+    offset = 0;
+    for (const entry of group.weights) {
+      const length = weightByteLength(entry);
+      const values = decodeWeight(entry, buffer.subarray(offset, offset + length));
+      offset += length;
+      if (out.has(entry.name)) throw new SharpnessError(`the manifest lists weight "${entry.name}" twice`, shardFiles[0]);
+      out.set(entry.name, { name: entry.name, shape: entry.shape, values });
+    }
+  }
+  return out;
+}
+
+function decodeWeight(entry: WeightEntry, bytes: Buffer): Float32Array | Int32Array {
+  const count = elementCount(entry.shape);
+  const q = entry.quantization;
+  if (!q) {
+    const copy = new ArrayBuffer(count * 4);
+    new Uint8Array(copy).set(bytes);
+    return entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+  }
+  const out = entry.dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
+  if (q.dtype === 'float16') {
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(bytes.readUInt16LE(2 * i));
+    return out;
+  }
+  const scale = q.scale ?? 1;
+  const min = q.min ?? 0;
+  for (let i = 0; i < count; i++) {
+    const stored = q.dtype === 'uint8' ? bytes[i] : bytes.readUInt16LE(2 * i);
+    const value = stored * scale + min;
+    out[i] = entry.dtype === 'int32' ? Math.round(value) : value;
+  }
+  return out;
+}
+
+/** IEEE 754 binary16 → number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+export function firstNonFinite(values: ArrayLike<number>): { index: number; kind: 'NaN' | 'Infinity' } | null {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) return { index: i, kind: Number.isNaN(v) ? 'NaN' : 'Infinity' };
+  }
+  return null;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}

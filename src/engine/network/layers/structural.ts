@@ -1,0 +1,75 @@
+/** Layers that only move values around: Flatten, Reshape, ZeroPadding2D, and inference-time identities. */
+import * as tf from '@tensorflow/tfjs-core';
+import { linearOp } from '../ops';
+import { requireRank } from './config';
+import type { BuiltLayer, LayerKind } from './kind';
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+const flatten: LayerKind = {
+  classNames: ['Flatten'],
+  build({ config, inputShapes: [shape] }): BuiltLayer {
+    config.requireChannelsLast();
+    return {
+      outputShape: [size(shape)],
+      weights: [],
+      ops: [linearOp({ forward: ([x]) => tf.reshape(x, [x.shape[0], -1]), adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)] })],
+      symmetry: shape.length > 1 ? { role: 'flatten', channels: shape[shape.length - 1] } : { role: 'passthrough', channelwise: true },
+    };
+  },
+};
+
+const reshape: LayerKind = {
+  classNames: ['Reshape'],
+  build({ config, inputShapes: [shape] }): BuiltLayer {
+    const raw = config.raw.target_shape;
+    if (!Array.isArray(raw) || !raw.every((d) => Number.isInteger(d) && (d > 0 || d === -1))) config.fail(`invalid target_shape ${JSON.stringify(raw)}`);
+    const target = raw as number[];
+    const known = size(target.filter((d) => d !== -1));
+    const resolved = target.map((d) => (d === -1 ? size(shape) / known : d));
+    if (size(resolved) !== size(shape) || !resolved.every(Number.isInteger)) config.fail(`cannot reshape [${shape.join(', ')}] to [${target.join(', ')}]`);
+    const sameChannels = resolved[resolved.length - 1] === shape[shape.length - 1];
+    return {
+      outputShape: resolved,
+      weights: [],
+      ops: [linearOp({ forward: ([x]) => tf.reshape(x, [x.shape[0], ...resolved]), adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)] })],
+      // Keeping the channel axis keeps each channel's values in their own positions.
+      symmetry: { role: 'passthrough', channelwise: sameChannels },
+    };
+  },
+};
+
+const zeroPadding2d: LayerKind = {
+  classNames: ['ZeroPadding2D'],
+  build({ config, inputShapes: [shape] }): BuiltLayer {
+    config.requireChannelsLast();
+    requireRank(config, shape, 3, 'images [height, width, channels]');
+    const raw = config.raw.padding ?? 1;
+    const pads = (): [[number, number], [number, number]] => {
+      if (typeof raw === 'number') return [[raw, raw], [raw, raw]];
+      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => typeof p === 'number')) return [[raw[0], raw[0]], [raw[1], raw[1]]];
+      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => Array.isArray(p) && p.length === 2)) return raw as [[number, number], [number, number]];
+      return config.fail(`invalid padding ${JSON.stringify(raw)}`);
+    };
+    const [[top, bottom], [left, right]] = pads();
+    return {
+      outputShape: [shape[0] + top + bottom, shape[1] + left + right, shape[2]],
+      weights: [],
+      ops: [
+        linearOp({
+          forward: ([x]) => tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]),
+          adjoint: (dy, record) => [tf.slice(dy, [0, top, left, 0], record.inputs[0].shape)],
+        }),
+      ],
+      symmetry: { role: 'passthrough', channelwise: true },
+    };
+  },
+};
+
+/** Layers that change nothing at inference time (dropout and noise are training-only). */
+const inferenceIdentity: LayerKind = {
+  classNames: ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'],
+  build: ({ inputShapes: [shape] }) => ({ outputShape: shape, weights: [], ops: [], symmetry: { role: 'passthrough', channelwise: true } }),
+};
+
+export const structuralLayers: LayerKind[] = [flatten, reshape, zeroPadding2d, inferenceIdentity];

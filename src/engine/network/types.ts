@@ -1,0 +1,60 @@
+/**
+ * The engine runs its own small executor over a Keras topology instead of TF.js autograd: each node
+ * implements its forward pass, its backward pass and Pearlmutter's R-operator (the directional
+ * derivative of both), which together give exact Hessian-vector products. Forward values and adjoints
+ * do not change while θ is fixed, so they are computed once per data chunk and reused by every HVP.
+ */
+import type { Tensor } from '@tensorflow/tfjs-core';
+
+export type { Tensor };
+
+/** A tensor shape without the batch dimension. */
+export type Shape = number[];
+
+export type WeightRole = 'kernel' | 'bias' | 'depthwise_kernel' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance' | 'embeddings';
+
+export interface WeightSlot {
+  role: WeightRole;
+  shape: Shape;
+  /** Part of θ (the analysed parameters): kernels, biases, γ, β, embeddings of trainable layers. */
+  trainable: boolean;
+}
+
+/** The weights a node reads, by role; trainable ones are the current θ. */
+export type WeightMap = Partial<Record<WeightRole, Tensor>>;
+
+/** What a forward pass leaves for the backward pass and the R-operator (fixed while θ is fixed). */
+export interface ForwardRecord {
+  inputs: Tensor[];
+  output: Tensor;
+  saved: Tensor[];
+}
+
+export interface BackwardResult {
+  dInputs: (Tensor | null)[];
+  dWeights: Partial<Record<WeightRole, Tensor>>;
+}
+
+/**
+ * One node of the executor. `rForward` returns R{y} = J_x·R{x} + J_θ·v, `rBackward` returns the
+ * R-operator applied to the backward pass: R{dx} and R{dθ} given dy, R{dy}, R{x} and v.
+ * Null stands for a zero tensor, so work outside a direction's support is skipped.
+ */
+export interface NodeOp {
+  /** Roles of the trainable weights this node reads (θ blocks), in order. */
+  readonly trainableRoles: readonly WeightRole[];
+  /** Set on activation nodes, so a loss can take the logits before a final softmax or sigmoid. */
+  readonly activation?: string;
+  forward(inputs: Tensor[], weights: WeightMap): { output: Tensor; saved?: Tensor[] };
+  backward(dy: Tensor, record: ForwardRecord, weights: WeightMap, needInputs: boolean): BackwardResult;
+  rForward(rInputs: (Tensor | null)[], v: WeightMap, record: ForwardRecord, weights: WeightMap): Tensor | null;
+  rBackward(
+    dy: Tensor,
+    rdy: Tensor | null,
+    rInputs: (Tensor | null)[],
+    v: WeightMap,
+    record: ForwardRecord,
+    weights: WeightMap,
+    needInputs: boolean,
+  ): BackwardResult;
+}

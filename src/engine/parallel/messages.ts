@@ -1,0 +1,28 @@
+/** Messages between the analysis and its data-parallel HVP workers. */
+import type { BackendName } from '../backend';
+import type { CurvatureOptions, Evaluation, SampleSet } from '../curvature/curvature-engine';
+import type { LossName } from '../loss/losses';
+
+export interface ShardInit {
+  modelPath: string;
+  inputShape: number[];
+  maxParameters: number;
+  /** Weights that replace the stored ones (a rescaled θ), by manifest name. */
+  weightOverrides: [string, Float32Array][] | null;
+  backend: BackendName;
+  loss: LossName;
+  samples: SampleSet;
+  options: CurvatureOptions;
+}
+
+export type ShardRequestBody =
+  | { kind: 'init'; init: ShardInit }
+  | { kind: 'evaluate' }
+  | { kind: 'hvp'; v: Float64Array; blocks: number[] | null }
+  | { kind: 'predictions' };
+
+export type ShardRequest = ShardRequestBody & { id: number };
+
+export type ShardValue = null | Evaluation | Float64Array | Float32Array;
+
+export type ShardResponse = { id: number; ok: true; value: ShardValue } | { id: number; ok: false; error: string };

@@ -1,0 +1,150 @@
+/**
+ * Reports as text: the terminal table, Markdown, CSV, and side-by-side comparisons. Shared by the
+ * CLI and the extension's export (and free of engine imports, like report.ts).
+ */
+import type { Report } from './report';
+
+/** Numbers as people read them: 4–5 significant digits, exponent notation for very large or small. */
+export function formatValue(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined) return '—';
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e6 || magnitude < 1e-3) return x.toExponential(digits - 1);
+  return Number(x.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 10 });
+}
+
+function withError(value: number, error: number): string {
+  return error > 0 && Number.isFinite(error) ? `${formatValue(value)} ± ${formatValue(error, 2)}` : formatValue(value);
+}
+
+function percent(x: number | null): string {
+  return x === null ? '—' : `${(100 * x).toFixed(2)}%`;
+}
+
+/** Left-aligned first column, right-aligned numbers. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function markdownTable(header: string[], rows: string[][]): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${header.map(escape).join(' | ')} |`, `|${header.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)].join('\n');
+}
+
+function invariantLabel(report: Report): string {
+  return `D H D, ${report.invariant.normalization} D${report.invariant.operator === 'horizontal' ? ', horizontal' : ''}`;
+}
+
+function summaryRows(report: Report): string[][] {
+  const { euclidean: e, invariant: i } = report;
+  const rows = [
+    ['λ_max', formatValue(e.topEigenvalues[0]), formatValue(i.sharpness)],
+    [`top-${e.topEigenvalues.length}`, e.topEigenvalues.map((v) => formatValue(v, 3)).join(' '), i.topEigenvalues.map((v) => formatValue(v, 3)).join(' ')],
+    ['trace', withError(e.trace, e.traceStandardError), withError(i.trace, i.traceStandardError)],
+  ];
+  if (e.minEigenvalue !== null && i.minEigenvalue !== null) rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
+  rows.push(['λ·ε²/(2(1+L)), ε=1e-3', '', formatValue(i.normalizedSharpness)]);
+  return rows;
+}
+
+function layerRows(report: Report): string[][] {
+  return report.perLayer.map((l) => [
+    l.name,
+    l.parameterCount.toLocaleString('en-US'),
+    formatValue(l.euclideanSharpness),
+    formatValue(l.invariantSharpness),
+    withError(l.euclideanTrace, l.euclideanTraceStandardError),
+    withError(l.invariantTrace, l.invariantTraceStandardError),
+  ]);
+}
+
+const LAYER_HEADER = ['layer', 'params', 'λ_max(H)', 'λ_max(DHD)', 'tr(H)', 'tr(DHD)'];
+
+function describeRun(report: Report): string[] {
+  const method = report.method === 'exact' ? 'exact dense Hessian' : 'Lanczos + Hutchinson';
+  return [
+    `model     ${report.model.path} (${report.model.format}, ${report.model.layers.length} layers, ${report.model.parameterCount.toLocaleString('en-US')} parameters)`,
+    `data      ${report.data.path}: ${report.data.sampleCount.toLocaleString('en-US')} of ${report.data.availableCount.toLocaleString('en-US')} samples, ${report.data.loss} (${report.data.lossSource})`,
+    `compute   ${report.backend}${report.backendNote ? ` (${report.backendNote})` : ''}, ${report.threads} thread${report.threads > 1 ? 's' : ''}, ${method}, ${report.cost.hvpCount} HVPs in ${report.cost.seconds.toFixed(1)} s`,
+  ];
+}
+
+function rescalingLine(report: Report): string | null {
+  const r = report.rescaling;
+  return r ? `rescaled  ${r.description}; max output difference ${formatValue(r.maxOutputDifference, 2)}` : null;
+}
+
+export function formatTable(report: Report): string {
+  const parts = [
+    ...describeRun(report),
+    ...(rescalingLine(report) ? [rescalingLine(report)!] : []),
+    '',
+    `loss ${formatValue(report.loss)}   accuracy ${percent(report.accuracy)}   ‖∇L‖ ${formatValue(report.gradientNorm, 3)}`,
+    '',
+    textTable(['', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
+  ];
+  if (report.perLayer.length > 0) parts.push('', textTable(LAYER_HEADER, layerRows(report)));
+  parts.push('', ...report.model.symmetries.summary.map((s) => `symmetry  ${s}`));
+  for (const w of report.warnings) parts.push(`warning   ${w}`);
+  return parts.join('\n');
+}
+
+export function formatMarkdown(report: Report): string {
+  const parts = [
+    `## Sharpness of \`${report.model.path}\``,
+    '',
+    ...describeRun(report).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1** ')}`),
+    ...(rescalingLine(report) ? [`- ${rescalingLine(report)!.replace(/^(\w+)\s+/, '**$1** ')}`] : []),
+    `- **loss** ${formatValue(report.loss)}, **accuracy** ${percent(report.accuracy)}, **‖∇L‖** ${formatValue(report.gradientNorm, 3)}`,
+    '',
+    markdownTable(['measure', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
+  ];
+  if (report.perLayer.length > 0) parts.push('', markdownTable(LAYER_HEADER, layerRows(report)));
+  parts.push('', ...report.model.symmetries.summary.map((s) => `- symmetry: ${s}`));
+  for (const w of report.warnings) parts.push(`- warning: ${w}`);
+  return parts.join('\n') + '\n';
+}
+
+function csvCell(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One row per layer plus one for the whole network, full precision. */
+export function formatCsv(report: Report): string {
+  const header = ['scope', 'parameters', 'euclidean_lambda_max', 'invariant_lambda_max', 'euclidean_trace', 'invariant_trace', 'euclidean_trace_se', 'invariant_trace_se'];
+  const rows: (string | number | null)[][] = [
+    ['network', report.model.parameterCount, report.euclidean.topEigenvalues[0], report.invariant.sharpness, report.euclidean.trace, report.invariant.trace, report.euclidean.traceStandardError, report.invariant.traceStandardError],
+    ...report.perLayer.map((l) => [l.name, l.parameterCount, l.euclideanSharpness, l.invariantSharpness, l.euclideanTrace, l.invariantTrace, l.euclideanTraceStandardError, l.invariantTraceStandardError]),
+  ];
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+function comparisonRows(reports: Report[]): { header: string[]; rows: string[][] } {
+  const header = ['model', 'loss', 'accuracy', '‖∇L‖', 'λ_max(H)', 'tr(H)', `λ_max(DHD)`, 'tr(DHD)'];
+  const rows = reports.map((r) => [
+    r.model.path,
+    formatValue(r.loss),
+    percent(r.accuracy),
+    formatValue(r.gradientNorm, 3),
+    formatValue(r.euclidean.topEigenvalues[0]),
+    formatValue(r.euclidean.trace),
+    formatValue(r.invariant.sharpness),
+    formatValue(r.invariant.trace),
+  ]);
+  return { header, rows };
+}
+
+export function formatComparison(reports: Report[], format: 'table' | 'markdown'): string {
+  const { header, rows } = comparisonRows(reports);
+  const layerNames = [...new Set(reports.flatMap((r) => r.perLayer.map((l) => l.name)))];
+  const perLayerHeader = ['layer λ_max(DHD)', ...reports.map((r) => r.model.path)];
+  const perLayerRows = layerNames.map((name) => [name, ...reports.map((r) => formatValue(r.perLayer.find((l) => l.name === name)?.invariantSharpness))]);
+  const render = format === 'markdown' ? markdownTable : textTable;
+  const normalization = reports[0]?.invariant.normalization ?? 'layer';
+  const note = `invariant = D H D with ${normalization} D; data ${reports[0]?.data.path}, ${reports[0]?.data.sampleCount} samples`;
+  return [render(header, rows), '', render(perLayerHeader, perLayerRows), '', note].join('\n') + '\n';
+}

@@ -1,0 +1,119 @@
+/**
+ * The analysis report (JSON, schemaVersion 1): the contract between the engine, the CLI, the
+ * extension and the webview. DESIGN.md lists the minimum; every addition here is optional to readers.
+ * This file imports nothing, so the webview bundle can use it.
+ */
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type NormalizationKind = 'layer' | 'element';
+export type LossName = 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mean_squared_error';
+
+export interface Eigenpair {
+  value: number;
+  /** ‖Av − λv‖ for the unit Ritz vector (0 when computed from the exact matrix). */
+  residual: number;
+  converged: boolean;
+}
+
+export interface SpectrumSummary {
+  topEigenvalues: number[];
+  eigenpairs: Eigenpair[];
+  trace: number;
+  /** Standard error of a Hutchinson estimate; 0 when exact. */
+  traceStandardError: number;
+  /** Smallest eigenvalue, when known (exact method). */
+  minEigenvalue: number | null;
+}
+
+export interface LayerReport {
+  name: string;
+  className: string;
+  parameterCount: number;
+  weights: { name: string; shape: number[]; trainable: boolean }[];
+  positivelyHomogeneous: boolean;
+  note: string | null;
+  outputShape: number[];
+}
+
+export interface PerLayerSharpness {
+  name: string;
+  parameterCount: number;
+  /** λ_max of the layer's diagonal block of D H D. */
+  invariantSharpness: number;
+  /** λ_max of the layer's diagonal block of H. */
+  euclideanSharpness: number;
+  invariantTrace: number;
+  euclideanTrace: number;
+  invariantTraceStandardError: number;
+  euclideanTraceStandardError: number;
+  converged: boolean;
+}
+
+export interface Density {
+  x: number[];
+  y: number[];
+}
+
+export interface StageCost {
+  name: string;
+  hvpCount: number;
+  seconds: number;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'sharpness-lens'; version: string };
+  createdAt: string;
+  model: {
+    path: string;
+    format: 'tfjs-layers' | 'keras-converter';
+    name: string;
+    parameterCount: number;
+    inputShape: number[];
+    outputShape: number[];
+    layers: LayerReport[];
+    symmetries: { summary: string[]; kernelLayers: string[]; neuronwise: { layer: string; units: number; consumer: string; through: string[] }[]; batchNormalized: string[] };
+  };
+  data: {
+    path: string;
+    labelsPath: string | null;
+    sampleCount: number;
+    availableCount: number;
+    loss: LossName;
+    lossSource: 'option' | 'training config' | 'inferred';
+    fromLogits: boolean;
+    regularizers: 'excluded' | 'included' | 'none';
+    seed: number;
+    notes: string[];
+  };
+  backend: BackendName;
+  backendNote: string | null;
+  threads: number;
+  /** Exact: the dense Hessian, all eigenvalues. Iterative: Lanczos and Hutchinson. */
+  method: 'exact' | 'iterative';
+  loss: number;
+  accuracy: number | null;
+  gradientNorm: number;
+  euclidean: SpectrumSummary;
+  invariant: SpectrumSummary & {
+    normalization: NormalizationKind;
+    /** 'dhd' is λ(D H D), what the authors compute; 'horizontal' projects onto the horizontal space first. */
+    operator: 'dhd' | 'horizontal';
+    /** λ_max(D H D): the rescaling-invariant sharpness. */
+    sharpness: number;
+    /** The authors' Keskar-style value λ·ε²/(2(1+L)) with ε = 1e-3. */
+    normalizedSharpness: number;
+  };
+  perLayer: PerLayerSharpness[];
+  rescaling: null | {
+    kind: 'layer-wise' | 'neuron-wise';
+    factors: number[] | null;
+    seed: number | null;
+    description: string;
+    /** max |f_rescaled(x) − f(x)| over the analysis samples and outputs. */
+    maxOutputDifference: number;
+  };
+  density: null | { euclidean: Density; invariant: Density };
+  cost: { hvpCount: number; seconds: number; stages: StageCost[] };
+  warnings: string[];
+}
