@@ -2,20 +2,21 @@
  * sharpness-lens: the command-line front end over the engine (DESIGN.md, "Command-line contract").
  * Exit codes: 0 success, 2 bad usage, 1 any analysis error (one line on stderr naming the file).
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from '../package.json';
 import { analyze, type AnalyzeRequest } from './engine/analysis/analyze';
 import { CancelledError, SharpnessError, UsageError } from './engine/errors';
 import { parseLossName } from './engine/loss/resolve-loss';
-import { loadModel } from './engine/model/load-model';
+import { loadModel, readModelJson } from './engine/model/load-model';
 import { writeModelCopy } from './engine/model/save-model';
+import { resolveShardPath } from './engine/model/weights';
 import { layerwiseRescaling, neuronwiseRescaling } from './engine/rescaling/rescale';
 import type { ProgressEvent } from './shared/progress';
 import type { Report } from './shared/report';
 import { formatComparison, formatMarkdown, formatTable } from './shared/report-format';
-import { runDemo } from './demo';
+import { runDemo } from './demo/run-demo';
 
 const HELP = `sharpness-lens ${version} — rescaling-invariant Hessian sharpness of TF.js models
 
@@ -138,6 +139,10 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
   const lossRaw = values.loss ?? 'auto';
   const loss = lossRaw === 'auto' ? 'auto' : parseLossName(lossRaw);
   if (!loss) throw new UsageError(`--loss must be auto, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy or mse, got "${lossRaw}"`);
+  // Combinations the engine would refuse only after loading everything: they are usage errors.
+  if (values.rescale !== undefined && values['rescale-neurons'] !== undefined) throw new UsageError('give either --rescale or --rescale-neurons, not both');
+  const normalization = choice(values, 'normalization', ['layer', 'element'] as const, 'layer');
+  if (values.horizontal && normalization !== 'layer') throw new UsageError('--horizontal is defined for --normalization layer only');
   const labelColumn = values['label-column'];
   const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : integer(values, 'threads');
   return {
@@ -158,7 +163,7 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
     maxParameters: integer(values, 'max-parameters'),
     settings: {
       topK: integer(values, 'top-k') ?? 5,
-      normalization: choice(values, 'normalization', ['layer', 'element'] as const, 'layer'),
+      normalization,
       operator: values.horizontal ? 'horizontal' : 'dhd',
       density: values.density ?? false,
       perLayer: !values['no-per-layer'],
@@ -188,16 +193,51 @@ export function progressPrinter(enabled: boolean): { update: (event: ProgressEve
   };
 }
 
-function assertWritableOutput(out: string, inputs: (string | undefined)[]): void {
-  const target = resolve(out);
-  if (inputs.some((p) => p !== undefined && resolve(p) === target)) throw new UsageError(`--out ${out} is one of the input files; it would be overwritten`);
+/** The same file by path, or by identity where both exist (a link or another spelling of the path). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** The weight shards a model.json lists; none when it cannot be read (the analysis then reports why). */
+function shardFiles(model: string): string[] {
+  try {
+    return readModelJson(model).json.weightsManifest.flatMap((group) => group.paths.map((path) => resolveShardPath(model, path)));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Checked before the analysis, so a run of minutes does not end in a failed write: --out must not be an
+ * input (a model, its shards, the data), and must be a file name in an existing folder.
+ */
+function assertWritableOutput(out: string, models: string[], dataFiles: (string | undefined)[]): void {
+  const inputs = [...models, ...models.flatMap(shardFiles), ...dataFiles.filter((p): p is string => p !== undefined)];
+  if (inputs.some((input) => sameFile(input, out))) throw new UsageError(`--out ${out} is one of the input files; it would be overwritten`);
+  const folder = dirname(resolve(out));
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new SharpnessError(`cannot write the report: the folder ${folder} does not exist`, out);
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new SharpnessError('is a folder; --out takes the report\'s file name', out);
+}
+
+function writeReport(out: string, json: string): void {
+  try {
+    writeFileSync(out, json);
+  } catch (error) {
+    throw new SharpnessError(`cannot write the report: ${(error as Error).message}`, out);
+  }
 }
 
 async function runAnalyze(positionals: string[], values: Values, signal: AbortSignal): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one model.json');
   const request = analyzeRequest(positionals[0], values);
   const format = choice(values, 'format', ['table', 'markdown', 'json'] as const, 'table');
-  if (values.out) assertWritableOutput(values.out, [request.model, request.data, request.labels]);
+  if (values.out) assertWritableOutput(values.out, [request.model], [request.data, request.labels]);
   const progress = progressPrinter(!values.quiet);
   let report: Report;
   try {
@@ -206,7 +246,7 @@ async function runAnalyze(positionals: string[], values: Values, signal: AbortSi
     progress.clear();
   }
   const json = JSON.stringify(report, null, 2) + '\n';
-  if (values.out) writeFileSync(values.out, json);
+  if (values.out) writeReport(values.out, json);
   if (format === 'json') {
     if (!values.out) process.stdout.write(json);
     else if (!values.quiet) process.stderr.write(`report written to ${values.out}\n`);
@@ -218,7 +258,10 @@ async function runAnalyze(positionals: string[], values: Values, signal: AbortSi
 async function runCompare(positionals: string[], values: Values, signal: AbortSignal): Promise<void> {
   if (positionals.length < 2) throw new UsageError('compare takes two or more model.json files');
   const format = choice(values, 'format', ['table', 'markdown', 'json'] as const, 'table');
-  if (values.out) assertWritableOutput(values.out, [...positionals, values.data, values.labels]);
+  if (values.out) assertWritableOutput(values.out, positionals, [values.data, values.labels]);
+  // Every model.json is read before the first analysis, so a broken last model fails at once, not
+  // after the others have run.
+  for (const model of positionals) readModelJson(model);
   const reports: Report[] = [];
   const progress = progressPrinter(!values.quiet);
   try {
@@ -227,7 +270,7 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
     progress.clear();
   }
   const json = JSON.stringify({ schemaVersion: 1, reports }, null, 2) + '\n';
-  if (values.out) writeFileSync(values.out, json);
+  if (values.out) writeReport(values.out, json);
   if (format === 'json') {
     if (!values.out) process.stdout.write(json);
   } else {
@@ -239,11 +282,23 @@ async function runRescale(positionals: string[], values: Values): Promise<void> 
   if (positionals.length !== 1) throw new UsageError('rescale takes exactly one model.json');
   if (!values.out) throw new UsageError('rescale needs --out <dir>, a new folder for the rescaled copy');
   if ((values.factors === undefined) === (values.neurons === undefined)) throw new UsageError('rescale needs either --factors a1,a2,... or --neurons SEED');
+  const factors = values.factors === undefined ? null : factorList(values.factors, '--factors');
+  const seed = integer(values, 'neurons', 0);
   const model = loadModel(positionals[0], { maxParameters: integer(values, 'max-parameters') });
-  const rescaling = values.factors ? layerwiseRescaling(model, factorList(values.factors, '--factors')) : neuronwiseRescaling(model, integer(values, 'neurons', 0)!);
+  const rescaling = factors ? layerwiseRescaling(model, factors) : neuronwiseRescaling(model, seed!);
   const written = writeModelCopy(model, rescaling.values, values.out, { rescaling: rescaling.description });
   if (!values.quiet) process.stderr.write(`${rescaling.description}\n`);
   process.stdout.write(written.join('\n') + '\n');
+}
+
+/**
+ * One line for the problem, the usage hint the next. Node's parseArgs explains at length how to pass a
+ * positional that starts with "-", where the option's name is what matters, and spreads some messages
+ * over several lines.
+ */
+function usageMessage(error: Error): string {
+  const unknown = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(error.message) : null;
+  return unknown ? `unknown option ${unknown[1]}` : error.message.replace(/\s*\n\s*/g, ' ');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -259,9 +314,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const [command, ...rest] = positionals;
-    if (values.help || command === undefined || command === 'help') {
+    if (values.help || command === 'help') {
       process.stdout.write(HELP);
-      return command === undefined && !values.help ? 2 : 0;
+      return 0;
     }
     switch (command) {
       case 'analyze':
@@ -276,16 +331,21 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         await runDemo({ outDir: values['out-dir'], quiet: values.quiet ?? false, signal: controller.signal });
         return 0;
+      case undefined:
+        throw new UsageError('no command given (analyze, compare, rescale, demo)');
       default:
         throw new UsageError(`unknown command "${command}" (analyze, compare, rescale, demo)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sharpness-lens: ${(error as Error).message}\nrun "sharpness-lens --help" for usage\n`);
+      process.stderr.write(`sharpness-lens: ${usageMessage(error as Error)}\nrun "sharpness-lens --help" for usage\n`);
       return 2;
     }
-    const message = error instanceof SharpnessError || error instanceof CancelledError ? error.message : `internal error: ${(error as Error).message ?? String(error)}`;
-    process.stderr.write(`sharpness-lens: ${message.split('\n')[0]}\n`);
+    // Our messages may quote text from an input file, line breaks included; they stay one line. Anything
+    // else is a bug, whose first line is what a user can report.
+    const message =
+      error instanceof SharpnessError || error instanceof CancelledError ? error.message.replace(/\s*[\r\n]+\s*/g, ' ') : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
+    process.stderr.write(`sharpness-lens: ${message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return 1;
   } finally {

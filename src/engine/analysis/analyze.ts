@@ -6,44 +6,26 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { version } from '../../../package.json';
+import type { AnalyzeRequest } from '../../shared/analysis-request';
 import type { ProgressEvent } from '../../shared/progress';
 import type { LayerReport, Report } from '../../shared/report';
-import { initializeBackend, type BackendChoice } from '../backend';
+import { initializeBackend } from '../backend';
 import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/provider';
-import { loadDataFile } from '../data/load';
-import { prepareData, summarizeLabels, type AnalysisData } from '../data/prepare';
+import type { AnalysisData } from '../data/prepare';
 import { SharpnessError, throwIfAborted } from '../errors';
-import { makeLoss, type LossName } from '../loss/losses';
+import { makeLoss } from '../loss/losses';
 import { addRegularizerGradient, findRegularizers, regularizerValue } from '../loss/regularizers';
-import { resolveLoss } from '../loss/resolve-loss';
-import { DEFAULT_MAX_PARAMETERS, loadModel, readModelJson, type LoadedModel } from '../model/load-model';
-import { MODEL_INPUT, Network } from '../network/network';
+import { DEFAULT_MAX_PARAMETERS, type LoadedModel } from '../model/load-model';
+import { Network } from '../network/network';
 import { ParallelCurvatureProvider } from '../parallel/pool';
 import { layerwiseRescaling, neuronwiseRescaling, type Rescaling } from '../rescaling/rescale';
 import { analyzeSymmetries, homogeneityOf } from '../rescaling/symmetries';
-import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks, type MeasureSettings } from './measures';
+import type { MeasureSettings } from '../../shared/analysis-request';
+import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
+import { openInputs } from './inputs';
 import { ProgressTracker } from './progress-tracker';
 
-export interface AnalyzeRequest {
-  model: string;
-  data: string;
-  labels?: string;
-  labelColumn?: number | string;
-  /** Seeded subsample size (default: all samples up to DEFAULT_SAMPLE_CAP). */
-  samples?: number;
-  seed?: number;
-  loss?: LossName | 'auto';
-  backend?: BackendChoice;
-  /** Data-parallel worker threads; 'auto' uses them when the work is large enough to pay. */
-  threads?: number | 'auto';
-  chunkSize?: number;
-  cacheMegabytes?: number;
-  includeRegularizers?: boolean;
-  rescale?: number[] | null;
-  rescaleNeurons?: number | null;
-  maxParameters?: number;
-  settings?: Partial<MeasureSettings>;
-}
+export type { AnalyzeRequest };
 
 export interface AnalyzeHooks {
   signal?: AbortSignal;
@@ -64,10 +46,6 @@ export function chooseThreads(requested: number | 'auto' | undefined, samples: n
   }
   if (samples * parameters < PARALLEL_WORK_THRESHOLD) return 1;
   return Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(samples / chunkSize)));
-}
-
-function outputActivationOf(network: Network): string | undefined {
-  return network.outputNode === MODEL_INPUT ? undefined : network.nodes[network.outputNode].op.activation;
 }
 
 /** max |f(x) − f′(x)| over the analysis samples: the proof that a rescaling kept the function. */
@@ -120,25 +98,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
 
   const backend = await initializeBackend(request.backend ?? 'auto');
   throwIfAborted(hooks.signal);
-  // The model's file and topology first: a broken model.json is reported before the data is read.
-  readModelJson(request.model);
-  const raw = loadDataFile(request.data, { labelsPath: request.labels, labelColumn: request.labelColumn });
-  const model = loadModel(request.model, { inputShape: raw.x.shape.slice(1), maxParameters });
-  const original = new Network(model);
+  const inputs = openInputs(
+    { ...request, seed: settings.seed, maxParameters },
+    (available) => request.samples ?? (available > DEFAULT_SAMPLE_CAP ? DEFAULT_SAMPLE_CAP : undefined),
+  );
+  const { model, network: original, outputActivation, outputShape, loss: lossChoice, data } = inputs;
   const networks: Network[] = [original];
   let provider: CurvatureProvider | null = null;
   try {
-    const outputActivation = outputActivationOf(original);
-    const outputShape = model.layers.find((l) => l.name === model.topology.outputLayer)?.outputShape ?? model.inputShape;
-    const lossChoice = resolveLoss(request.loss ?? 'auto', model.json.trainingConfig, outputActivation, outputShape.reduce((a, b) => a * b, 1), summarizeLabels(raw), request.model);
-    const firstLayer = model.layers.find((l) => l.inbound.includes(model.topology.layers[0].name));
-    const data = prepareData(
-      raw,
-      { inputShape: model.inputShape, embeddingVocabulary: firstLayer?.className === 'Embedding' ? Number(firstLayer.config.input_dim) : null, outputShape },
-      lossChoice,
-      { samples: request.samples ?? (raw.x.shape[0] > DEFAULT_SAMPLE_CAP ? DEFAULT_SAMPLE_CAP : undefined), seed: settings.seed },
-    );
-
     let rescaling: Rescaling | null = null;
     if (request.rescale) rescaling = layerwiseRescaling(model, request.rescale);
     else if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) rescaling = neuronwiseRescaling(model, request.rescaleNeurons);

@@ -3,6 +3,7 @@
  * H, D H D, and their diagonal blocks for a subset of θ blocks (one layer's), optionally with the
  * horizontal projection of MEASURES.md §2 (P D H D P in normalised coordinates).
  */
+import type { NormalizationKind } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
 import type { SymmetricOperator } from '../linalg/operator';
 import type { ParameterBlock } from '../network/network';
@@ -53,14 +54,13 @@ export class CurvatureOperator implements SymmetricOperator {
   }
 }
 
-export type Normalization = 'layer' | 'element';
 
 /**
  * D as a vector: ‖θ_b‖_F on every element of block b (the paper), or |θ_i| (invariant to neuron-wise
  * and batch-norm rescalings too). D(Aθ) = A·D(θ) for the rescalings each is built for, so
  * D′H′D′ = D H D exactly.
  */
-export function normalizationScales(theta: Float64Array, blocks: readonly ParameterBlock[], kind: Normalization): Float64Array {
+export function normalizationScales(theta: Float64Array, blocks: readonly ParameterBlock[], kind: NormalizationKind): Float64Array {
   const d = new Float64Array(theta.length);
   for (const b of blocks) {
     if (kind === 'element') {

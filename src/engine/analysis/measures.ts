@@ -4,6 +4,7 @@
  * dense Hessian (every number exact up to float32 HVPs); larger ones Lanczos with full
  * re-orthogonalisation, Hutchinson and stochastic Lanczos quadrature.
  */
+import type { MeasureSettings } from '../../shared/analysis-request';
 import type { Density, Eigenpair, PerLayerSharpness, SpectrumSummary } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
@@ -11,26 +12,10 @@ import { lanczos, type LanczosProgress } from '../linalg/lanczos';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
 import type { RegularizerTerm } from '../loss/regularizers';
-import { blockUnitDirections, CurvatureOperator, horizontalProjection, normalizationScales, type Normalization } from './curvature-operator';
+import { blockUnitDirections, CurvatureOperator, horizontalProjection, normalizationScales } from './curvature-operator';
 import type { ProgressTracker } from './progress-tracker';
 
-export interface MeasureSettings {
-  topK: number;
-  normalization: Normalization;
-  operator: 'dhd' | 'horizontal';
-  density: boolean;
-  perLayer: boolean;
-  /** Models with at most this many parameters get the exact dense Hessian. */
-  exactThreshold: number;
-  lanczosTolerance: number;
-  lanczosMaxIterations: number | null;
-  traceMaxSamples: number;
-  traceRelativeError: number;
-  densityRuns: number;
-  densitySteps: number;
-  densityGridPoints: number;
-  seed: number;
-}
+export type { MeasureSettings };
 
 export const DEFAULT_MEASURE_SETTINGS: MeasureSettings = {
   topK: 5,
@@ -81,7 +66,7 @@ export function plannedStages(n: number, layerCount: number, settings: MeasureSe
   const stages = [
     { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
     { name: 'invariant spectrum', maxHvps: lanczosCap(settings.topK, n) },
-    { name: 'traces', maxHvps: settings.traceMaxSamples },
+    { name: 'traces', maxHvps: 2 * settings.traceMaxSamples },
   ];
   if (settings.perLayer) stages.push({ name: 'per-layer sharpness', maxHvps: 2 * layerCount * lanczosCap(1, n) });
   if (settings.density) stages.push({ name: 'spectral density', maxHvps: 2 * settings.densityRuns * Math.min(n, settings.densitySteps) });
@@ -242,37 +227,29 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   }
 
   tracker.begin('traces');
-  // One set of Rademacher probes of H serves every trace: weights d² turn Σ z_i (Hz)_i into an
-  // estimate of tr(DHD), and a mask restricts either to one layer's block.
-  const squared = scales.map((d) => d * d);
-  const mask = (layer: LayerBlocks, weights: Float64Array | null) => {
-    const w = new Float64Array(provider.dimension);
-    for (const i of layerIndices(context, layer)) w[i] = weights ? weights[i] : 1;
+  // Each operator gets its own Rademacher probes (the same seed for both): probing D H D itself,
+  // rather than weighting probes of H by d², makes the invariant estimate invariant sample by
+  // sample, since a rescaled model has exactly the same D H D. A 0/1 mask gives a layer's block.
+  const mask = (layer: LayerBlocks, op: CurvatureOperator) => {
+    const w = new Float64Array(op.dimension);
+    for (const i of layerIndices(context, layer)) w[i] = 1;
     return w;
   };
-  const targets: TraceTarget[] = [
-    { name: 'euclidean', group: 'euclidean' },
-    { name: 'invariant', weights: squared, group: 'invariant' },
-  ];
-  if (settings.perLayer) {
-    for (const layer of context.layers) {
-      targets.push({ name: `euclidean:${layer.name}`, weights: mask(layer, null), group: 'euclidean' });
-      targets.push({ name: `invariant:${layer.name}`, weights: mask(layer, squared), group: 'invariant' });
-    }
-  }
-  const traces = await hutchinson(hessian, targets, {
-    maxSamples: settings.traceMaxSamples,
-    relativeStandardError: settings.traceRelativeError,
-    seed: settings.seed + 1,
-    signal: context.signal,
-    onIteration: ({ sample, maxSamples, estimates }) => tracker.tick(sample, maxSamples, `tr(H) ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
-  });
-  if (!traces.converged) warnings.push(`the trace estimates did not reach ${settings.traceRelativeError * 100}% relative standard error in ${settings.traceMaxSamples} samples`);
-  const trace = (name: string) => traces.estimates.find((e) => e.name === name)!;
-  // The horizontal projection changes the operator, so its trace needs its own probes.
-  const invariantTrace = horizontal
-    ? (await hutchinson(invariant, [{ name: 'invariant' }], { maxSamples: settings.traceMaxSamples, relativeStandardError: settings.traceRelativeError, seed: settings.seed + 2, signal: context.signal })).estimates[0]
-    : trace('invariant');
+  const traceRun = async (op: CurvatureOperator, label: string) => {
+    const targets: TraceTarget[] = [{ name: 'network' }];
+    if (settings.perLayer) for (const layer of context.layers) targets.push({ name: layer.name, weights: mask(layer, op) });
+    const result = await hutchinson(op, targets, {
+      maxSamples: settings.traceMaxSamples,
+      relativeStandardError: settings.traceRelativeError,
+      seed: settings.seed + 1,
+      signal: context.signal,
+      onIteration: ({ sample, maxSamples, estimates }) => tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
+    });
+    if (!result.converged) warnings.push(`the ${label} estimates did not reach ${settings.traceRelativeError * 100}% relative standard error in ${settings.traceMaxSamples} samples`);
+    return (name: string) => result.estimates.find((e) => e.name === name)!;
+  };
+  const euclideanTrace = await traceRun(hessian, 'tr(H)');
+  const invariantTrace = await traceRun(invariant, 'tr(DHD)');
 
   const perLayer: Measures['perLayer'] = [];
   if (settings.perLayer) {
@@ -281,8 +258,8 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       const restricted = (withScales: boolean) => new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
       const [euclideanTop] = await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`);
       const [invariantTop] = await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`);
-      const e = trace(`euclidean:${layer.name}`);
-      const i = trace(`invariant:${layer.name}`);
+      const e = euclideanTrace(layer.name);
+      const i = invariantTrace(layer.name);
       perLayer.push({
         euclideanSharpness: euclideanTop.value,
         invariantSharpness: invariantTop.value,
@@ -314,5 +291,5 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     traceStandardError: estimate.standardError,
     minEigenvalue: null,
   });
-  return { method: 'iterative', euclidean: spectrum(euclideanPairs, trace('euclidean')), invariant: spectrum(invariantPairs, invariantTrace), perLayer, density, warnings };
+  return { method: 'iterative', euclidean: spectrum(euclideanPairs, euclideanTrace('network')), invariant: spectrum(invariantPairs, invariantTrace('network')), perLayer, density, warnings };
 }

@@ -6,10 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SharpnessError } from '../errors';
+import { registerCpuKernels } from './cpu-kernels';
 import { registerWasmKernels } from './wasm-kernels';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = BackendName | 'auto';
+import type { BackendChoice } from '../../shared/analysis-request';
+import type { BackendName } from '../../shared/report';
+
+export type { BackendChoice, BackendName };
 
 export interface BackendStatus {
   name: BackendName;
@@ -39,6 +42,7 @@ async function activate(name: BackendName): Promise<boolean> {
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
     if (name === 'wasm') registerWasmKernels();
+    if (name === 'cpu') registerCpuKernels();
     return true;
   } catch {
     return false;
@@ -46,8 +50,9 @@ async function activate(name: BackendName): Promise<boolean> {
 }
 
 export async function initializeBackend(choice: BackendChoice = 'auto'): Promise<BackendStatus> {
-  // Keep TF.js from printing its "install tfjs-node" banner on stdout, which belongs to reports.
-  tf.env().set('IS_TEST', true);
+  // Production mode keeps TF.js from printing its "install tfjs-node" banner; (IS_TEST would too,
+  // but it also turns on a kernel leak check that fails on wasm's own fusedMatMul gradient).
+  tf.enableProdMode();
   if (choice !== 'auto') {
     if (choice === 'tensorflow') {
       const failure = loadTfjsNode();

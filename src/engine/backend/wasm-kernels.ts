@@ -6,7 +6,10 @@
  *   it does not have, as loops over the wasm heap;
  * - MaxPoolWithArgmax and MaxPoolGrad, whose wasm versions start their running maximum at the
  *   smallest positive float and so mishandle windows whose maximum is ≤ 0. The replacements pick
- *   the first maximum of each window, as the cpu backend does.
+ *   the first maximum of each window, as the cpu backend does;
+ * - Conv2D, DepthwiseConv2dNative and their fused forms, which return zeros for 'same' padding when
+ *   the last window stops short of the input's end (tensorflow/tfjs#6629): the wrappers pad the
+ *   input explicitly and run the original kernel with 'valid' padding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -136,19 +139,23 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelAr
   return out;
 };
 
+/** TensorFlow's UnsortedSegmentSum: out[ids[i]] += x[i] over rows of `inner` values; out-of-range ids are dropped. */
+export function segmentSum(xs: ArrayLike<number>, ids: ArrayLike<number>, inner: number, numSegments: number, sums: Float32Array | Int32Array): void {
+  sums.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const segment = ids[i];
+    if (segment < 0 || segment >= numSegments) continue;
+    for (let j = 0; j < inner; j++) sums[segment * inner + j] += xs[i * inner + j];
+  }
+}
+
 const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, segmentIds } = inputsOf(inputs, 'x', 'segmentIds');
   const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
   const inner = size(x.shape.slice(segmentIds.shape.length));
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
-  const [xs, ids, sums] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(segmentIds), heap.typedArrayFromHeap(out)];
-  sums.fill(0);
-  for (let i = 0; i < ids.length; i++) {
-    const segment = ids[i];
-    if (segment < 0 || segment >= numSegments) continue; // TensorFlow drops out-of-range ids
-    for (let j = 0; j < inner; j++) sums[segment * inner + j] += xs[i * inner + j];
-  }
+  segmentSum(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(segmentIds), inner, numSegments, heap.typedArrayFromHeap(out) as Float32Array | Int32Array);
   return out;
 };
 
@@ -216,6 +223,27 @@ const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   return out;
 };
 
+/** Runs a convolution kernel on an explicitly padded input with 'valid' padding instead of 'same'. */
+function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFunc {
+  return ({ inputs, backend, attrs }: KernelArgs) => {
+    const { x, filter } = inputsOf(inputs, 'x', 'filter');
+    const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
+    if (pad !== 'same') return original({ inputs, backend: backend as tf.KernelBackend, attrs });
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, depthwise);
+    const { top, bottom, left, right } = info.padInfo;
+    if (top + bottom + left + right === 0) return original({ inputs, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
+    const padded = callKernel('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+    try {
+      return original({ inputs: { ...inputs, x: padded }, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
+    } finally {
+      (backend as WasmHeapBackend).disposeData(padded.dataId);
+    }
+  };
+}
+
+const PADDING_FIXES: Record<string, boolean> = { Conv2D: false, FusedConv2D: false, DepthwiseConv2dNative: true, FusedDepthwiseConv2D: true };
+const originalConvolutions = new Map<string, KernelFunc>();
+
 const replacements: Record<string, KernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilter,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
@@ -225,8 +253,15 @@ const replacements: Record<string, KernelFunc> = {
   MaxPoolGrad: maxPoolGrad,
 };
 
-/** Registers the project's wasm kernels (idempotent; replaces wasm's buggy max-pool kernels). */
+/** Registers the project's wasm kernels (idempotent; replaces wasm's buggy max-pool and 'same' convolution kernels). */
 export function registerWasmKernels(): void {
+  for (const [kernelName, depthwise] of Object.entries(PADDING_FIXES)) {
+    if (originalConvolutions.has(kernelName)) continue;
+    const original = tf.getKernel(kernelName, 'wasm');
+    if (!original) continue;
+    originalConvolutions.set(kernelName, original.kernelFunc);
+    replacements[kernelName] = withExplicitPadding(original.kernelFunc, depthwise);
+  }
   for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
     const existing = tf.getKernel(kernelName, 'wasm');
     if (existing?.kernelFunc === kernelFunc) continue;

@@ -47,6 +47,9 @@ export class LocalCurvatureProvider implements CurvatureProvider {
   }
 
   async hvp(v: Float64Array, blocks?: readonly number[]): Promise<Float64Array> {
+    // An HVP runs synchronously; returning to the event loop first lets a cancellation (SIGINT, the
+    // extension's cancel button) be delivered between products.
+    await new Promise((resolve) => setImmediate(resolve));
     this.hvpCount++;
     return this.engine.hvp(v, blocks);
   }

@@ -52,6 +52,10 @@ export function loadDataFile(path: string, options: LoadDataOptions = {}): RawDa
   if (labelsPath !== undefined && extension !== '.npy') {
     throw new SharpnessError(`a separate labels file is only supported for .npy inputs; put the labels in this ${extension} file`, path);
   }
+  // Ignoring it would analyse other labels than the user chose.
+  if (options.labelColumn !== undefined && extension !== '.csv') {
+    throw new SharpnessError(`a label column only applies to .csv data, not to this ${extension} file`, path);
+  }
   const { x, y: labelsInFile } = withFileContext(path, () => readContents(path, extension, options));
   checkSamples('x', x, path);
   let labels: { y: NdArray; file: string } | null = null;

@@ -68,7 +68,10 @@ export function resolveInputShape(topology: Topology, path: string, concrete?: S
   const declared = topology.inputShape;
   if (declared.every((d) => typeof d === 'number')) return declared as Shape;
   if (!concrete || concrete.length !== declared.length) {
-    throw new SharpnessError(`the model's input shape [${declared.map((d) => d ?? '?').join(', ')}] has open dimensions; they are read from the analysis data`, path);
+    const open = `the model's input shape [${declared.map((d) => d ?? '?').join(', ')}] has open dimensions`;
+    // The data fills open dimensions axis by axis, so its samples need the declared number of axes.
+    const offered = concrete ? `which the analysis data cannot fill: its samples have shape [${concrete.join(', ')}], not ${declared.length} axes` : 'which are read from the analysis data, and none was given';
+    throw new SharpnessError(`${open}, ${offered}`, path);
   }
   return declared.map((d, i) => d ?? concrete[i]);
 }

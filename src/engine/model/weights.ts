@@ -34,7 +34,9 @@ export function resolveShardPath(modelFile: string, shardPath: string): string {
   } catch {
     return target; // a missing shard is reported, with its name, by the size check
   }
-  if (!inside(realpathSync(folder), realTarget)) throw escapes();
+  if (!inside(realpathSync(folder), realTarget)) {
+    throw new SharpnessError(`weight shard path "${shardPath}" leads through a link to ${realTarget}, outside the model's folder; shards must be files inside it`, modelFile);
+  }
   return target;
 }
 
@@ -44,14 +46,13 @@ interface ShardPlan {
   shardSizes: number[];
 }
 
-/** Checks every shard's existence and size against the manifest; reads nothing. */
+/**
+ * Checks every shard's existence and size against the manifest, then the total against the memory
+ * limit; reads nothing. Sizes come first: a manifest claiming more than its shards hold is a broken
+ * model, which a message about memory would hide.
+ */
 export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes: number): ShardPlan[] {
-  let total = 0;
-  for (const group of manifest) for (const w of group.weights) total += weightByteLength(w);
-  if (total > maxBytes) {
-    throw new SharpnessError(`the weights take ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit for an analysis on this machine (raise it with --max-parameters, or analyse a smaller model)`, modelFile);
-  }
-  return manifest.map((group) => {
+  const plans = manifest.map((group) => {
     const shardFiles = group.paths.map((p) => resolveShardPath(modelFile, p));
     const shardSizes = shardFiles.map((shard, i) => {
       let size: number;
@@ -65,7 +66,7 @@ export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes:
       }
       return size;
     });
-    const needed = group.weights.reduce((sum, w) => sum + weightByteLength(w), 0);
+    const needed = groupByteLength(group);
     const held = shardSizes.reduce((a, b) => a + b, 0);
     if (held < needed) {
       const last = shardFiles[shardFiles.length - 1] ?? modelFile;
@@ -77,6 +78,15 @@ export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes:
     }
     return { group, shardFiles, shardSizes };
   });
+  const total = manifest.reduce((sum, group) => sum + groupByteLength(group), 0);
+  if (total > maxBytes) {
+    throw new SharpnessError(`the weights take ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit for an analysis on this machine (raise it with --max-parameters, or analyse a smaller model)`, modelFile);
+  }
+  return plans;
+}
+
+function groupByteLength(group: WeightGroup): number {
+  return group.weights.reduce((sum, w) => sum + weightByteLength(w), 0);
 }
 
 function describeShards(group: WeightGroup): string {
@@ -144,10 +154,10 @@ export function halfToFloat(bits: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-export function firstNonFinite(values: ArrayLike<number>): { index: number; kind: 'NaN' | 'Infinity' } | null {
+export function firstNonFinite(values: ArrayLike<number>): { index: number; kind: 'NaN' | 'Infinity' | '-Infinity' } | null {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isFinite(v)) return { index: i, kind: Number.isNaN(v) ? 'NaN' : 'Infinity' };
+    if (!Number.isFinite(v)) return { index: i, kind: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
   }
   return null;
 }

@@ -139,9 +139,11 @@ const globalMaxPooling2d: LayerKind = {
             return tf.tidy(() => {
               const batch = x.shape[0];
               const where = tf.argMax(tf.reshape(x, [batch, positions, channels]), 1);
-              // Flat index of the maximum: ((n·positions) + where)·channels + c.
-              const base = tf.add(tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), positions * channels), [batch, 1]), tf.range(0, channels, 1, 'int32'));
-              const selection = tf.add(tf.mul(where, channels), base);
+              // Flat index of the maximum: ((n·positions) + where)·channels + c. The multipliers are
+              // int32 scalars: a plain number would make TF.js compute (and return) float32.
+              const int = (value: number) => tf.scalar(value, 'int32');
+              const base = tf.add(tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), int(positions * channels)), [batch, 1]), tf.range(0, channels, 1, 'int32'));
+              const selection = tf.add(tf.mul(where, int(channels)), base);
               return { output: tf.max(x, [1, 2]), selection };
             });
           },

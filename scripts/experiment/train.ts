@@ -1,0 +1,82 @@
+/**
+ * Trains the experiment's ReLU MLP (784-32-32-10, softmax) on MNIST digits with Adam at a given batch
+ * size until the epoch's mean training loss (what Keras reports as "loss") reaches a target — so
+ * small- and large-batch runs end at a comparable training loss, as the comparison needs. Seeded:
+ * the initial weights and the batch order of every epoch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { SeededRandom } from '../../src/engine/linalg/random';
+import { CLASSES, PIXELS, type DigitSet } from './mnist-digits';
+
+export const HIDDEN_UNITS = [32, 32];
+
+export interface TrainingRun {
+  model: tfl.LayersModel;
+  epochs: number;
+  steps: number;
+  seconds: number;
+  reachedTarget: boolean;
+  /** Mean cross-entropy and accuracy on the whole training set after the last epoch. */
+  trainLoss: number;
+  trainAccuracy: number;
+}
+
+export function buildMlp(seed: number): tfl.LayersModel {
+  const model = tfl.sequential();
+  HIDDEN_UNITS.forEach((units, i) =>
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation: 'relu',
+        inputShape: i === 0 ? [PIXELS] : undefined,
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed * 100 + i }),
+      }),
+    ),
+  );
+  model.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
+  return model;
+}
+
+export function evaluateSet(model: tfl.LayersModel, set: DigitSet): { loss: number; accuracy: number } {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(set.x, [set.count, PIXELS]);
+    const labels = tf.tensor1d(set.y, 'int32');
+    const p = model.predict(x, { batchSize: 1024 }) as tf.Tensor2D;
+    const loss = tf.mean(tf.neg(tf.log(tf.maximum(tf.sum(tf.mul(p, tf.oneHot(labels, CLASSES)), 1), 1e-12)))).dataSync()[0];
+    const accuracy = tf.mean(tf.cast(tf.equal(tf.argMax(p, 1), labels), 'float32')).dataSync()[0];
+    return { loss, accuracy };
+  });
+}
+
+export async function trainMlp(train: DigitSet, options: { batchSize: number; seed: number; targetLoss: number; maxEpochs: number; learningRate: number; log?: (line: string) => void }): Promise<TrainingRun> {
+  const model = buildMlp(options.seed);
+  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'sparseCategoricalCrossentropy' });
+  const random = new SeededRandom(options.seed + 7919);
+  const order = Array.from({ length: train.count }, (_, i) => i);
+  const started = performance.now();
+  let steps = 0;
+  let epochs = 0;
+  let epochLoss = Infinity;
+  while (epochs < options.maxEpochs && epochLoss > options.targetLoss) {
+    random.shuffle(order);
+    let lossSum = 0;
+    for (let start = 0; start < train.count; start += options.batchSize) {
+      const batch = order.slice(start, start + options.batchSize);
+      const x = new Float32Array(batch.length * PIXELS);
+      batch.forEach((index, k) => x.set(train.x.subarray(index * PIXELS, (index + 1) * PIXELS), k * PIXELS));
+      const xs = tf.tensor2d(x, [batch.length, PIXELS]);
+      const ys = tf.tensor1d(Int32Array.from(batch, (index) => train.y[index]), 'float32');
+      lossSum += ((await model.trainOnBatch(xs, ys)) as number) * batch.length;
+      xs.dispose();
+      ys.dispose();
+      steps++;
+    }
+    epochs++;
+    epochLoss = lossSum / train.count;
+    if (options.log && (epochs % 50 === 0 || epochLoss <= options.targetLoss)) options.log(`batch ${options.batchSize}, seed ${options.seed}: epoch ${epochs}, training loss ${epochLoss.toFixed(4)}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const final = evaluateSet(model, train);
+  return { model, epochs, steps, seconds, reachedTarget: epochLoss <= options.targetLoss, trainLoss: final.loss, trainAccuracy: final.accuracy };
+}

@@ -1,0 +1,48 @@
+/**
+ * What an analysis is asked to do: the engine's input, sent by the CLI, the extension (to its
+ * analysis worker) and the panel (for a rescaling experiment). Plain data, no engine imports.
+ */
+import type { LossName, NormalizationKind } from './report';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface MeasureSettings {
+  topK: number;
+  normalization: NormalizationKind;
+  operator: 'dhd' | 'horizontal';
+  density: boolean;
+  perLayer: boolean;
+  /** Models with at most this many parameters get the exact dense Hessian. */
+  exactThreshold: number;
+  lanczosTolerance: number;
+  lanczosMaxIterations: number | null;
+  traceMaxSamples: number;
+  traceRelativeError: number;
+  densityRuns: number;
+  densitySteps: number;
+  densityGridPoints: number;
+  seed: number;
+}
+
+export interface AnalyzeRequest {
+  model: string;
+  data: string;
+  labels?: string;
+  labelColumn?: number | string;
+  /** Seeded subsample size (default: all samples up to DEFAULT_SAMPLE_CAP). */
+  samples?: number;
+  seed?: number;
+  loss?: LossName | 'auto';
+  backend?: BackendChoice;
+  /** Data-parallel worker threads; 'auto' uses them when the work is large enough to pay. */
+  threads?: number | 'auto';
+  chunkSize?: number;
+  cacheMegabytes?: number;
+  includeRegularizers?: boolean;
+  /** A layer-wise rescaling applied first: one factor per kernel layer, product 1. */
+  rescale?: number[] | null;
+  /** A seeded random neuron-wise rescaling applied first. */
+  rescaleNeurons?: number | null;
+  maxParameters?: number;
+  settings?: Partial<MeasureSettings>;
+}

@@ -1,0 +1,47 @@
+// A layers model.json whose topology the engine cannot run: an unknown layer class or activation, a
+// nested model, another model class, or a layer config with a wrong value. The layer is named.
+import { test } from 'node:test';
+import { copyFixture, editJson } from '../cli/helpers';
+import { assertCleanFailure } from './expect-failure';
+
+interface Topology {
+  class_name: string;
+  config: { layers: { class_name: string; config: Record<string, unknown> }[] };
+}
+
+function topologyFails(edit: (topology: Topology) => void, problem: RegExp): void {
+  const fixture = copyFixture('mlp');
+  editJson(fixture.model, (json) => edit(json.modelTopology as Topology));
+  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
+}
+
+test('a layer class the engine does not know', () =>
+  topologyFails((topology) => {
+    topology.config.layers[1].class_name = 'FancyAttention';
+  }, /unsupported layer FancyAttention \("dense_Dense2"\); supported layers: .*Dense/));
+
+test('a nested Sequential model', () =>
+  topologyFails((topology) => {
+    const { layers } = topology.config;
+    topology.config.layers = [layers[0], { class_name: 'Sequential', config: { name: 'block', layers: layers.slice(1) } }];
+  }, /layer "block" is a nested Sequential model, which is not supported/));
+
+test('a model class other than Sequential or Functional', () =>
+  topologyFails((topology) => {
+    topology.class_name = 'MyCustomModel';
+  }, /the model class "MyCustomModel" is not supported/));
+
+test('an activation the engine does not know', () =>
+  topologyFails((topology) => {
+    topology.config.layers[1].config.activation = 'swishy';
+  }, /layer "dense_Dense2" uses the activation "swishy", which is not supported/));
+
+test('a layer config value of the wrong type', () =>
+  topologyFails((topology) => {
+    topology.config.layers[1].config.units = 'six';
+  }, /layer "dense_Dense2" \(Dense\): "units" must be a number/));
+
+test('two layers with the same name', () =>
+  topologyFails((topology) => {
+    topology.config.layers[2].config.name = 'dense_Dense2';
+  }, /two layers are named "dense_Dense2"/));

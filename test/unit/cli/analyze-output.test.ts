@@ -1,0 +1,92 @@
+// `analyze` output: the JSON report, the table and Markdown showing the same numbers, --out writing
+// the JSON while the table still prints, and --quiet silencing everything but the result.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { formatValue } from '../../../src/shared/report-format';
+import type { Report } from '../../../src/shared/report';
+import { copyFixture, runCli, type CliResult } from './helpers';
+import { parseReport } from './report-schema';
+
+const fixture = copyFixture('mlp');
+const analyze = (...options: string[]) => ['analyze', fixture.model, '--data', fixture.data, ...options];
+
+function succeeds(args: string[]): CliResult {
+  const run = runCli(args);
+  assert.equal(run.status, 0, run.stderr);
+  return run;
+}
+
+let report: Report;
+before(() => {
+  report = parseReport(succeeds(analyze('--format', 'json')).stdout);
+});
+
+/** The line of a rendered table whose first cell is `label`. */
+function row(text: string, label: RegExp): string {
+  const line = text.split('\n').find((l) => label.test(l));
+  assert.ok(line, `no row ${label} in:\n${text}`);
+  return line;
+}
+
+/** The table and Markdown print the report's numbers as formatValue renders them. */
+function assertShowsReport(text: string): void {
+  const lambdaMax = row(text, /^\|? ?λ_max /);
+  assert.ok(lambdaMax.includes(formatValue(report.euclidean.topEigenvalues[0])), lambdaMax);
+  assert.ok(lambdaMax.includes(formatValue(report.invariant.sharpness)), lambdaMax);
+  for (const layer of report.perLayer) {
+    const line = row(text, new RegExp(`^\\|? ?${layer.name} `));
+    assert.ok(line.includes(formatValue(layer.euclideanSharpness)) && line.includes(formatValue(layer.invariantSharpness)), line);
+  }
+}
+
+test('--format json prints a schemaVersion 1 report of the run', () => {
+  assert.equal(report.model.path, fixture.model);
+  assert.equal(report.model.parameterCount, 107);
+  assert.deepEqual(report.model.layers.map((l) => l.className), ['Dense', 'Dense', 'Dense']);
+  assert.equal(report.data.path, fixture.data);
+  assert.equal(report.data.sampleCount, 64);
+  assert.equal(report.data.loss, 'categorical_crossentropy');
+  assert.equal(report.invariant.normalization, 'layer');
+  assert.equal(report.rescaling, null);
+  assert.equal(report.density, null);
+  assert.equal(report.perLayer.length, 3);
+});
+
+test('the default table shows the λ_max numbers of the JSON report', () => {
+  const run = succeeds(analyze());
+  assertShowsReport(run.stdout);
+  assert.match(run.stdout, new RegExp(`^model +${fixture.model} `, 'm'));
+});
+
+test('--format markdown renders the same numbers as Markdown tables', () => {
+  const run = succeeds(analyze('--format', 'markdown'));
+  assert.ok(run.stdout.startsWith(`## Sharpness of \`${fixture.model}\``), run.stdout);
+  assert.match(run.stdout, /^\| measure \| Euclidean \(H\) \|/m);
+  assertShowsReport(run.stdout);
+});
+
+test('--out writes the JSON report and the table still prints', () => {
+  const out = join(fixture.folder, 'report.json');
+  const run = succeeds(analyze('--out', out));
+  assertShowsReport(run.stdout);
+  const written = parseReport(readFileSync(out, 'utf8'));
+  assert.equal(written.invariant.sharpness, report.invariant.sharpness);
+});
+
+test('--format json with --out says where the report went, unless --quiet', () => {
+  const out = join(fixture.folder, 'said.json');
+  const loud = succeeds(analyze('--format', 'json', '--out', out));
+  assert.equal(loud.stdout, '');
+  assert.equal(loud.stderr, `report written to ${out}\n`);
+  const quiet = succeeds(analyze('--format', 'json', '--out', out, '--quiet'));
+  assert.equal(quiet.stdout, '');
+  assert.equal(quiet.stderr, '');
+  assert.equal(parseReport(readFileSync(out, 'utf8')).invariant.sharpness, report.invariant.sharpness);
+});
+
+test('--top-k sets the number of eigenvalues', () => {
+  const three = parseReport(succeeds(analyze('--format', 'json', '--top-k', '3', '--quiet')).stdout, 3);
+  assert.deepEqual(three.invariant.topEigenvalues, report.invariant.topEigenvalues.slice(0, 3));
+});

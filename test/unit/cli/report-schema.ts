@@ -1,0 +1,68 @@
+/**
+ * The minimum JSON report of DESIGN.md ("Report (JSON, schemaVersion: 1)"), checked field by field on
+ * what the CLI printed, so a renamed or dropped field fails here before another tool trips on it.
+ */
+import assert from 'node:assert/strict';
+import type { Report } from '../../../src/shared/report';
+
+function isNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function assertNumbers(record: Record<string, unknown>, fields: string[], where: string): void {
+  for (const field of fields) assert.ok(isNumber(record[field]), `${where}.${field} is ${JSON.stringify(record[field])}, expected a finite number`);
+}
+
+function assertStrings(record: Record<string, unknown>, fields: string[], where: string): void {
+  for (const field of fields) assert.equal(typeof record[field], 'string', `${where}.${field}`);
+}
+
+function assertSpectrum(spectrum: Record<string, unknown>, topK: number, where: string): void {
+  const top = spectrum.topEigenvalues as unknown[];
+  assert.ok(Array.isArray(top) && top.length === topK && top.every(isNumber), `${where}.topEigenvalues: ${JSON.stringify(top)}`);
+  assertNumbers(spectrum, ['trace'], where);
+}
+
+/** Parses a report printed by `analyze --format json` and checks it against the schema. */
+export function parseReport(text: string, topK = 5): Report {
+  const report = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(report.schemaVersion, 1);
+
+  const model = report.model as Record<string, unknown>;
+  assertStrings(model, ['path', 'format'], 'model');
+  assertNumbers(model, ['parameterCount'], 'model');
+  const layers = model.layers as Record<string, unknown>[];
+  assert.ok(Array.isArray(layers) && layers.length > 0, 'model.layers');
+  for (const [i, layer] of layers.entries()) {
+    assertStrings(layer, ['name', 'className'], `model.layers[${i}]`);
+    assertNumbers(layer, ['parameterCount'], `model.layers[${i}]`);
+    assert.equal(typeof layer.positivelyHomogeneous, 'boolean', `model.layers[${i}].positivelyHomogeneous`);
+    for (const weight of layer.weights as Record<string, unknown>[]) {
+      assert.equal(typeof weight.name, 'string');
+      assert.ok(Array.isArray(weight.shape) && weight.shape.every(Number.isInteger), `shape of ${String(weight.name)}`);
+    }
+  }
+
+  const data = report.data as Record<string, unknown>;
+  assertStrings(data, ['path', 'loss'], 'data');
+  assertNumbers(data, ['sampleCount'], 'data');
+
+  assert.ok(['wasm', 'cpu', 'tensorflow'].includes(report.backend as string), `backend ${String(report.backend)}`);
+  assertNumbers(report, ['loss', 'gradientNorm'], 'report');
+  assert.ok(report.accuracy === null || isNumber(report.accuracy), 'accuracy');
+
+  assertSpectrum(report.euclidean as Record<string, unknown>, topK, 'euclidean');
+  const invariant = report.invariant as Record<string, unknown>;
+  assertSpectrum(invariant, topK, 'invariant');
+  assert.ok(['layer', 'element'].includes(invariant.normalization as string), 'invariant.normalization');
+  assertNumbers(invariant, ['sharpness'], 'invariant');
+  assert.equal(invariant.sharpness, (invariant.topEigenvalues as number[])[0], 'invariant.sharpness is λ_max(D H D)');
+
+  for (const [i, layer] of (report.perLayer as Record<string, unknown>[]).entries()) {
+    assert.equal(typeof layer.name, 'string');
+    assertNumbers(layer, ['parameterCount', 'invariantSharpness', 'euclideanSharpness', 'invariantTrace', 'euclideanTrace'], `perLayer[${i}]`);
+  }
+  assert.ok('rescaling' in report && 'density' in report, 'rescaling and density are present (null when not asked for)');
+  assertNumbers(report.cost as Record<string, unknown>, ['hvpCount', 'seconds'], 'cost');
+  return report as unknown as Report;
+}

@@ -1,0 +1,109 @@
+// The engine against exact float64 Hessians from PyTorch (test/fixtures/reference, made by
+// scripts/reference/make_reference_fixtures.py): loss, accuracy, ‖∇L‖, λ_max, traces, both
+// invariant normalisations and every per-layer number, on the cpu and wasm backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze } from '../../../src/engine/analysis/analyze';
+import type { Report } from '../../../src/shared/report';
+
+const ROOT = join(__dirname, '..', '..', 'fixtures', 'reference');
+
+interface Block {
+  max: number;
+  trace: number;
+}
+interface Expected {
+  loss: { value: number };
+  accuracy: number | null;
+  gradientNorm: number;
+  parameterCount: number;
+  eigenvaluesComplete: boolean;
+  euclidean: { eigenvalues: number[]; trace: number };
+  invariantLayer: { eigenvalues: number[]; trace: number };
+  invariantElement: { eigenvalues: number[]; trace: number };
+  perLayer: { name: string; parameterCount: number; euclidean: Block; invariantLayer: Block; invariantElement: Block }[];
+  dataFile: string;
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+
+/** Largest relative errors seen, printed at the end: the accuracy the closing note reports. */
+const worst = new Map<string, number>();
+function close(actual: number, expected: number, tolerance: number, what: string): void {
+  const error = relative(actual, expected);
+  worst.set(what, Math.max(worst.get(what) ?? 0, error));
+  assert.ok(error <= tolerance, `${what}: ${actual} vs exact ${expected} (relative error ${error.toExponential(2)} > ${tolerance})`);
+}
+
+/** Within `sigmas` standard errors, for Hutchinson estimates. */
+function withinError(actual: number, standardError: number, expected: number, sigmas: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= sigmas * standardError + 1e-6 * Math.abs(expected), `${what}: ${actual} ± ${standardError} vs exact ${expected}`);
+}
+
+const cases = readdirSync(ROOT).filter((name) => name !== 'mlp-medium');
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const name of cases) {
+    test(`${name} on ${backend}: exact Hessian measures match PyTorch float64`, async () => {
+      const dir = join(ROOT, name);
+      const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+      const run = (normalization: 'layer' | 'element') =>
+        analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { normalization, topK: 3 } });
+      const layer: Report = await run('layer');
+      const element: Report = await run('element');
+      assert.equal(layer.method, 'exact');
+      assert.equal(layer.backend, backend);
+      assert.equal(layer.model.parameterCount, expected.parameterCount);
+      close(layer.loss, expected.loss.value, 1e-5, 'loss');
+      assert.equal(layer.accuracy, expected.accuracy);
+      // ‖∇L‖ is small at a minimum and float32 sums lose a little of it to cancellation.
+      assert.ok(Math.abs(layer.gradientNorm - expected.gradientNorm) <= 1e-3 * expected.gradientNorm + 2e-5, `‖∇L‖ ${layer.gradientNorm} vs ${expected.gradientNorm}`);
+      close(layer.euclidean.topEigenvalues[0], expected.euclidean.eigenvalues[0], 1e-5, 'λ_max(H)');
+      close(layer.euclidean.trace, expected.euclidean.trace, 1e-5, 'tr(H)');
+      close(layer.invariant.sharpness, expected.invariantLayer.eigenvalues[0], 1e-5, 'λ_max(DHD), layer D');
+      close(layer.invariant.trace, expected.invariantLayer.trace, 1e-5, 'tr(DHD), layer D');
+      close(element.invariant.sharpness, expected.invariantElement.eigenvalues[0], 1e-5, 'λ_max(DHD), element D');
+      close(element.invariant.trace, expected.invariantElement.trace, 1e-5, 'tr(DHD), element D');
+      for (let k = 1; k < 3; k++) close(layer.euclidean.topEigenvalues[k], expected.euclidean.eigenvalues[k], 1e-4, 'λ_2,3(H)');
+      assert.equal(layer.perLayer.length, expected.perLayer.length);
+      for (const [i, want] of expected.perLayer.entries()) {
+        const got = layer.perLayer[i];
+        assert.equal(got.name, want.name);
+        assert.equal(got.parameterCount, want.parameterCount);
+        close(got.euclideanSharpness, want.euclidean.max, 1e-5, 'per-layer λ_max(H)');
+        close(got.invariantSharpness, want.invariantLayer.max, 1e-5, 'per-layer λ_max(DHD)');
+        close(got.euclideanTrace, want.euclidean.trace, 1e-5, 'per-layer tr(H)');
+        close(got.invariantTrace, want.invariantLayer.trace, 1e-5, 'per-layer tr(DHD)');
+        close(element.perLayer[i].invariantSharpness, want.invariantElement.max, 1e-5, 'per-layer λ_max(DHD), element D');
+      }
+    });
+  }
+
+  test(`mlp-medium on ${backend}: Lanczos and Hutchinson against the exact spectrum`, async () => {
+    const dir = join(ROOT, 'mlp-medium');
+    const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const report = await analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { topK: 5, traceMaxSamples: 200 } });
+    assert.equal(report.method, 'iterative');
+    for (let k = 0; k < 5; k++) {
+      assert.ok(report.euclidean.eigenpairs[k].converged, `λ_${k + 1}(H) converged`);
+      close(report.euclidean.topEigenvalues[k], expected.euclidean.eigenvalues[k], 1e-5, 'Lanczos top-5 λ(H)');
+      close(report.invariant.topEigenvalues[k], expected.invariantLayer.eigenvalues[k], 1e-5, 'Lanczos top-5 λ(DHD)');
+    }
+    withinError(report.euclidean.trace, report.euclidean.traceStandardError, expected.euclidean.trace, 4, 'Hutchinson tr(H)');
+    withinError(report.invariant.trace, report.invariant.traceStandardError, expected.invariantLayer.trace, 4, 'Hutchinson tr(DHD)');
+    for (const [i, want] of expected.perLayer.entries()) {
+      const got = report.perLayer[i];
+      close(got.euclideanSharpness, want.euclidean.max, 1e-5, 'Lanczos per-layer λ_max(H)');
+      close(got.invariantSharpness, want.invariantLayer.max, 1e-5, 'Lanczos per-layer λ_max(DHD)');
+      withinError(got.euclideanTrace, got.euclideanTraceStandardError, want.euclidean.trace, 4, 'per-layer tr(H)');
+      withinError(got.invariantTrace, got.invariantTraceStandardError, want.invariantLayer.trace, 4, 'per-layer tr(DHD)');
+    }
+  });
+}
+
+test('achieved accuracy against the exact reference (printed for the record)', () => {
+  assert.ok(worst.size > 0);
+  for (const [what, error] of worst) console.log(`# max relative error, ${what}: ${error.toExponential(2)}`);
+});
