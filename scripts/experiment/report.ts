@@ -6,7 +6,7 @@ export interface ExperimentSummary {
   smallBatch: number;
   largeBatch: number;
   targetLoss: number;
-  learningRate: number;
+  optimizer: string;
   trainCount: number;
   testCount: number;
   seconds: number;
@@ -56,7 +56,7 @@ export function experimentMarkdown(summary: ExperimentSummary): string {
   const holds = all.filter((p) => sharpness(p.large) > sharpness(p.small)).length;
   const gapHolds = all.filter((p) => p.large.assessment.accuracyGap > p.small.assessment.accuracyGap).length;
   return [
-    `Batch ${summary.smallBatch} vs ${summary.largeBatch}, Adam ${summary.learningRate}, trained to a training loss of ${summary.targetLoss}; ${summary.trainCount} training / ${summary.testCount} test digits; ${Math.round(summary.seconds)} s in all.`,
+    `Batch ${summary.smallBatch} vs ${summary.largeBatch}, ${summary.optimizer}, trained to a training loss of ${summary.targetLoss}; ${summary.trainCount} training / ${summary.testCount} test digits; ${Math.round(summary.seconds)} s in all.`,
     '',
     markdownTable(header, [...all.flatMap((p) => [row(p.small), row(p.large)]), averageRow(summary.smallBatch, all.map((p) => p.small)), averageRow(summary.largeBatch, all.map((p) => p.large))]),
     '',

@@ -16,12 +16,11 @@ import { assessModel, type Assessment } from '../../src/demo/assess';
 import { experimentMarkdown, experimentSvg } from './report';
 import { head, PIXELS, splitDigits, type DigitSet } from './mnist-digits';
 import { saveLayersModel } from './save-layers-model';
-import { HIDDEN_UNITS, evaluateSet, trainMlp } from './train';
+import { HIDDEN_UNITS, describeOptimizer, evaluateSet, trainMlp, type OptimizerChoice } from './train';
 
 export const SMALL_BATCH = 64;
 export const LARGE_BATCH = 2000;
 const TARGET_LOSS = 0.02;
-const LEARNING_RATE = 1e-3;
 const MAX_EPOCHS = 2000;
 const ANALYSIS_SAMPLES = 1024;
 const SPLIT_SEED = 2026;
@@ -42,8 +41,18 @@ export interface ExperimentRun {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '3' }, out: { type: 'string', default: 'experiments/mnist-batch-size' }, bundle: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '3' },
+      out: { type: 'string', default: 'experiments/mnist-batch-size' },
+      bundle: { type: 'boolean', default: false },
+      optimizer: { type: 'string', default: 'sgd' },
+      'learning-rate': { type: 'string' },
+    },
+  });
   const seeds = Number(values.seeds);
+  const optimizer: OptimizerChoice =
+    values.optimizer === 'adam' ? { kind: 'adam', learningRate: Number(values['learning-rate'] ?? 1e-3) } : { kind: 'sgd', learningRate: Number(values['learning-rate'] ?? 0.05), momentum: 0.9 };
   const out = values.out!;
   const started = performance.now();
   await initializeBackend('wasm');
@@ -51,16 +60,17 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const testPath = join(out, 'mnist-test.npz');
   writeDigits(testPath, test);
-  console.log(`MNIST: ${train.count} training and ${test.count} test digits; ReLU MLP ${[PIXELS, ...HIDDEN_UNITS, 10].join('-')}, Adam ${LEARNING_RATE}, to training loss ${TARGET_LOSS}`);
+  console.log(`MNIST: ${train.count} training and ${test.count} test digits; ReLU MLP ${[PIXELS, ...HIDDEN_UNITS, 10].join('-')}, ${describeOptimizer(optimizer)}, to training loss ${TARGET_LOSS}`);
 
   const runs: ExperimentRun[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     for (const batchSize of [SMALL_BATCH, LARGE_BATCH]) {
-      const run = await trainMlp(train, { batchSize, seed, targetLoss: TARGET_LOSS, maxEpochs: MAX_EPOCHS, learningRate: LEARNING_RATE, log: (line) => console.log(`  ${line}`) });
+      const run = await trainMlp(train, { batchSize, seed, targetLoss: TARGET_LOSS, maxEpochs: MAX_EPOCHS, optimizer, log: (line) => console.log(`  ${line}`) });
       const folder = join(out, `seed${seed}-batch${batchSize}`);
       const testState = evaluateSet(run.model, test);
       await saveLayersModel(run.model, folder, {
         experiment: 'small-batch vs large-batch (Rangamani et al.)',
+        optimizer: describeOptimizer(optimizer),
         batchSize,
         seed,
         epochs: run.epochs,
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const summary = { smallBatch: SMALL_BATCH, largeBatch: LARGE_BATCH, targetLoss: TARGET_LOSS, learningRate: LEARNING_RATE, trainCount: train.count, testCount: test.count, seconds, runs };
+  const summary = { smallBatch: SMALL_BATCH, largeBatch: LARGE_BATCH, targetLoss: TARGET_LOSS, optimizer: describeOptimizer(optimizer), trainCount: train.count, testCount: test.count, seconds, runs };
   writeFileSync(join(out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(out, 'results.md'), experimentMarkdown(summary));
   writeFileSync(join(out, 'plot.svg'), experimentSvg(summary));

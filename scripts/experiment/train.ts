@@ -1,8 +1,9 @@
 /**
- * Trains the experiment's ReLU MLP (784-32-32-10, softmax) on MNIST digits with Adam at a given batch
- * size until the epoch's mean training loss (what Keras reports as "loss") reaches a target — so
- * small- and large-batch runs end at a comparable training loss, as the comparison needs. Seeded:
- * the initial weights and the batch order of every epoch.
+ * Trains the experiment's ReLU MLP (784-32-32-10, softmax) on MNIST digits at a given batch size
+ * until the loss on the whole training set reaches a target — so small- and large-batch runs end at
+ * a comparable training loss, as the comparison needs. (The whole-set loss is measured only once the
+ * epoch's running loss is near the target: it costs more than a large-batch epoch.) Seeded: the
+ * initial weights and the batch order of every epoch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -49,16 +50,29 @@ export function evaluateSet(model: tfl.LayersModel, set: DigitSet): { loss: numb
   });
 }
 
-export async function trainMlp(train: DigitSet, options: { batchSize: number; seed: number; targetLoss: number; maxEpochs: number; learningRate: number; log?: (line: string) => void }): Promise<TrainingRun> {
+export type OptimizerChoice = { kind: 'sgd'; learningRate: number; momentum: number } | { kind: 'adam'; learningRate: number };
+
+export function describeOptimizer(choice: OptimizerChoice): string {
+  return choice.kind === 'sgd' ? `SGD (learning rate ${choice.learningRate}, momentum ${choice.momentum})` : `Adam (learning rate ${choice.learningRate})`;
+}
+
+export async function trainMlp(
+  train: DigitSet,
+  options: { batchSize: number; seed: number; targetLoss: number; maxEpochs: number; optimizer: OptimizerChoice; log?: (line: string) => void },
+): Promise<TrainingRun> {
   const model = buildMlp(options.seed);
-  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'sparseCategoricalCrossentropy' });
+  const { optimizer } = options;
+  model.compile({
+    optimizer: optimizer.kind === 'sgd' ? tf.train.momentum(optimizer.learningRate, optimizer.momentum) : tf.train.adam(optimizer.learningRate),
+    loss: 'sparseCategoricalCrossentropy',
+  });
   const random = new SeededRandom(options.seed + 7919);
   const order = Array.from({ length: train.count }, (_, i) => i);
   const started = performance.now();
   let steps = 0;
   let epochs = 0;
-  let epochLoss = Infinity;
-  while (epochs < options.maxEpochs && epochLoss > options.targetLoss) {
+  let trainLoss = Infinity;
+  while (epochs < options.maxEpochs && trainLoss > options.targetLoss) {
     random.shuffle(order);
     let lossSum = 0;
     for (let start = 0; start < train.count; start += options.batchSize) {
@@ -73,10 +87,11 @@ export async function trainMlp(train: DigitSet, options: { batchSize: number; se
       steps++;
     }
     epochs++;
-    epochLoss = lossSum / train.count;
-    if (options.log && (epochs % 50 === 0 || epochLoss <= options.targetLoss)) options.log(`batch ${options.batchSize}, seed ${options.seed}: epoch ${epochs}, training loss ${epochLoss.toFixed(4)}`);
+    const runningLoss = lossSum / train.count;
+    if (runningLoss <= 1.5 * options.targetLoss) trainLoss = evaluateSet(model, train).loss;
+    if (options.log && (epochs % 50 === 0 || trainLoss <= options.targetLoss)) options.log(`batch ${options.batchSize}, seed ${options.seed}: epoch ${epochs}, running training loss ${runningLoss.toFixed(4)}`);
   }
   const seconds = (performance.now() - started) / 1000;
   const final = evaluateSet(model, train);
-  return { model, epochs, steps, seconds, reachedTarget: epochLoss <= options.targetLoss, trainLoss: final.loss, trainAccuracy: final.accuracy };
+  return { model, epochs, steps, seconds, reachedTarget: final.loss <= options.targetLoss, trainLoss: final.loss, trainAccuracy: final.accuracy };
 }

@@ -113,14 +113,21 @@ function csvCell(value: string | number | null): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One row per layer plus one for the whole network, full precision. */
-export function formatCsv(report: Report): string {
-  const header = ['scope', 'parameters', 'euclidean_lambda_max', 'invariant_lambda_max', 'euclidean_trace', 'invariant_trace', 'euclidean_trace_se', 'invariant_trace_se'];
-  const rows: (string | number | null)[][] = [
+const CSV_HEADER = ['scope', 'parameters', 'euclidean_lambda_max', 'invariant_lambda_max', 'euclidean_trace', 'invariant_trace', 'euclidean_trace_se', 'invariant_trace_se'];
+
+function csvRows(report: Report): (string | number | null)[][] {
+  return [
     ['network', report.model.parameterCount, report.euclidean.topEigenvalues[0], report.invariant.sharpness, report.euclidean.trace, report.invariant.trace, report.euclidean.traceStandardError, report.invariant.traceStandardError],
     ...report.perLayer.map((l) => [l.name, l.parameterCount, l.euclideanSharpness, l.invariantSharpness, l.euclideanTrace, l.invariantTrace, l.euclideanTraceStandardError, l.invariantTraceStandardError]),
   ];
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** One row per layer plus one for the whole network, full precision; with labels, a leading "run" column tells several reports apart. */
+export function formatCsv(reports: Report | { label: string; report: Report }[]): string {
+  const table = Array.isArray(reports)
+    ? [['run', ...CSV_HEADER], ...reports.flatMap(({ label, report }) => csvRows(report).map((row) => [label, ...row]))]
+    : [CSV_HEADER, ...csvRows(reports)];
+  return table.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 function comparisonRows(reports: Report[]): { header: string[]; rows: string[][] } {

@@ -1,0 +1,86 @@
+/**
+ * The workspace's TF.js models: found with findFiles plus a cheap content check, refreshed when JSON
+ * files change, and the latest per-layer invariant sharpness of each (kept in workspace state so the
+ * sidebar shows it after a reload). Publishes the model paths as the `sharpnessLens.modelPaths`
+ * context key, which the explorer's context menu uses.
+ */
+import * as vscode from 'vscode';
+import type { Report } from '../shared/report';
+import { looksLikeModelJson, summarizeModel, type ModelSummary } from './model-file';
+
+export interface LatestSharpness {
+  invariant: number;
+  euclidean: number;
+  normalization: string;
+  perLayer: Record<string, number>;
+  at: string;
+}
+
+const STATE_KEY = 'sharpnessLens.latest';
+
+export class ModelIndex implements vscode.Disposable {
+  private models: vscode.Uri[] = [];
+  private readonly summaries = new Map<string, ModelSummary | null>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.json');
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | null = null;
+
+  constructor(private readonly state: vscode.Memento) {
+    const schedule = (uri: vscode.Uri) => {
+      if (uri.fsPath.includes('node_modules')) return;
+      this.summaries.delete(uri.fsPath);
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => void this.refresh(), 300);
+    };
+    this.watcher.onDidCreate(schedule);
+    this.watcher.onDidChange(schedule);
+    this.watcher.onDidDelete(schedule);
+  }
+
+  get list(): readonly vscode.Uri[] {
+    return this.models;
+  }
+
+  /** Finds the models again (concurrent calls share one scan). */
+  refresh(): Promise<void> {
+    this.scanning ??= (async () => {
+      const limit = vscode.workspace.getConfiguration('sharpnessLens').get<number>('maxModelFiles', 500);
+      const candidates = await vscode.workspace.findFiles('**/*.json', '{**/node_modules/**,**/.git/**,**/*.sharpness.json}', limit);
+      this.models = candidates.filter((uri) => uri.scheme === 'file' && looksLikeModelJson(uri.fsPath)).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      await vscode.commands.executeCommand('setContext', 'sharpnessLens.modelPaths', this.models.map((uri) => uri.fsPath));
+      this.changed.fire();
+    })().finally(() => (this.scanning = null));
+    return this.scanning;
+  }
+
+  summary(uri: vscode.Uri): ModelSummary | null {
+    if (!this.summaries.has(uri.fsPath)) this.summaries.set(uri.fsPath, summarizeModel(uri.fsPath));
+    return this.summaries.get(uri.fsPath) ?? null;
+  }
+
+  latest(uri: vscode.Uri): LatestSharpness | undefined {
+    return this.state.get<Record<string, LatestSharpness>>(STATE_KEY, {})[uri.fsPath];
+  }
+
+  async record(modelPath: string, report: Report): Promise<void> {
+    if (report.rescaling) return; // the sidebar shows the model as stored
+    const all = { ...this.state.get<Record<string, LatestSharpness>>(STATE_KEY, {}) };
+    all[modelPath] = {
+      invariant: report.invariant.sharpness,
+      euclidean: report.euclidean.topEigenvalues[0],
+      normalization: report.invariant.normalization,
+      perLayer: Object.fromEntries(report.perLayer.map((l) => [l.name, l.invariantSharpness])),
+      at: report.createdAt,
+    };
+    await this.state.update(STATE_KEY, all);
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+/** Engine errors as one notification with an action to open the offending file or the log — never a stack trace. */
+import * as vscode from 'vscode';
+import { AnalysisError } from './analysis-runner';
+
+export async function showAnalysisError(error: unknown, log: vscode.LogOutputChannel): Promise<void> {
+  if (error instanceof AnalysisError && error.cancelled) return;
+  const message = error instanceof Error ? error.message : String(error);
+  const file = error instanceof AnalysisError ? error.file : null;
+  const actions = file ? ['Open File', 'Show Log'] : ['Show Log'];
+  const choice = await vscode.window.showErrorMessage(`Sharpness Lens: ${message}`, ...actions);
+  if (choice === 'Open File' && file) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+  if (choice === 'Show Log') log.show(true);
+}

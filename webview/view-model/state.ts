@@ -1,0 +1,132 @@
+/**
+ * The panel's state and how host messages change it. Pure: the message loop in main.ts applies these
+ * and saves the result with setState, so a reloaded panel shows exactly what it showed.
+ */
+import type { HostToPanel, PanelState, RunRole, RunState } from '../../src/shared/protocol';
+import type { Report } from '../../src/shared/report';
+
+/** What the user was looking at, kept beside the PanelState in the webview's saved state. */
+export interface ViewState {
+  tab: string;
+  /** The layer whose details the Per layer tab shows. */
+  layer: string | null;
+  rescaleDraft: RescaleDraft | null;
+}
+
+/** The rescaling form as typed (text, so a half-typed or invalid entry survives a reload too). */
+export interface RescaleDraft {
+  kind: 'layer-wise' | 'random-layer-wise' | 'neuron-wise';
+  factors: string[];
+  seed: string;
+  spread: string;
+}
+
+export const INITIAL_VIEW: ViewState = { tab: 'summary', layer: null, rescaleDraft: null };
+
+/** The object given to setState: the PanelState itself, plus the view under one extra key. */
+export type SavedState = PanelState & { view?: ViewState };
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Enough of a shape check to refuse a stale or foreign saved state rather than crash on it. */
+export function isPanelState(x: unknown): x is PanelState {
+  return (
+    isRecord(x) &&
+    typeof x.modelPath === 'string' &&
+    typeof x.title === 'string' &&
+    Array.isArray(x.kernelLayers) &&
+    x.kernelLayers.every((l) => typeof l === 'string') &&
+    Array.isArray(x.runs) &&
+    x.runs.every((r) => isRecord(r) && typeof r.role === 'string' && typeof r.label === 'string')
+  );
+}
+
+export function isHostToPanel(x: unknown): x is HostToPanel {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'state':
+      return isPanelState(x.state);
+    case 'progress':
+      return typeof x.runIndex === 'number' && isRecord(x.event);
+    case 'report':
+      return typeof x.runIndex === 'number' && isRecord(x.report);
+    case 'error':
+      return typeof x.runIndex === 'number' && typeof x.message === 'string';
+    case 'theme':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function withRun(state: PanelState, runIndex: number, change: (run: RunState) => RunState): PanelState {
+  if (!Number.isInteger(runIndex) || runIndex < 0 || runIndex >= state.runs.length) return state;
+  return { ...state, runs: state.runs.map((run, i) => (i === runIndex ? change(run) : run)) };
+}
+
+/**
+ * A report ends a run's progress (the protocol has no separate "done"): a host that streams partial
+ * reports sends progress again after each, and the progress shows again.
+ */
+export function applyHostMessage(state: PanelState, message: HostToPanel): PanelState {
+  switch (message.type) {
+    case 'state':
+      return message.state;
+    case 'progress':
+      return withRun(state, message.runIndex, (run) => ({ ...run, progress: message.event, error: null }));
+    case 'report':
+      return withRun(state, message.runIndex, (run) => ({ ...run, report: message.report, progress: null, error: null }));
+    case 'error':
+      return withRun(state, message.runIndex, (run) => ({ ...run, error: message.message, progress: null }));
+    case 'theme':
+      return state;
+  }
+}
+
+export interface IndexedRun {
+  index: number;
+  run: RunState;
+}
+
+export function runsWithRole(state: PanelState, role: RunRole): IndexedRun[] {
+  return state.runs.flatMap((run, index) => (run.role === role ? [{ index, run }] : []));
+}
+
+/** The run the Summary, Per layer and Spectrum tabs are about: the main run, else the first. */
+export function primaryRun(state: PanelState): IndexedRun | null {
+  const main = runsWithRole(state, 'main')[0];
+  if (main) return main;
+  return state.runs.length > 0 ? { index: 0, run: state.runs[0] } : null;
+}
+
+/** The latest rescaling experiment (a new one is appended, or replaces the old, by the host). */
+export function rescaledRun(state: PanelState): IndexedRun | null {
+  const rescaled = runsWithRole(state, 'rescaled');
+  return rescaled.length > 0 ? rescaled[rescaled.length - 1] : null;
+}
+
+export interface LabelledReport {
+  label: string;
+  modelPath: string;
+  report: Report;
+}
+
+/**
+ * The models of the Compare tab: the main run (unless a compare run already analyses the same model)
+ * and every compare run, those with a report.
+ */
+export function comparedRuns(state: PanelState): IndexedRun[] {
+  const compare = runsWithRole(state, 'compare');
+  const main = runsWithRole(state, 'main')[0];
+  return main && !compare.some((c) => c.run.modelPath === main.run.modelPath) ? [main, ...compare] : compare;
+}
+
+export function labelledReports(runs: IndexedRun[]): LabelledReport[] {
+  return runs.flatMap(({ run }) => (run.report ? [{ label: run.label, modelPath: run.modelPath, report: run.report }] : []));
+}
+
+export function isRunning(run: RunState | undefined | null): boolean {
+  return !!run && run.progress !== null && run.error === null;
+}
