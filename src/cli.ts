@@ -41,6 +41,7 @@ measures:
   --normalization N       layer (default: one Frobenius norm per tensor, the paper) or element (|θ|)
   --horizontal            project D H D onto the horizontal space (layer normalization only)
   --density               also compute the spectral density (SLQ)
+  --cross-check           also run power iteration (PyHessian's method) for λ_max and report the agreement
   --no-per-layer          skip the per-layer sharpness
   --exact-threshold N     dense Hessian for models with at most N parameters (default 400)
   --tolerance T           Lanczos relative residual tolerance (default 1e-4)
@@ -80,6 +81,7 @@ const OPTIONS = {
   normalization: { type: 'string' },
   horizontal: { type: 'boolean' },
   density: { type: 'boolean' },
+  'cross-check': { type: 'boolean' },
   'no-per-layer': { type: 'boolean' },
   'exact-threshold': { type: 'string' },
   tolerance: { type: 'string' },
@@ -166,6 +168,7 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
       normalization,
       operator: values.horizontal ? 'horizontal' : 'dhd',
       density: values.density ?? false,
+      crossCheck: values['cross-check'] ?? false,
       perLayer: !values['no-per-layer'],
       ...(values['exact-threshold'] !== undefined ? { exactThreshold: integer(values, 'exact-threshold', 0) } : {}),
       ...(values.tolerance !== undefined ? { lanczosTolerance: positiveNumber(values, 'tolerance') } : {}),

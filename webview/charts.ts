@@ -21,13 +21,12 @@ import {
   type ChartDataset,
   type Plugin,
   type Scale,
-  type ScaleOptionsByType,
   type TooltipItem,
 } from 'chart.js';
-import type { PanelToHost } from '../src/shared/protocol';
-import { button, el } from './dom';
-import { readTheme, withAlpha, type ChartTheme, type SeriesColor } from './theme';
-import { formatValue } from './view-model/numbers';
+import type { PanelToHost } from '../src/shared/protocol.ts';
+import { button, el } from './dom.ts';
+import { readTheme, withAlpha, type ChartTheme, type SeriesColor } from './theme.ts';
+import { formatValue } from './view-model/numbers.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, ScatterController, Legend, Tooltip, Title);
 
@@ -47,13 +46,15 @@ export interface ChartSpec {
   /** The canvas's aria-label: what the chart shows, with its numbers. */
   description: string;
   type: 'bar' | 'line';
-  /** Category labels (bar charts). */
-  labels?: string[];
+  /** Category labels (bar charts); an array is drawn as lines. */
+  labels?: (string | string[])[];
   series: SeriesSpec[];
   xTitle: string;
   yTitle: string;
   yLog: boolean;
   yMin?: number;
+  /** Line charts: the x axis spans exactly this range (no padding to round numbers). */
+  xRange?: [number, number];
   /** Extra tooltip lines for a point. */
   tooltipExtra?: (seriesIndex: number, index: number) => string | null;
   /** A click on a bar or point selects its category. */
@@ -62,12 +63,18 @@ export interface ChartSpec {
   legendNote?: string;
 }
 
-type AnyChart = Chart<'bar' | 'line', (number | null | { x: number; y: number })[], string>;
+type AnyChart = Chart<'bar' | 'line', (number | null | { x: number; y: number })[], string | string[]>;
 
 interface Entry {
   chart: AnyChart;
   spec: ChartSpec;
   figure: HTMLElement;
+}
+
+/** An axis label: "1e-4" rather than "1.0e-4" where formatValue would switch to exponents. */
+function tickLabel(value: number): string {
+  const magnitude = Math.abs(value);
+  return value !== 0 && (magnitude >= 1e6 || magnitude < 1e-3) ? value.toExponential(0) : formatValue(value, 3);
 }
 
 /** Log-axis labels at 1·10ⁿ only when the axis spans many decades, else at 1, 2 and 5. */
@@ -76,7 +83,7 @@ function logTick(this: Scale, tickValue: number | string): string {
   if (!(value > 0)) return '';
   const significand = Math.round((value / 10 ** Math.floor(Math.log10(value) + 1e-9)) * 1000) / 1000;
   const decades = this.max > 0 && this.min > 0 ? Math.log10(this.max / this.min) : 0;
-  return (decades > 2 ? [1] : [1, 2, 5]).includes(significand) ? formatValue(value, 2) : '';
+  return (decades > 2 ? [1] : [1, 2, 5]).includes(significand) ? tickLabel(value) : '';
 }
 
 function dataset(spec: ChartSpec, s: SeriesSpec, theme: ChartTheme): ChartDataset<'bar' | 'line', (number | null | { x: number; y: number })[]> {
@@ -99,12 +106,11 @@ function axisTitle(text: string, theme: ChartTheme) {
   return { display: true, text, color: theme.muted, font: { family: theme.fontFamily, size: theme.fontSize } };
 }
 
-function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'bar' | 'line', (number | null | { x: number; y: number })[], string> {
+function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'bar' | 'line', (number | null | { x: number; y: number })[], string | string[]> {
   const ticks = { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize - 1 } };
   const grid = { color: theme.grid };
-  const y: Partial<ScaleOptionsByType<'logarithmic' | 'linear'>> = spec.yLog
-    ? { type: 'logarithmic', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks: { ...ticks, callback: logTick }, grid }
-    : { type: 'linear', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks, grid };
+  // Unlabelled log ticks (2…9 × 10ⁿ) get fainter lines, so the decades stand out.
+  const logGrid = { color: (context: { tick?: { label?: unknown } }) => (context.tick?.label ? theme.grid : withAlpha(theme.grid, 0.25)) };
   return {
     type: spec.type,
     data: { labels: spec.labels, datasets: spec.series.map((s) => dataset(spec, s, theme)) },
@@ -115,8 +121,13 @@ function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'
       color: theme.foreground,
       interaction: spec.type === 'line' ? { mode: 'nearest', axis: 'x', intersect: false } : { mode: 'nearest', intersect: true },
       scales: {
-        x: spec.type === 'line' ? { type: 'linear', title: axisTitle(spec.xTitle, theme), ticks, grid } : { type: 'category', title: axisTitle(spec.xTitle, theme), ticks, grid },
-        y,
+        x:
+          spec.type === 'line'
+            ? { type: 'linear', min: spec.xRange?.[0], max: spec.xRange?.[1], title: axisTitle(spec.xTitle, theme), ticks: { ...ticks, includeBounds: false, callback: (v: number | string) => tickLabel(Number(v)) }, grid }
+            : { type: 'category', title: axisTitle(spec.xTitle, theme), ticks, grid: { display: false } },
+        y: spec.yLog
+          ? { type: 'logarithmic', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks: { ...ticks, callback: logTick }, grid: logGrid }
+          : { type: 'linear', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks: { ...ticks, callback: (v: number | string) => tickLabel(Number(v)) }, grid },
       },
       plugins: {
         title: { display: true, text: spec.title, color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 1, weight: 'bold' } },

@@ -72,13 +72,16 @@ export function tableRegion(label: string, table: HTMLTableElement): HTMLDivElem
   return el('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
 }
 
-/** A table with a caption, column headers and rows of cells (row headers via `th` elements). */
-export function table(caption: string, headers: string[], rows: HTMLTableRowElement[], attributes: Attributes = {}): HTMLTableElement {
+/**
+ * A table with a caption (for screen readers; the section heading shows it), column headers and rows.
+ * Columns are numeric (right-aligned) except those listed in `textColumns`.
+ */
+export function table(caption: string, headers: string[], rows: HTMLTableRowElement[], attributes: Attributes = {}, textColumns: number[] = [0]): HTMLTableElement {
   return el(
     'table',
     attributes,
     el('caption', { class: 'sr-only' }, caption),
-    el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: i === 0 ? null : 'num' }, h)))),
+    el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: textColumns.includes(i) ? null : 'num' }, h)))),
     el('tbody', {}, rows),
   );
 }

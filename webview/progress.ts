@@ -3,10 +3,10 @@
  * error when it failed, nothing when it is done. Updated in place, since progress arrives with every
  * iteration: the stage line is a polite live region that changes only when the stage does.
  */
-import type { PanelToHost } from '../src/shared/protocol';
-import { button, el, icon } from './dom';
-import type { IndexedRun } from './view-model/state';
-import { progressView } from './view-model/summary';
+import type { PanelToHost } from '../src/shared/protocol.ts';
+import { button, el, icon } from './dom.ts';
+import { isRunning, type IndexedRun } from './view-model/state.ts';
+import { progressView } from './view-model/summary.ts';
 
 export class RunStatusView {
   readonly element: HTMLElement;
@@ -43,10 +43,10 @@ export class RunStatusView {
     const run = indexed?.run ?? null;
     const index = indexed?.index ?? -1;
     const label = run && this.showLabel ? `${run.label}: ` : '';
-    if (index !== this.runIndex || !run?.progress) this.resetCancel();
+    if (index !== this.runIndex || !isRunning(run)) this.resetCancel();
     this.runIndex = index;
     this.element.dataset.runIndex = String(index);
-    this.progress.hidden = !run?.progress;
+    this.progress.hidden = !isRunning(run);
     if (run?.progress) {
       const view = progressView(run.progress);
       setText(this.stage, `${label}${view.stage}`);
@@ -54,6 +54,13 @@ export class RunStatusView {
       this.bar.setAttribute('aria-valuetext', `${Math.round(100 * view.fraction)}%`);
       setText(this.detail, [view.iteration, view.detail].filter((s) => s).join(' · '));
       setText(this.time, view.time);
+    } else if (isRunning(run)) {
+      // Started, no progress yet (loading the model and data): an indeterminate bar.
+      setText(this.stage, `${label}Starting the analysis…`);
+      this.bar.removeAttribute('value');
+      this.bar.removeAttribute('aria-valuetext');
+      setText(this.detail, '');
+      setText(this.time, '');
     }
     this.error.hidden = !run?.error;
     const error = run?.error ? `${label}${run.error}` : null;

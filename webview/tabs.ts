@@ -3,7 +3,7 @@
  * tab list, arrow keys move between tabs and select them (the panels are already built, so selecting
  * is instant), Home and End jump to the ends; the selected panel follows in the tab order.
  */
-import { el, icon, on } from './dom';
+import { el, icon, on } from './dom.ts';
 
 export interface TabDefinition {
   id: string;

@@ -1,7 +1,7 @@
 /** The panel's header: which model, open it, re-run, and export the report (the host writes the files). */
-import type { ExportFormat, PanelState, PanelToHost } from '../src/shared/protocol';
-import { button, el, on } from './dom';
-import { isRunning, primaryRun } from './view-model/state';
+import type { ExportFormat, PanelState, PanelToHost } from '../src/shared/protocol.ts';
+import { button, el, on } from './dom.ts';
+import { isRunning, primaryRun } from './view-model/state.ts';
 
 const EXPORTS: { format: ExportFormat; label: string; title: string }[] = [
   { format: 'json', label: 'JSON', title: 'Save the report as JSON (the CLI’s schema)' },

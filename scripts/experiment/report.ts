@@ -27,11 +27,12 @@ function pairs(summary: ExperimentSummary): { seed: number; small: ExperimentRun
 }
 
 export function experimentMarkdown(summary: ExperimentSummary): string {
-  const header = ['seed', 'batch', 'epochs', 'train loss', 'test acc', 'acc gap', 'λ_max(H)', 'tr(H)', 'λ_max(DHD) layer', 'λ_max(DHD) element'];
+  const header = ['seed', 'batch', 'epochs', 'train loss (all)', 'loss (sample)', 'test acc', 'acc gap', 'λ_max(H)', 'tr(H)', 'λ_max(DHD) layer', 'λ_max(DHD) element'];
   const row = (r: ExperimentRun) => [
     String(r.seed),
     String(r.batchSize),
     String(r.epochs),
+    formatValue(r.trainLoss),
     formatValue(r.assessment.report.loss),
     percent(r.assessment.test.accuracy ?? 0),
     percent(r.assessment.accuracyGap),
@@ -45,6 +46,7 @@ export function experimentMarkdown(summary: ExperimentSummary): string {
     'mean',
     String(batch),
     formatValue(mean(runs.map((r) => r.epochs))),
+    formatValue(mean(runs.map((r) => r.trainLoss))),
     formatValue(mean(runs.map((r) => r.assessment.report.loss))),
     percent(mean(runs.map((r) => r.assessment.test.accuracy ?? 0))),
     percent(mean(runs.map((r) => r.assessment.accuracyGap))),
@@ -83,6 +85,12 @@ export function experimentSvg(summary: ExperimentSummary): string {
   const px = (x: number) => margin.left + ((x - x0) / (x1 - x0)) * (width - margin.left - margin.right);
   const py = (y: number) => height - margin.bottom - ((y - y0) / (y1 - y0)) * (height - margin.top - margin.bottom);
   const colour = (r: ExperimentRun) => (r.batchSize === summary.smallBatch ? '#1f77b4' : '#d62728');
+  const pairLines = pairs(summary)
+    .map(({ small, large }) => {
+      const [a, b] = [summary.runs.indexOf(small), summary.runs.indexOf(large)];
+      return `<line x1="${px(xs[a]).toFixed(1)}" y1="${py(ys[a]).toFixed(1)}" x2="${px(xs[b]).toFixed(1)}" y2="${py(ys[b]).toFixed(1)}" stroke="#bbbbbb" stroke-dasharray="4 3"/>`;
+    })
+    .join('\n  ');
   const points = summary.runs
     .map((r, i) => `<circle cx="${px(xs[i]).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="6" fill="${colour(r)}"><title>batch ${r.batchSize}, seed ${r.seed}</title></circle><text x="${(px(xs[i]) + 9).toFixed(1)}" y="${(py(ys[i]) + 4).toFixed(1)}" font-size="11">s${r.seed}</text>`)
     .join('\n  ');
@@ -95,6 +103,7 @@ export function experimentSvg(summary: ExperimentSummary): string {
   <line x1="${margin.left}" y1="${height - margin.bottom}" x2="${width - margin.right}" y2="${height - margin.bottom}" stroke="black"/>
   <line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${height - margin.bottom}" stroke="black"/>
   ${xTicks}${yTicks}
+  ${pairLines}
   <text x="${(margin.left + width - margin.right) / 2}" y="${height - 18}" font-size="12" text-anchor="middle">generalization gap: train − test accuracy (percentage points)</text>
   <text transform="translate(18 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">λ_max(D H D), layer D (log scale)</text>
   ${points}

@@ -36,6 +36,8 @@ export interface ExperimentRun {
   steps: number;
   trainingSeconds: number;
   reachedTarget: boolean;
+  /** Loss on the whole training set when training stopped (the analysis uses a sample of it). */
+  trainLoss: number;
   folder: string;
   assessment: Assessment;
 }
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
       run.model.dispose();
       const assessment = await assessModel({ model: join(folder, 'model.json'), trainData: join(folder, 'data.npz'), testData: testPath, label: `batch ${batchSize}, seed ${seed}` });
       console.log(`  → ${run.epochs} epochs (${run.seconds.toFixed(0)} s), test accuracy ${(100 * assessment.test.accuracy!).toFixed(2)}%, λ_max(DHD) ${assessment.report.invariant.sharpness.toPrecision(4)}`);
-      runs.push({ seed, batchSize, epochs: run.epochs, steps: run.steps, trainingSeconds: run.seconds, reachedTarget: run.reachedTarget, folder: relative(out, folder), assessment });
+      runs.push({ seed, batchSize, epochs: run.epochs, steps: run.steps, trainingSeconds: run.seconds, reachedTarget: run.reachedTarget, trainLoss: run.trainLoss, folder: relative(out, folder), assessment });
     }
   }
   const seconds = (performance.now() - started) / 1000;

@@ -28,6 +28,8 @@ export function buildMlp(seed: number): tfl.LayersModel {
   HIDDEN_UNITS.forEach((units, i) =>
     model.add(
       tfl.layers.dense({
+        // Fixed names, so every model of the experiment names its layers alike (tfjs would number them per process).
+        name: `hidden${i + 1}`,
         units,
         activation: 'relu',
         inputShape: i === 0 ? [PIXELS] : undefined,
@@ -35,7 +37,7 @@ export function buildMlp(seed: number): tfl.LayersModel {
       }),
     ),
   );
-  model.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
+  model.add(tfl.layers.dense({ name: 'output', units: CLASSES, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
   return model;
 }
 

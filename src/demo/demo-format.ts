@@ -42,7 +42,11 @@ function rows(result: DemoResult): { header: string[]; body: string[][] } {
 function layerRows(result: DemoResult): { header: string[]; body: string[][] } {
   const entries = [...result.models, result.rescaled];
   const header = ['layer: λ_max(D_l H_ll D_l)', ...entries.map((e) => e.label)];
-  const body = result.models[0].report.perLayer.map((layer, i) => [layer.name, ...entries.map((e) => formatValue(e.report.perLayer[i]?.invariantSharpness))]);
+  // Same architecture, so layers match by position; names can differ between separately built models.
+  const body = result.models[0].report.perLayer.map((_, i) => [
+    [...new Set(entries.map((e) => e.report.perLayer[i]?.name ?? '?'))].join(' / '),
+    ...entries.map((e) => formatValue(e.report.perLayer[i]?.invariantSharpness)),
+  ]);
   return { header, body };
 }
 

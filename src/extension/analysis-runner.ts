@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { AnalyzeRequest } from '../shared/analysis-request';
-import type { ProgressEvent } from '../shared/progress';
+import type { PartialResult, ProgressEvent } from '../shared/progress';
 import type { WorkerMessage, WorkerRequest } from '../shared/protocol';
 import type { Report } from '../shared/report';
 
@@ -32,6 +32,7 @@ export interface RunHandle {
 export interface RunOptions {
   label: string;
   onProgress?: (event: ProgressEvent) => void;
+  onPartial?: (partial: PartialResult) => void;
   /** Show the cancellable notification (default true). */
   notify?: boolean;
 }
@@ -105,6 +106,8 @@ export class AnalysisRunner implements vscode.Disposable {
           this.updateStatusBar();
         }
         options.onProgress?.(message.event);
+      } else if (message.type === 'partial') {
+        options.onPartial?.(message.partial);
       } else if (message.type === 'result') {
         this.log.info(`[${id}] done: λ_max(H) ${message.report.euclidean.topEigenvalues[0]}, λ_max(DHD) ${message.report.invariant.sharpness}, ${message.report.cost.hvpCount} HVPs in ${message.report.cost.seconds.toFixed(1)} s`);
         finish(() => settle.resolve(message.report));

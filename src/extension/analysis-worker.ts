@@ -11,7 +11,7 @@ const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 port.once('message', (request: WorkerRequest) => {
-  analyze(request.request, { onProgress: (event) => post({ type: 'progress', event }) }).then(
+  analyze(request.request, { onProgress: (event) => post({ type: 'progress', event }), onPartial: (partial) => post({ type: 'partial', partial }) }).then(
     (report) => post({ type: 'result', report }),
     (error: unknown) => {
       const message = error instanceof Error ? error.message.split('\n').join(' ') : String(error);

@@ -136,7 +136,7 @@ export class SharpnessPanel implements vscode.Disposable {
   private start(role: RunRole, request: AnalyzeRequest, label: string, rescaling: RescalingChoice | null): void {
     // A new main or rescaled run replaces the previous one; compare runs accumulate, one per model.
     const existing = this.state.runs.findIndex((r) => r.role === role && (role !== 'compare' || r.modelPath === request.model));
-    const run: RunState = { role, modelPath: request.model, label, progress: null, report: null, error: null, rescaling };
+    const run: RunState = { role, modelPath: request.model, label, progress: null, partials: [], report: null, error: null, rescaling };
     const runIndex = existing >= 0 ? existing : this.state.runs.length;
     this.handles.get(runIndex)?.cancel();
     this.state.runs[runIndex] = run;
@@ -146,6 +146,10 @@ export class SharpnessPanel implements vscode.Disposable {
       onProgress: (event) => {
         run.progress = event;
         this.post({ type: 'progress', runIndex, event });
+      },
+      onPartial: (partial) => {
+        run.partials = [...(run.partials ?? []), partial];
+        this.publishState();
       },
     });
     this.handles.set(runIndex, handle);
@@ -165,6 +169,7 @@ export class SharpnessPanel implements vscode.Disposable {
     this.handles.delete(runIndex);
     run.report = report;
     run.progress = null;
+    run.partials = [];
     if (run.role === 'main') this.state.kernelLayers = report.model.symmetries.kernelLayers;
     this.post({ type: 'report', runIndex, report });
     void this.deps.index.record(run.modelPath, report);

@@ -21,6 +21,8 @@ export interface MeasureSettings {
   densityRuns: number;
   densitySteps: number;
   densityGridPoints: number;
+  /** Also run power iteration (PyHessian's method) on H and D H D and report how it agrees with Lanczos. */
+  crossCheck: boolean;
   seed: number;
 }
 

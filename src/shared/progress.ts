@@ -1,3 +1,5 @@
+import type { BackendName, Eigenpair, PerLayerSharpness, Report } from './report';
+
 /** Progress of a running analysis, streamed by the engine to the CLI, the extension and the panel. */
 export interface ProgressEvent {
   stage: string;
@@ -13,3 +15,19 @@ export interface ProgressEvent {
   /** Upper estimate of the time left, once an HVP has been timed. */
   etaSeconds: number | null;
 }
+
+/** A result as soon as its stage finishes, so the panel fills in before the whole report is done. */
+export type PartialResult =
+  | {
+      kind: 'evaluation';
+      model: Report['model'];
+      data: Report['data'];
+      backend: BackendName;
+      threads: number;
+      loss: number;
+      accuracy: number | null;
+      gradientNorm: number;
+    }
+  | { kind: 'spectrum'; operator: 'euclidean' | 'invariant'; eigenpairs: Eigenpair[] }
+  | { kind: 'trace'; operator: 'euclidean' | 'invariant'; trace: number; standardError: number }
+  | { kind: 'layer'; layer: PerLayerSharpness };

@@ -4,7 +4,7 @@
  * nothing here imports the engine or VS Code, so all three bundles can share it.
  */
 import type { AnalyzeRequest } from './analysis-request';
-import type { ProgressEvent } from './progress';
+import type { PartialResult, ProgressEvent } from './progress';
 import type { Report } from './report';
 
 // ── extension host ⇄ analysis worker (worker_threads) ───────────────────────────────────────────
@@ -13,6 +13,7 @@ export type WorkerRequest = { type: 'analyze'; request: AnalyzeRequest };
 
 export type WorkerMessage =
   | { type: 'progress'; event: ProgressEvent }
+  | { type: 'partial'; partial: PartialResult }
   | { type: 'result'; report: Report }
   /** An analysis error, already one line naming the file (`file` lets the host offer to open it). */
   | { type: 'error'; message: string; file: string | null };
@@ -33,6 +34,8 @@ export interface RunState {
   modelPath: string;
   label: string;
   progress: ProgressEvent | null;
+  /** Results of the stages finished so far, until `report` arrives (sent with the state). */
+  partials?: PartialResult[];
   report: Report | null;
   error: string | null;
   /** The rescaling applied, for a 'rescaled' run. */

@@ -47,6 +47,11 @@ function summaryRows(report: Report): string[][] {
   ];
   if (e.minEigenvalue !== null && i.minEigenvalue !== null) rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
   rows.push(['λ·ε²/(2(1+L)), ε=1e-3', '', formatValue(i.normalizedSharpness)]);
+  const check = report.crossCheck;
+  if (check) {
+    const cell = (c: { value: number; iterations: number; relativeDifference: number }) => `${formatValue(c.value)} (${c.iterations} it., Δ ${formatValue(c.relativeDifference, 2)})`;
+    rows.push(['λ_max by power iteration', cell(check.euclidean), cell(check.invariant)]);
+  }
   return rows;
 }
 

@@ -54,6 +54,14 @@ export interface Density {
   y: number[];
 }
 
+export interface PowerIterationCheck {
+  value: number;
+  iterations: number;
+  converged: boolean;
+  /** |power − Lanczos| / |Lanczos| for λ_max. */
+  relativeDifference: number;
+}
+
 export interface StageCost {
   name: string;
   hvpCount: number;
@@ -114,6 +122,8 @@ export interface Report {
     maxOutputDifference: number;
   };
   density: null | { euclidean: Density; invariant: Density };
+  /** Power iteration's λ_max beside the reported one (with --cross-check). */
+  crossCheck: null | { euclidean: PowerIterationCheck; invariant: PowerIterationCheck };
   cost: { hvpCount: number; seconds: number; stages: StageCost[] };
   warnings: string[];
 }

@@ -2,8 +2,8 @@
  * The Compare tab: several models (e.g. the same architecture trained with small and large batches)
  * on the same data, their invariant and Euclidean sharpness side by side and per layer.
  */
-import { formatPercent, formatValue, formatWithError } from './numbers';
-import type { LabelledReport } from './state';
+import { formatPercent, formatValue, formatWithError } from './numbers.ts';
+import type { LabelledReport } from './state.ts';
 
 export interface CompareModel {
   label: string;
@@ -31,8 +31,12 @@ export const COMPARE_COLUMNS = [
 
 export interface CompareSeries {
   models: CompareModel[];
-  /** Every layer name, in the order the models list them (first model first). */
+  /**
+   * The layers, matched by name; or by position when every model has as many layers but the names
+   * differ (the same architecture built twice gets dense_1… and dense_4…), labelled "a / b".
+   */
   layers: string[];
+  layerMatching: 'name' | 'position';
   /** [model][layer]: λ_max of the layer's block of D H D, null where the model has no such layer. */
   perLayerInvariant: (number | null)[][];
   perLayerEuclidean: (number | null)[][];
@@ -76,9 +80,12 @@ export function compareSeries(entries: LabelledReport[]): CompareSeries {
       ],
     };
   });
-  const layers = [...new Set(entries.flatMap((e) => e.report.perLayer.map((l) => l.name)))];
+  const names = [...new Set(entries.flatMap((e) => e.report.perLayer.map((l) => l.name)))];
+  const depth = entries[0]?.report.perLayer.length ?? 0;
+  const layerMatching = depth > 0 && names.length > depth && entries.every((e) => e.report.perLayer.length === depth) ? 'position' : 'name';
+  const layers = layerMatching === 'name' ? names : Array.from({ length: depth }, (_, i) => [...new Set(entries.map((e) => e.report.perLayer[i].name))].join(' / '));
   const perLayer = (field: 'invariantSharpness' | 'euclideanSharpness') =>
-    entries.map((e) => layers.map((name) => e.report.perLayer.find((l) => l.name === name)?.[field] ?? null));
+    entries.map((e) => (layerMatching === 'name' ? layers.map((name) => e.report.perLayer.find((l) => l.name === name)?.[field] ?? null) : e.report.perLayer.map((l) => l[field])));
   const warnings: string[] = [];
   if (differing(entries, (e) => [e.report.data.path, e.report.data.labelsPath, e.report.data.sampleCount, e.report.data.seed])) {
     warnings.push('The models were analysed on different data or samples: their sharpness is not measured on the same loss.');
@@ -89,10 +96,13 @@ export function compareSeries(entries: LabelledReport[]): CompareSeries {
   }
   const unconverged = models.filter((_, i) => entries[i].report.invariant.eigenpairs[0]?.converged === false);
   if (unconverged.length > 0) warnings.push(`λ_max(D H D) did not converge for ${unconverged.map((m) => m.label).join(', ')}.`);
-  return { models, layers, perLayerInvariant: perLayer('invariantSharpness'), perLayerEuclidean: perLayer('euclideanSharpness'), warnings };
+  return { models, layers, layerMatching, perLayerInvariant: perLayer('invariantSharpness'), perLayerEuclidean: perLayer('euclideanSharpness'), warnings };
 }
 
-/** The flattest model by the invariant measure, the answer to "which minimum is flatter?". */
-export function flattestModel(series: CompareSeries): CompareModel | null {
-  return series.models.reduce<CompareModel | null>((best, m) => (!best || m.invariantSharpness < best.invariantSharpness ? m : best), null);
+/** The flattest model by a measure (lowest λ_max), the answer to "which minimum is flatter?". */
+export function flattestModel(series: CompareSeries, measure: 'invariantSharpness' | 'euclideanSharpness' = 'invariantSharpness'): CompareModel | null {
+  return series.models.reduce<CompareModel | null>((best, m) => {
+    const value = m[measure];
+    return value !== null && (!best || value < best[measure]!) ? m : best;
+  }, null);
 }

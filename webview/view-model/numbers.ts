@@ -3,8 +3,8 @@
  * whatever qualifies a value — a standard error, a residual, a missing convergence — is part of its
  * text, never only a colour, so a screen reader and a copied table say it too.
  */
-import type { Eigenpair } from '../../src/shared/report';
-import { formatValue } from '../../src/shared/report-format';
+import type { Eigenpair } from '../../src/shared/report.ts';
+import { formatValue } from '../../src/shared/report-format.ts';
 
 export { formatValue };
 
@@ -33,6 +33,7 @@ export function formatCount(n: number): string {
 
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 0.1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ${Math.round(seconds - 60 * minutes)} s`;

@@ -1,6 +1,12 @@
 /** The Per layer tab: one row per layer with its sharpness, and the details of a chosen layer. */
-import type { LayerReport, PerLayerSharpness, Report } from '../../src/shared/report';
-import { formatConverged, formatWithError } from './numbers';
+import type { LayerReport, PerLayerSharpness, Report } from '../../src/shared/report.ts';
+
+/** A report, or the layers streamed so far with the model they belong to. */
+export interface LayerSource {
+  model: Pick<Report['model'], 'layers' | 'parameterCount'>;
+  perLayer: PerLayerSharpness[];
+}
+import { formatConverged, formatWithError } from './numbers.ts';
 
 /** The per-layer numbers in the table's column order; `key` is the report's field name. */
 export const PER_LAYER_COLUMNS = [
@@ -40,7 +46,7 @@ function cellText(layer: PerLayerSharpness, key: PerLayerMeasure): string {
   }
 }
 
-export function perLayerRows(report: Report): PerLayerRow[] {
+export function perLayerRows(report: LayerSource): PerLayerRow[] {
   return report.perLayer.map((layer) => {
     const model = report.model.layers.find((l) => l.name === layer.name);
     return {
@@ -64,7 +70,7 @@ export interface LayerDetails {
   invariantToEuclidean: number | null;
 }
 
-export function layerDetails(report: Report, name: string): LayerDetails | null {
+export function layerDetails(report: LayerSource, name: string): LayerDetails | null {
   const layer = report.model.layers.find((l) => l.name === name);
   if (!layer) return null;
   const sharpness = report.perLayer.find((l) => l.name === name) ?? null;
@@ -81,7 +87,7 @@ export function layerDetails(report: Report, name: string): LayerDetails | null 
 }
 
 /** The layer shown first: the one with the largest invariant sharpness. */
-export function sharpestLayer(report: Report): string | null {
+export function sharpestLayer(report: LayerSource): string | null {
   let best: PerLayerSharpness | null = null;
   for (const l of report.perLayer) if (!best || l.invariantSharpness > best.invariantSharpness) best = l;
   return best?.name ?? null;

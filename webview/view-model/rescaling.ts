@@ -5,10 +5,10 @@
  * activations the network's function is unchanged when ∏ α_l = 1, while H moves to A⁻¹ H A⁻¹. The
  * invariant D H D does not move (D scales with A), which is what the comparison makes visible.
  */
-import type { RescalingChoice } from '../../src/shared/protocol';
-import type { Report } from '../../src/shared/report';
-import { formatPercent, formatRatio, formatValue, formatWithError } from './numbers';
-import type { RescaleDraft } from './state';
+import type { RescalingChoice } from '../../src/shared/protocol.ts';
+import type { Report } from '../../src/shared/report.ts';
+import { formatPercent, formatRatio, formatValue, formatWithError } from './numbers.ts';
+import type { RescaleDraft } from './state.ts';
 
 /** The engine accepts a product within this relative distance of 1 (see rescale.ts's sameScale). */
 export const PRODUCT_TOLERANCE = 1e-9;
@@ -66,8 +66,23 @@ export function validateSpread(text: string): string | null {
   return spread > 1 && spread <= MAX_SPREAD ? null : `a number above 1 and at most ${MAX_SPREAD}`;
 }
 
+/** Starts from a rescaling that shows the effect at once: the first kernel ×10, the last ÷10. */
 export function defaultDraft(kernelLayerCount: number): RescaleDraft {
-  return { kind: 'layer-wise', factors: Array.from({ length: kernelLayerCount }, () => '1'), seed: '0', spread: '10' };
+  const factors = Array.from({ length: kernelLayerCount }, (_, i) => (kernelLayerCount < 2 ? '1' : i === 0 ? '10' : i === kernelLayerCount - 1 ? '0.1' : '1'));
+  return { kind: 'layer-wise', factors, seed: '0', spread: '10' };
+}
+
+/** The form showing a rescaling that was run (e.g. after a reload without a saved draft). */
+export function draftFromChoice(choice: RescalingChoice, kernelLayerCount: number): RescaleDraft {
+  const base = defaultDraft(kernelLayerCount);
+  switch (choice.kind) {
+    case 'layer-wise':
+      return choice.factors.length === kernelLayerCount ? { ...base, factors: choice.factors.map(String) } : base;
+    case 'random-layer-wise':
+      return { ...base, kind: choice.kind, seed: String(choice.seed), spread: String(choice.spread) };
+    case 'neuron-wise':
+      return { ...base, kind: choice.kind, seed: String(choice.seed) };
+  }
 }
 
 /** The draft as a message to the host, or null while it is invalid. */

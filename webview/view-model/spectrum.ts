@@ -1,10 +1,12 @@
 /** The Spectrum tab: top-k eigenvalues of H and D H D with their convergence, and the density. */
-import type { Density, Eigenpair, Report, SpectrumSummary } from '../../src/shared/report';
-import { formatEigenpair, formatValue, formatWithError, logAxisValue } from './numbers';
+import type { Density, Eigenpair } from '../../src/shared/report.ts';
+import { formatEigenpair, formatValue, formatWithError, logAxisValue } from './numbers.ts';
+import type { Operator, RunResults } from './results.ts';
 
-export type Operator = 'euclidean' | 'invariant';
+export type { Operator };
 
 export const OPERATOR_LABEL: Record<Operator, string> = { euclidean: 'H', invariant: 'D H D' };
+export const OPERATORS: Operator[] = ['euclidean', 'invariant'];
 
 export interface EigenSeries {
   operator: Operator;
@@ -17,18 +19,16 @@ export interface EigenSeries {
   convergedCount: number;
   /** Values the log axis cannot show (≤ 0), so the chart's description can say so. */
   hiddenCount: number;
-  trace: string;
+  /** tr(·) as text, null until its stage has finished. */
+  trace: string | null;
   minEigenvalue: number | null;
 }
 
-function pairsOf(s: SpectrumSummary): Eigenpair[] {
-  // Older or hand-made reports may carry only the values; an exact method converges by definition.
-  return s.eigenpairs.length === s.topEigenvalues.length ? s.eigenpairs : s.topEigenvalues.map((value) => ({ value, residual: 0, converged: true }));
-}
-
-function eigenSeries(operator: Operator, s: SpectrumSummary): EigenSeries {
-  const pairs = pairsOf(s);
+function eigenSeries(operator: Operator, results: RunResults): EigenSeries | null {
+  const pairs = results.eigenpairs[operator];
+  if (!pairs) return null;
   const plotted = pairs.map((p) => logAxisValue(p.value));
+  const trace = results.traces[operator];
   return {
     operator,
     labels: pairs.map((_, i) => `λ${i + 1}`),
@@ -37,13 +37,14 @@ function eigenSeries(operator: Operator, s: SpectrumSummary): EigenSeries {
     pairs,
     convergedCount: pairs.filter((p) => p.converged).length,
     hiddenCount: plotted.filter((v) => v === null).length,
-    trace: formatWithError(s.trace, s.traceStandardError),
-    minEigenvalue: s.minEigenvalue,
+    trace: trace ? formatWithError(trace.trace, trace.standardError) : null,
+    minEigenvalue: results.report?.[operator].minEigenvalue ?? null,
   };
 }
 
-export function spectrumSeries(report: Report): Record<Operator, EigenSeries> {
-  return { euclidean: eigenSeries('euclidean', report.euclidean), invariant: eigenSeries('invariant', report.invariant) };
+/** Both operators' series; an operator whose stage has not finished is null. */
+export function spectrumSeries(results: RunResults): Record<Operator, EigenSeries | null> {
+  return { euclidean: eigenSeries('euclidean', results), invariant: eigenSeries('invariant', results) };
 }
 
 export interface SpectrumRow {
@@ -55,11 +56,11 @@ export interface SpectrumRow {
 }
 
 /** One row per rank k, both operators side by side. */
-export function spectrumRows(series: Record<Operator, EigenSeries>): SpectrumRow[] {
-  const k = Math.max(series.euclidean.pairs.length, series.invariant.pairs.length);
+export function spectrumRows(series: Record<Operator, EigenSeries | null>): SpectrumRow[] {
+  const k = Math.max(series.euclidean?.pairs.length ?? 0, series.invariant?.pairs.length ?? 0);
   return Array.from({ length: k }, (_, i) => {
-    const e = series.euclidean.pairs[i] ?? null;
-    const v = series.invariant.pairs[i] ?? null;
+    const e = series.euclidean?.pairs[i] ?? null;
+    const v = series.invariant?.pairs[i] ?? null;
     return { rank: i + 1, euclidean: e, invariant: v, euclideanText: e ? formatEigenpair(e) : '—', invariantText: v ? formatEigenpair(v) : '—' };
   });
 }
@@ -75,7 +76,7 @@ export function eigenDescription(s: EigenSeries): string {
 export interface DensitySeries {
   operator: Operator;
   points: { x: number; y: number }[];
-  /** The points a log y axis can draw: density > 0. */
+  /** The points on a log y axis: densities under the floor drawn at the floor, so the curve stays continuous. */
   plotted: { x: number; y: number }[];
   /** A floor for the y axis, so grid points where the density underflows do not stretch it over 30 decades. */
   yMin: number | null;
@@ -90,7 +91,7 @@ export function densitySeries(operator: Operator, density: Density): DensitySeri
   const points = density.x.map((x, i) => ({ x, y: density.y[i] })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const peak = points.reduce<{ x: number; y: number } | null>((best, p) => (!best || p.y > best.y ? p : best), null);
   const floor = peak && peak.y > 0 ? peak.y * DENSITY_DYNAMIC_RANGE : null;
-  const plotted = floor === null ? [] : points.filter((p) => p.y >= floor);
+  const plotted = floor === null ? [] : points.map((p) => ({ x: p.x, y: Math.max(p.y, floor) }));
   return {
     operator,
     points,

@@ -2,8 +2,8 @@
  * The panel's state and how host messages change it. Pure: the message loop in main.ts applies these
  * and saves the result with setState, so a reloaded panel shows exactly what it showed.
  */
-import type { HostToPanel, PanelState, RunRole, RunState } from '../../src/shared/protocol';
-import type { Report } from '../../src/shared/report';
+import type { HostToPanel, PanelState, RunRole, RunState } from '../../src/shared/protocol.ts';
+import type { Report } from '../../src/shared/report.ts';
 
 /** What the user was looking at, kept beside the PanelState in the webview's saved state. */
 export interface ViewState {
@@ -67,8 +67,8 @@ function withRun(state: PanelState, runIndex: number, change: (run: RunState) =>
 }
 
 /**
- * A report ends a run's progress (the protocol has no separate "done"): a host that streams partial
- * reports sends progress again after each, and the progress shows again.
+ * A report ends a run's progress and replaces its partial results (the protocol has no separate
+ * "done"); partial results come with the state messages until then.
  */
 export function applyHostMessage(state: PanelState, message: HostToPanel): PanelState {
   switch (message.type) {
@@ -77,7 +77,7 @@ export function applyHostMessage(state: PanelState, message: HostToPanel): Panel
     case 'progress':
       return withRun(state, message.runIndex, (run) => ({ ...run, progress: message.event, error: null }));
     case 'report':
-      return withRun(state, message.runIndex, (run) => ({ ...run, report: message.report, progress: null, error: null }));
+      return withRun(state, message.runIndex, (run) => ({ ...run, report: message.report, partials: [], progress: null, error: null }));
     case 'error':
       return withRun(state, message.runIndex, (run) => ({ ...run, error: message.message, progress: null }));
     case 'theme':
@@ -127,6 +127,29 @@ export function labelledReports(runs: IndexedRun[]): LabelledReport[] {
   return runs.flatMap(({ run }) => (run.report ? [{ label: run.label, modelPath: run.modelPath, report: run.report }] : []));
 }
 
+/** Running: progress has come, or the run has just started (no report, no error yet). */
+/**
+ * What a run shows, as a short key: the views rebuild only when it changes. The host sends the whole
+ * state again with each streamed result, so equal content arrives in new objects: compare content,
+ * not references. A report is identified by its creation time, model and cost; partials by content.
+ */
+export function reportKey(report: Report | null | undefined): string {
+  return report ? `${report.createdAt}|${report.model.path}|${report.cost.hvpCount}|${report.cost.seconds}` : '';
+}
+
+export function runContentKey(run: RunState | null | undefined): string {
+  if (!run) return '';
+  return run.report ? `report:${reportKey(run.report)}` : `partials:${JSON.stringify(run.partials ?? [])}`;
+}
+
 export function isRunning(run: RunState | undefined | null): boolean {
-  return !!run && run.progress !== null && run.error === null;
+  return !!run && run.error === null && (run.progress !== null || run.report === null);
+}
+
+/**
+ * The kernel layers the rescaling form asks factors for: the main report's own list once there is
+ * one (the engine's word), else what the host listed from model.json.
+ */
+export function kernelLayersOf(state: PanelState): string[] {
+  return primaryRun(state)?.run.report?.model.symmetries.kernelLayers ?? state.kernelLayers;
 }

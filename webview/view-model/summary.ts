@@ -1,45 +1,49 @@
-/** The Summary tab's content as plain data: headline measures, how the run was made, the model. */
-import type { ProgressEvent } from '../../src/shared/progress';
-import type { Report } from '../../src/shared/report';
-import { formatCount, formatEigenpair, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers';
+/** The Summary tab's content as plain data: headline measures, how they were computed, the model. */
+import type { ProgressEvent } from '../../src/shared/progress.ts';
+import type { Eigenpair, Report } from '../../src/shared/report.ts';
+import { formatCount, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers.ts';
+import type { Evaluation, RunResults } from './results.ts';
 
 export interface SummaryItem {
   /** Stable key, used as the element's data-testid suffix. */
   key: string;
   label: string;
   text: string;
-  /** The raw number behind `text`, for data-value (null when the item is not a number). */
+  /** The raw number behind `text`, for data-value (null when the item is not a number or not known yet). */
   value: number | null;
+  /** What makes the value uncertain ("not converged, residual 120"): shown with it, never dropped. */
+  qualifier: string | null;
   hint: string | null;
 }
 
-/** The measures at the top of the Summary, the invariant one first. */
-export function headlineItems(report: Report): SummaryItem[] {
-  const e = report.euclidean;
-  const i = report.invariant;
-  const invariantTop = i.eigenpairs[0];
-  const euclideanTop = e.eigenpairs[0];
+/** Shown for a measure whose stage has not finished yet. */
+export const PENDING = 'computing…';
+
+/** "not converged, residual …" for a Ritz pair that did not converge, else null. */
+function convergence(pair: Eigenpair | undefined): string | null {
+  return pair && !pair.converged ? `not converged, residual ${formatValue(pair.residual, 2)}` : null;
+}
+
+function item(key: string, label: string, value: number | null, text: string | null, hint: string | null, qualifier: string | null = null): SummaryItem {
+  return { key, label, text: text ?? PENDING, value: text === null ? null : value, qualifier, hint };
+}
+
+/** The measures at the top of the Summary, the invariant one first; those not computed yet say so. */
+export function headlineItems(results: RunResults): SummaryItem[] {
+  const { evaluation: ev, eigenpairs, traces, report } = results;
+  const invariantTop = eigenpairs.invariant?.[0];
+  const euclideanTop = eigenpairs.euclidean?.[0];
+  const normalization = report ? ` (${report.invariant.normalization} normalisation${report.invariant.operator === 'horizontal' ? ', horizontal' : ''})` : '';
+  const traceHint = (t: RunResults['traces']['invariant']) => (t && t.standardError > 0 ? 'Hutchinson estimate ± standard error' : null);
   return [
-    {
-      key: 'invariant-sharpness',
-      label: 'λ_max(D H D)',
-      text: invariantTop ? formatEigenpair(invariantTop) : formatValue(i.sharpness),
-      value: i.sharpness,
-      hint: `rescaling-invariant sharpness (${i.normalization} normalisation${i.operator === 'horizontal' ? ', horizontal' : ''})`,
-    },
-    {
-      key: 'euclidean-sharpness',
-      label: 'λ_max(H)',
-      text: euclideanTop ? formatEigenpair(euclideanTop) : formatValue(e.topEigenvalues[0]),
-      value: e.topEigenvalues[0] ?? null,
-      hint: 'Euclidean sharpness: changes under rescaling',
-    },
-    { key: 'invariant-trace', label: 'tr(D H D)', text: formatWithError(i.trace, i.traceStandardError), value: i.trace, hint: null },
-    { key: 'euclidean-trace', label: 'tr(H)', text: formatWithError(e.trace, e.traceStandardError), value: e.trace, hint: null },
-    { key: 'loss', label: 'Loss', text: formatValue(report.loss), value: report.loss, hint: report.data.loss },
-    { key: 'accuracy', label: 'Accuracy', text: formatPercent(report.accuracy), value: report.accuracy, hint: null },
-    { key: 'gradient-norm', label: '‖∇L‖', text: formatValue(report.gradientNorm, 3), value: report.gradientNorm, hint: 'how close to a minimum: 0 at a critical point' },
-    { key: 'parameters', label: 'Parameters', text: formatCount(report.model.parameterCount), value: report.model.parameterCount, hint: `${report.model.layers.length} layers` },
+    item('invariant-sharpness', 'λ_max(D H D)', invariantTop?.value ?? null, invariantTop ? formatValue(invariantTop.value) : null, `rescaling-invariant sharpness${normalization}`, convergence(invariantTop)),
+    item('euclidean-sharpness', 'λ_max(H)', euclideanTop?.value ?? null, euclideanTop ? formatValue(euclideanTop.value) : null, 'Euclidean sharpness: changes under rescaling', convergence(euclideanTop)),
+    item('invariant-trace', 'tr(D H D)', traces.invariant?.trace ?? null, traces.invariant ? formatWithError(traces.invariant.trace, traces.invariant.standardError) : null, traceHint(traces.invariant)),
+    item('euclidean-trace', 'tr(H)', traces.euclidean?.trace ?? null, traces.euclidean ? formatWithError(traces.euclidean.trace, traces.euclidean.standardError) : null, traceHint(traces.euclidean)),
+    item('loss', 'Loss', ev?.loss ?? null, ev ? formatValue(ev.loss) : null, ev?.data.loss ?? null),
+    item('accuracy', 'Accuracy', ev?.accuracy ?? null, ev ? formatPercent(ev.accuracy) : null, null),
+    item('gradient-norm', '‖∇L‖', ev?.gradientNorm ?? null, ev ? formatValue(ev.gradientNorm, 3) : null, 'how close to a minimum: 0 at a critical point'),
+    item('parameters', 'Parameters', ev?.model.parameterCount ?? null, ev ? formatCount(ev.model.parameterCount) : null, ev ? `${ev.model.layers.length} layers` : null),
   ];
 }
 
@@ -52,22 +56,27 @@ function stagesText(report: Report): string | null {
   return stages.length > 0 ? stages.map((s) => `${s.name} ${formatSeconds(s.seconds)}${s.hvpCount > 0 ? `, ${formatCount(s.hvpCount)} HVPs` : ''}`).join('; ') : null;
 }
 
-/** How the numbers were made: backend, method, cost, data. */
-export function runItems(report: Report): SummaryItem[] {
-  const d = report.data;
-  const lossSource = `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, from the ${d.lossSource}`;
-  const items: SummaryItem[] = [
-    { key: 'backend', label: 'Backend', text: report.backend, value: null, hint: report.backendNote },
-    { key: 'threads', label: 'Threads', text: String(report.threads), value: report.threads, hint: null },
-    { key: 'method', label: 'Method', text: methodText(report), value: null, hint: null },
-    { key: 'cost', label: 'Cost', text: `${formatCount(report.cost.hvpCount)} HVPs in ${formatSeconds(report.cost.seconds)}`, value: report.cost.seconds, hint: stagesText(report) },
-    { key: 'data', label: 'Data', text: d.path, value: null, hint: d.labelsPath ? `labels ${d.labelsPath}` : null },
-    { key: 'samples', label: 'Samples', text: `${formatCount(d.sampleCount)} of ${formatCount(d.availableCount)}`, value: d.sampleCount, hint: `seed ${d.seed}` },
-    { key: 'loss-function', label: 'Loss function', text: lossSource, value: null, hint: d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}` },
-    { key: 'model', label: 'Model', text: report.model.path, value: null, hint: `${report.model.name}, ${report.model.format}, input ${formatShape(report.model.inputShape)} → output ${formatShape(report.model.outputShape)}` },
+function evaluationItems(ev: Evaluation): SummaryItem[] {
+  const d = ev.data;
+  return [
+    item('backend', 'Backend', null, ev.backend, ev.backendNote ?? null),
+    item('threads', 'Threads', ev.threads, String(ev.threads), null),
+    item('data', 'Data', null, d.path, d.labelsPath ? `labels ${d.labelsPath}` : null),
+    item('samples', 'Samples', d.sampleCount, `${formatCount(d.sampleCount)} of ${formatCount(d.availableCount)}`, `seed ${d.seed}`),
+    item('loss-function', 'Loss function', null, `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, from the ${d.lossSource}`, d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}`),
+    item('model', 'Model', null, ev.model.path, `${ev.model.name}, ${ev.model.format}, input ${formatShape(ev.model.inputShape)} → output ${formatShape(ev.model.outputShape)}`),
   ];
-  if (report.rescaling) {
-    items.push({ key: 'rescaling', label: 'Rescaled', text: report.rescaling.description, value: report.rescaling.maxOutputDifference, hint: `max output difference ${formatValue(report.rescaling.maxOutputDifference, 2)}` });
+}
+
+/** How the numbers were made: backend, method, cost, data (method and cost once the report is done). */
+export function runItems(results: RunResults): SummaryItem[] {
+  const { report, evaluation } = results;
+  const items = evaluation ? evaluationItems(evaluation) : [];
+  if (report) {
+    items.splice(2, 0, item('method', 'Method', null, methodText(report), null), item('cost', 'Cost', report.cost.seconds, `${formatCount(report.cost.hvpCount)} HVPs in ${formatSeconds(report.cost.seconds)}`, stagesText(report)));
+    if (report.rescaling) {
+      items.push(item('rescaling', 'Rescaled', report.rescaling.maxOutputDifference, report.rescaling.description, `max output difference ${formatValue(report.rescaling.maxOutputDifference, 2)}`));
+    }
   }
   return items;
 }
@@ -81,8 +90,8 @@ export interface ModelLayerRow {
   homogeneityText: string;
 }
 
-export function modelLayerRows(report: Report): ModelLayerRow[] {
-  return report.model.layers.map((l) => ({
+export function modelLayerRows(model: Report['model']): ModelLayerRow[] {
+  return model.layers.map((l) => ({
     name: l.name,
     className: l.className,
     parameterCount: l.parameterCount,

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { version } from '../../../package.json';
 import type { AnalyzeRequest } from '../../shared/analysis-request';
-import type { ProgressEvent } from '../../shared/progress';
+import type { PartialResult, ProgressEvent } from '../../shared/progress';
 import type { LayerReport, Report } from '../../shared/report';
 import { initializeBackend } from '../backend';
 import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/provider';
@@ -30,6 +30,8 @@ export type { AnalyzeRequest };
 export interface AnalyzeHooks {
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Each stage's results as soon as it finishes. */
+  onPartial?: (partial: PartialResult) => void;
 }
 
 /** Without --samples, at most this many samples are analysed (a seeded subsample). */
@@ -151,8 +153,32 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       addRegularizerGradient(regularizers, network.blocks, theta, evaluation.gradient);
     }
     const gradientNorm = Math.sqrt(evaluation.gradient.reduce((s, g) => s + g * g, 0));
+    const accuracy = evaluation.correct === null ? null : evaluation.correct / data.count;
+    const modelSection: Report['model'] = {
+      path: request.model,
+      format: model.json.format,
+      name: model.topology.name,
+      parameterCount: network.dimension,
+      inputShape: model.inputShape,
+      outputShape,
+      layers: layerReports(model),
+      symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(analyzeSymmetries(model)),
+    };
+    const dataSection: Report['data'] = {
+      path: request.data,
+      labelsPath: request.labels ?? null,
+      sampleCount: data.count,
+      availableCount: data.availableCount,
+      loss: lossChoice.name,
+      lossSource: lossChoice.source,
+      fromLogits: lossChoice.fromLogits,
+      regularizers: regularizerTerms.length === 0 ? 'none' : request.includeRegularizers ? 'included' : 'excluded',
+      seed: settings.seed,
+      notes: data.notes,
+    };
+    hooks.onPartial?.({ kind: 'evaluation', model: modelSection, data: dataSection, backend: backend.name, threads: provider.threads, loss: lossValue, accuracy, gradientNorm });
 
-    const measures = await computeMeasures({ provider, theta, layers, regularizers, settings, tracker, signal: hooks.signal });
+    const measures = await computeMeasures({ provider, theta, layers, regularizers, settings, tracker, signal: hooks.signal, onPartial: hooks.onPartial });
     const stages = tracker.finish();
     const warnings = [...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
@@ -163,34 +189,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       schemaVersion: 1,
       tool: { name: 'sharpness-lens', version },
       createdAt: new Date().toISOString(),
-      model: {
-        path: request.model,
-        format: model.json.format,
-        name: model.topology.name,
-        parameterCount: network.dimension,
-        inputShape: model.inputShape,
-        outputShape,
-        layers: layerReports(model),
-        symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(analyzeSymmetries(model)),
-      },
-      data: {
-        path: request.data,
-        labelsPath: request.labels ?? null,
-        sampleCount: data.count,
-        availableCount: data.availableCount,
-        loss: lossChoice.name,
-        lossSource: lossChoice.source,
-        fromLogits: lossChoice.fromLogits,
-        regularizers: regularizerTerms.length === 0 ? 'none' : request.includeRegularizers ? 'included' : 'excluded',
-        seed: settings.seed,
-        notes: data.notes,
-      },
+      model: modelSection,
+      data: dataSection,
       backend: backend.name,
       backendNote: backend.note,
       threads: provider.threads,
       method: measures.method,
       loss: lossValue,
-      accuracy: evaluation.correct === null ? null : evaluation.correct / data.count,
+      accuracy,
       gradientNorm,
       euclidean: measures.euclidean,
       invariant: {
@@ -203,6 +209,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       perLayer: layers.map((layer, i) => ({ name: layer.name, parameterCount: layer.parameterCount, ...measures.perLayer[i] })).filter((_, i) => measures.perLayer[i] !== undefined),
       rescaling: rescaling ? { kind: rescaling.kind, factors: rescaling.factors, seed: rescaling.seed, description: rescaling.description, maxOutputDifference: difference! } : null,
       density: measures.density,
+      crossCheck: measures.crossCheck,
       cost: { hvpCount: provider.hvpCount, seconds: (performance.now() - started) / 1000, stages },
       warnings,
     };

@@ -5,10 +5,12 @@
  * re-orthogonalisation, Hutchinson and stochastic Lanczos quadrature.
  */
 import type { MeasureSettings } from '../../shared/analysis-request';
-import type { Density, Eigenpair, PerLayerSharpness, SpectrumSummary } from '../../shared/report';
+import type { PartialResult } from '../../shared/progress';
+import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report, SpectrumSummary } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
 import { lanczos, type LanczosProgress } from '../linalg/lanczos';
+import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
 import type { RegularizerTerm } from '../loss/regularizers';
@@ -31,6 +33,7 @@ export const DEFAULT_MEASURE_SETTINGS: MeasureSettings = {
   densityRuns: 1,
   densitySteps: 80,
   densityGridPoints: 600,
+  crossCheck: false,
   seed: 0,
 };
 
@@ -48,10 +51,12 @@ export interface MeasureContext {
   settings: MeasureSettings;
   tracker: ProgressTracker;
   signal?: AbortSignal;
+  onPartial?: (partial: PartialResult) => void;
 }
 
 export interface Measures {
   method: 'exact' | 'iterative';
+  crossCheck: Report['crossCheck'];
   euclidean: SpectrumSummary;
   invariant: SpectrumSummary;
   perLayer: Omit<PerLayerSharpness, 'name' | 'parameterCount'>[];
@@ -61,7 +66,12 @@ export interface Measures {
 
 /** The stages each method goes through, with the most HVPs each may take (for the time estimate). */
 export function plannedStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
-  if (n <= settings.exactThreshold) return [{ name: 'dense Hessian', maxHvps: n }, { name: 'eigendecomposition', maxHvps: 0 }];
+  const stages = n <= settings.exactThreshold ? [{ name: 'dense Hessian', maxHvps: n }, { name: 'eigendecomposition', maxHvps: 0 }] : iterativeStages(n, layerCount, settings);
+  if (settings.crossCheck) stages.push(CROSS_CHECK_STAGE);
+  return stages;
+}
+
+function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
   const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? Math.max(2 * k + 20, 60));
   const stages = [
     { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
@@ -73,8 +83,37 @@ export function plannedStages(n: number, layerCount: number, settings: MeasureSe
   return stages;
 }
 
+const POWER_ITERATION_CAP = 100;
+const CROSS_CHECK_STAGE = { name: 'power-iteration cross-check', maxHvps: 2 * POWER_ITERATION_CAP };
+
 export async function computeMeasures(context: MeasureContext): Promise<Measures> {
-  return context.provider.dimension <= context.settings.exactThreshold ? exactMeasures(context) : iterativeMeasures(context);
+  const exact = context.provider.dimension <= context.settings.exactThreshold;
+  const measures = exact ? await exactMeasures(context) : await iterativeMeasures(context);
+  if (context.settings.crossCheck) {
+    measures.crossCheck = await powerIterationCheck(context, measures);
+  }
+  return measures;
+}
+
+/** PyHessian's power iteration (maxIter 100, tol 1e-3) on H and D H D, beside the reported λ_max. */
+async function powerIterationCheck(context: MeasureContext, measures: Measures): Promise<NonNullable<Report['crossCheck']>> {
+  const { provider, tracker, settings, regularizers } = context;
+  tracker.begin(CROSS_CHECK_STAGE.name);
+  const { scales, horizontal } = scalesFor(context);
+  const run = async (operator: CurvatureOperator, reference: number, label: string): Promise<PowerIterationCheck> => {
+    const result = await powerIteration(operator, {
+      maxIterations: POWER_ITERATION_CAP,
+      tolerance: 1e-3,
+      seed: settings.seed + 4,
+      signal: context.signal,
+      onIteration: ({ iteration, maxIterations, value }) => tracker.tick(iteration, maxIterations, `${label} ≈ ${formatNumber(value)} by power iteration`),
+    });
+    return { value: result.value, iterations: result.iterations, converged: result.converged, relativeDifference: Math.abs(result.value - reference) / Math.abs(reference) };
+  };
+  return {
+    euclidean: await run(new CurvatureOperator(provider, { regularizers }), measures.euclidean.topEigenvalues[0], 'λ₁(H)'),
+    invariant: await run(new CurvatureOperator(provider, { regularizers, scales, horizontal }), measures.invariant.topEigenvalues[0], 'λ₁(DHD)'),
+  };
 }
 
 function scalesFor(context: MeasureContext): { scales: Float64Array; horizontal?: Float64Array } {
@@ -155,12 +194,20 @@ async function exactMeasures(context: MeasureContext): Promise<Measures> {
     const { x, y } = smoothedDensity([Array.from(values)], [Array.from(values, () => 1 / n)], settings.densityGridPoints, 1e-5);
     return { x, y };
   };
+  const euclidean = summary(euclideanValues, hessian);
+  const invariant = summary(invariantValues, invariantMatrix);
+  for (const [operator, spectrum] of [['euclidean', euclidean], ['invariant', invariant]] as const) {
+    context.onPartial?.({ kind: 'spectrum', operator, eigenpairs: spectrum.eigenpairs });
+    context.onPartial?.({ kind: 'trace', operator, trace: spectrum.trace, standardError: 0 });
+  }
+  perLayer.forEach((numbers, i) => context.onPartial?.({ kind: 'layer', layer: { name: context.layers[i].name, parameterCount: context.layers[i].parameterCount, ...numbers } }));
   return {
     method: 'exact',
-    euclidean: summary(euclideanValues, hessian),
-    invariant: summary(invariantValues, invariantMatrix),
+    euclidean,
+    invariant,
     perLayer,
     density: settings.density ? { euclidean: exactDensity(euclideanValues), invariant: exactDensity(invariantValues) } : null,
+    crossCheck: null,
     warnings: [],
   };
 }
@@ -219,8 +266,10 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
 
   tracker.begin('Euclidean spectrum');
   const euclideanPairs = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
+  context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
   tracker.begin('invariant spectrum');
   const invariantPairs = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
+  context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   for (const [name, pairs] of [['H', euclideanPairs], ['D H D', invariantPairs]] as const) {
     const open = pairs.filter((p) => !p.converged).length;
     if (open > 0) warnings.push(`${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`);
@@ -235,7 +284,7 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     for (const i of layerIndices(context, layer)) w[i] = 1;
     return w;
   };
-  const traceRun = async (op: CurvatureOperator, label: string) => {
+  const traceRun = async (op: CurvatureOperator, label: string, operator: 'euclidean' | 'invariant') => {
     const targets: TraceTarget[] = [{ name: 'network' }];
     if (settings.perLayer) for (const layer of context.layers) targets.push({ name: layer.name, weights: mask(layer, op) });
     const result = await hutchinson(op, targets, {
@@ -246,10 +295,11 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       onIteration: ({ sample, maxSamples, estimates }) => tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
     });
     if (!result.converged) warnings.push(`the ${label} estimates did not reach ${settings.traceRelativeError * 100}% relative standard error in ${settings.traceMaxSamples} samples`);
+    context.onPartial?.({ kind: 'trace', operator, trace: result.estimates[0].mean, standardError: result.estimates[0].standardError });
     return (name: string) => result.estimates.find((e) => e.name === name)!;
   };
-  const euclideanTrace = await traceRun(hessian, 'tr(H)');
-  const invariantTrace = await traceRun(invariant, 'tr(DHD)');
+  const euclideanTrace = await traceRun(hessian, 'tr(H)', 'euclidean');
+  const invariantTrace = await traceRun(invariant, 'tr(DHD)', 'invariant');
 
   const perLayer: Measures['perLayer'] = [];
   if (settings.perLayer) {
@@ -260,7 +310,7 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       const [invariantTop] = await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`);
       const e = euclideanTrace(layer.name);
       const i = invariantTrace(layer.name);
-      perLayer.push({
+      const numbers = {
         euclideanSharpness: euclideanTop.value,
         invariantSharpness: invariantTop.value,
         euclideanTrace: e.mean,
@@ -268,7 +318,9 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
         euclideanTraceStandardError: e.standardError,
         invariantTraceStandardError: i.standardError,
         converged: euclideanTop.converged && invariantTop.converged,
-      });
+      };
+      perLayer.push(numbers);
+      context.onPartial?.({ kind: 'layer', layer: { name: layer.name, parameterCount: layer.parameterCount, ...numbers } });
     }
     const open = perLayer.filter((p) => !p.converged).length;
     if (open > 0) warnings.push(`the per-layer λ_max of ${open} layer(s) did not converge to the tolerance`);
@@ -291,5 +343,5 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     traceStandardError: estimate.standardError,
     minEigenvalue: null,
   });
-  return { method: 'iterative', euclidean: spectrum(euclideanPairs, euclideanTrace('network')), invariant: spectrum(invariantPairs, invariantTrace('network')), perLayer, density, warnings };
+  return { method: 'iterative', crossCheck: null, euclidean: spectrum(euclideanPairs, euclideanTrace('network')), invariant: spectrum(invariantPairs, invariantTrace('network')), perLayer, density, warnings };
 }

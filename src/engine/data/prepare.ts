@@ -98,7 +98,7 @@ function fitTargets(labels: Float32Array | Int32Array, y: NdArray, outputShape: 
     if (outputShape.length !== 1) throw new SharpnessError(`${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
     const classes = outputShape[0];
     const integral = width === 1 && labels.every((v) => Number.isInteger(v));
-    if (integral && !(classes === 1)) {
+    if (integral && classes > 1) {
       const targets = new Float32Array(count * classes);
       for (let i = 0; i < count; i++) {
         const label = labels[i];

@@ -84,12 +84,19 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`mlp-medium on ${backend}: Lanczos and Hutchinson against the exact spectrum`, async () => {
     const dir = join(ROOT, 'mlp-medium');
     const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-    const report = await analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { topK: 5, traceMaxSamples: 200 } });
+    const report = await analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { topK: 5, traceMaxSamples: 200, crossCheck: true } });
     assert.equal(report.method, 'iterative');
     for (let k = 0; k < 5; k++) {
       assert.ok(report.euclidean.eigenpairs[k].converged, `λ_${k + 1}(H) converged`);
       close(report.euclidean.topEigenvalues[k], expected.euclidean.eigenvalues[k], 1e-5, 'Lanczos top-5 λ(H)');
       close(report.invariant.topEigenvalues[k], expected.invariantLayer.eigenvalues[k], 1e-5, 'Lanczos top-5 λ(DHD)');
+    }
+    // Power iteration (PyHessian's stopping rule) is the cross-check: a Rayleigh quotient, so never
+    // above λ_max, and close to it; with λ₁ and λ₂ 3% apart it stops early, which Lanczos does not.
+    const check = report.crossCheck!;
+    for (const [name, power, exact] of [['H', check.euclidean, expected.euclidean.eigenvalues[0]], ['DHD', check.invariant, expected.invariantLayer.eigenvalues[0]]] as const) {
+      assert.ok(power.value <= exact * (1 + 1e-5), `power iteration on ${name}: ${power.value} > λ_max ${exact}`);
+      assert.ok(power.relativeDifference < 0.05, `power iteration on ${name} is ${power.relativeDifference} off`);
     }
     withinError(report.euclidean.trace, report.euclidean.traceStandardError, expected.euclidean.trace, 4, 'Hutchinson tr(H)');
     withinError(report.invariant.trace, report.invariant.traceStandardError, expected.invariantLayer.trace, 4, 'Hutchinson tr(DHD)');

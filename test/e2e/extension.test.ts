@@ -1,0 +1,307 @@
+/**
+ * Sharpness Lens in a real VS Code (code-server + chromium, see harness.ts and docs/E2E.md): the
+ * packaged extension, driven as a user drives it. Each flow starts from closed editors and no
+ * notifications, leaves a screenshot per step under test-artifacts/e2e/, and fails with what broke.
+ *
+ *   npm run test:e2e      (installs the tools, packages the .vsix, runs this file)
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { formatValue } from '../../src/shared/report-format.ts';
+import { cliReport, log, packageExtension, relativelyClose, T, threadCount, waitForExamples, waitUntil, Workbench, type CliReport, type Panel } from './harness.ts';
+
+/** The analysis settings of the quick flows: few samples, one thread (bit-for-bit the CLI's numbers), a fixed seed. */
+const SETTINGS = { samples: 64, seed: 7, threads: 1 };
+/** Relative agreement between the panel's numbers and the CLI's. */
+const TOLERANCE = 1e-6;
+const FLOW_TIMEOUT = 420_000;
+
+let bench: Workbench | undefined;
+/** Models analysed so far in this window, with the CLI's report for the same settings (flow 3 checks the sidebar against them). */
+const analysed = new Map<string, CliReport>();
+
+function workbench(): Workbench {
+  if (!bench) throw new Error('the workbench did not start (see the before hook)');
+  return bench;
+}
+
+/** Runs a flow; on failure keeps a screenshot and prints what the workbench said, then fails with the cause. */
+async function flow(name: string, body: (b: Workbench) => Promise<void>): Promise<void> {
+  const b = workbench();
+  const started = Date.now();
+  try {
+    await body(b);
+    log(`${name}: passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    const shot = await b.screenshot(`FAILED-${name}`);
+    log(`${name}: FAILED — screenshot ${shot}`);
+    if (b.consoleErrors.length) log(`browser console errors:\n  ${b.consoleErrors.slice(-20).join('\n  ')}`);
+    log(`code-server log (tail):\n${b.serverOutput().slice(-3000)}`);
+    throw error;
+  }
+}
+
+async function perLayerTable(panel: Panel): Promise<{ layer: string; values: Record<string, number> }[]> {
+  const rows = panel.byTestId('per-layer-row');
+  await rows.first().waitFor({ state: 'attached', timeout: T.analysis });
+  return rows.evaluateAll((elements) =>
+    elements.map((row) => ({
+      layer: row.dataset.layer ?? '',
+      values: Object.fromEntries(Array.from(row.querySelectorAll<HTMLElement>('td[data-measure]')).map((cell) => [cell.dataset.measure, Number(cell.dataset.value)])),
+    })),
+  );
+}
+
+/** The per-layer table equals the CLI's report, layer by layer and measure by measure. */
+function assertSameNumbers(table: { layer: string; values: Record<string, number> }[], cli: CliReport): void {
+  assert.deepEqual(
+    table.map((r) => r.layer),
+    cli.perLayer.map((l) => l.name),
+    'the per-layer table lists the CLI report’s layers, in order',
+  );
+  for (const [i, row] of table.entries()) {
+    const expected = cli.perLayer[i];
+    for (const key of ['parameterCount', 'invariantSharpness', 'euclideanSharpness', 'invariantTrace', 'euclideanTrace'] as const) {
+      const shown = row.values[key];
+      assert.ok(Number.isFinite(shown), `${row.layer} ${key}: the table has no number (data-value ${shown})`);
+      assert.ok(relativelyClose(shown, expected[key], TOLERANCE), `${row.layer} ${key}: panel ${shown} vs CLI ${expected[key]} (relative tolerance ${TOLERANCE})`);
+    }
+  }
+}
+
+/** Answers the data question if the extension asks it (it asks once per model, then remembers). */
+async function answerDataPick(b: Workbench, modelRelative: string, folder: string, asked: 'must' | 'may'): Promise<void> {
+  const title = `Analysis data for ${modelRelative}`;
+  const pick = asked === 'must' ? await b.quickPick(title) : await b.maybeQuickPick(title, 5000);
+  if (!pick) return;
+  const labels = await pick.labels();
+  assert.equal(labels[0], 'data.npz', `the data file next to the model comes first (got ${labels.join(', ')})`);
+  await b.screenshot(`data-pick-${folder}`);
+  await pick.pick('data.npz', folder);
+}
+
+before(async () => {
+  packageExtension();
+  await waitForExamples();
+  bench = await Workbench.start({
+    settings: { 'sharpnessLens.samples': SETTINGS.samples, 'sharpnessLens.seed': SETTINGS.seed, 'sharpnessLens.threads': SETTINGS.threads },
+  });
+});
+
+after(async () => {
+  await bench?.stop();
+});
+
+beforeEach(async () => {
+  if (!bench) return;
+  await bench.page.keyboard.press('Escape');
+  await bench.closeAllEditors();
+  await bench.runCommand('Notifications: Clear All Notifications');
+  await waitUntil('no notification toasts', async () => (await bench!.notifications().count()) === 0);
+});
+
+describe('Sharpness Lens in VS Code (code-server)', () => {
+  test('(1) explorer → Inspect Model → data pick → per-layer bars and the CLI’s numbers', { timeout: FLOW_TIMEOUT }, () =>
+    flow('01-explorer-inspect', async (b) => {
+      const row = await b.revealInExplorer('mnist-small-batch', 'model.json');
+      const menu = await b.contextMenu(row);
+      const labels = await menu.labels();
+      log(`explorer context menu: ${labels.join(' | ')}`);
+      assert.ok(labels.includes('Inspect Model'), `the explorer's context menu on model.json offers "Inspect Model" (has: ${labels.join(', ')})`);
+      await b.screenshot('01-explorer-context-menu');
+      await menu.choose('Inspect Model');
+
+      await answerDataPick(b, 'mnist-small-batch/model.json', 'mnist-small-batch', 'must');
+      const panel = await b.panel();
+      await b.editorTab('Sharpness: mnist-small-batch').waitFor({ state: 'visible' });
+      await panel.selectTab('per-layer');
+      const pixels = await panel.chartPixels('per-layer');
+      log(`per-layer chart: ${JSON.stringify(pixels)}`);
+      assert.ok(pixels.width > 100 && pixels.height > 100, `the chart has a real size (${pixels.width}×${pixels.height})`);
+      assert.ok(pixels.opaque > 0, 'the chart painted some non-transparent pixels');
+      assert.ok(pixels.foreground > 2000, `the chart drew more than its background (${pixels.foreground} foreground pixels)`);
+      assert.ok(pixels.largestColourAreas.length >= 2 && pixels.largestColourAreas[1] > 300, `two colours cover bar-sized areas (${pixels.largestColourAreas})`);
+
+      const table = await perLayerTable(panel);
+      const cli = cliReport(join(b.workspace, 'mnist-small-batch', 'model.json'), join(b.workspace, 'mnist-small-batch', 'data.npz'), SETTINGS);
+      assertSameNumbers(table, cli);
+      analysed.set('mnist-small-batch', cli);
+      await panel.byTestId('per-layer-table').scrollIntoViewIfNeeded();
+      await b.screenshot('01-per-layer');
+    }));
+
+  test('(2) palette → Inspect Model… → pick a model → summary and per-layer numbers equal the CLI’s', { timeout: FLOW_TIMEOUT }, () =>
+    flow('02-palette-inspect', async (b) => {
+      await b.runCommand('Sharpness: Inspect Model…');
+      const models = await b.quickPick('Inspect Model');
+      const labels = await models.labels();
+      for (const expected of ['broken/model.json', 'mlp/model.json', 'mnist-large-batch/model.json', 'mnist-small-batch/model.json']) {
+        assert.ok(labels.includes(expected), `the model quick pick lists ${expected} (has: ${labels.join(', ')})`);
+      }
+      await b.screenshot('02-model-quick-pick');
+      await models.pick('mnist-large-batch/model.json');
+      await answerDataPick(b, 'mnist-large-batch/model.json', 'mnist-large-batch', 'must');
+
+      const panel = await b.panel();
+      const invariant = panel.byTestId('summary-invariant-sharpness');
+      await invariant.waitFor({ state: 'visible', timeout: T.analysis });
+      const cli = cliReport(join(b.workspace, 'mnist-large-batch', 'model.json'), join(b.workspace, 'mnist-large-batch', 'data.npz'), SETTINGS);
+      const shown = Number(await invariant.getAttribute('data-value'));
+      assert.ok(relativelyClose(shown, cli.invariant.sharpness, TOLERANCE), `λ_max(DHD): panel ${shown} vs CLI ${cli.invariant.sharpness}`);
+      const euclidean = Number(await panel.byTestId('summary-euclidean-sharpness').getAttribute('data-value'));
+      assert.ok(relativelyClose(euclidean, cli.euclidean.topEigenvalues[0], TOLERANCE), `λ_max(H): panel ${euclidean} vs CLI ${cli.euclidean.topEigenvalues[0]}`);
+      await b.screenshot('02-summary');
+
+      await panel.selectTab('per-layer');
+      assertSameNumbers(await perLayerTable(panel), cli);
+      const pixels = await panel.chartPixels('per-layer');
+      assert.ok(pixels.foreground > 2000, `the per-layer chart drew bars (${pixels.foreground} foreground pixels)`);
+      analysed.set('mnist-large-batch', cli);
+      await b.screenshot('02-per-layer');
+    }));
+
+  test('(3) Sharpness view: the models, each expanding into its layers with the latest invariant sharpness', { timeout: FLOW_TIMEOUT }, () =>
+    flow('03-sidebar', async (b) => {
+      const tree = await b.openSharpnessView();
+      const modelRow = (name: string) => tree.locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
+      await waitUntil('the four models in the Sharpness view', async () => (await tree.locator('.monaco-list-row[aria-level="1"]').count()) === 4);
+      const names = (await tree.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts()).map((s) => s.trim());
+      assert.deepEqual(names, ['broken', 'mlp', 'mnist-large-batch', 'mnist-small-batch'], 'the models, sorted by path');
+      await b.screenshot('03-sidebar-models');
+
+      // Clicking a model inspects it (the tree item's command): the sidebar then shows its numbers.
+      await modelRow('mlp').locator('.label-name').click();
+      await answerDataPick(b, 'mlp/model.json', 'mlp', 'must');
+      const panel = await b.panel();
+      await panel.byTestId('summary-invariant-sharpness').waitFor({ state: 'visible', timeout: T.analysis });
+      analysed.set('mlp', cliReport(join(b.workspace, 'mlp', 'model.json'), join(b.workspace, 'mlp', 'data.npz'), SETTINGS));
+
+      for (const [name, cli] of analysed) {
+        const row = modelRow(name);
+        const description = `λ_max(DHD) ${formatValue(cli.invariant.sharpness)}`;
+        await waitUntil(`${name}'s description "${description}"`, async () => ((await row.locator('.label-description').textContent()) ?? '').trim() === description);
+        if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+        await waitUntil(`${name} expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true');
+        for (const layer of cli.perLayer) {
+          const layerRow = tree.locator('.monaco-list-row[aria-level="2"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${layer.name}$`) }) }).first();
+          const expected = `${formatValue(layer.invariantSharpness)} · ${cli.model.layers.find((l) => l.name === layer.name)?.className}`;
+          await waitUntil(`layer ${name}/${layer.name} with "${expected}"`, async () => ((await layerRow.locator('.label-description').textContent()) ?? '').trim() === expected);
+        }
+      }
+      log(`sidebar checked for: ${[...analysed.keys()].join(', ')}`);
+      await b.screenshot('03-sidebar-layers');
+      await b.showExplorer();
+    }));
+
+  test('(4) rescaling experiment: invariant λ_max unchanged, Euclidean moved, same function', { timeout: FLOW_TIMEOUT }, () =>
+    flow('04-rescaling', async (b) => {
+      await b.runCommand('Sharpness: Rescaling Experiment…');
+      const models = await b.quickPick('Rescaling Experiment');
+      await models.pick('mnist-small-batch/model.json');
+      // The data question comes first when flow (1) did not run; the kind of rescaling after it.
+      const kinds = await waitUntil('the data or rescaling-kind quick pick', async () => {
+        const title = (await b.quickInput().locator('.quick-input-title').textContent()) ?? '';
+        if (title.includes('Analysis data for')) {
+          await answerDataPick(b, 'mnist-small-batch/model.json', 'mnist-small-batch', 'must');
+          return false;
+        }
+        return title.includes('Rescaling Experiment: a function-preserving rescaling') ? b.quickPick('Rescaling Experiment: a function-preserving rescaling') : false;
+      });
+      const labels = await kinds.labels();
+      assert.ok(labels.includes('Random layer-wise rescaling'), `the kinds offered: ${labels.join(', ')}`);
+      await b.screenshot('04-rescaling-kind');
+      await kinds.pick('Random layer-wise rescaling');
+
+      const panel = await b.panel();
+      await panel.selectTab('rescaling');
+      await panel.byTestId('rescaling-results').waitFor({ state: 'visible', timeout: T.analysis });
+      const ratio = async (key: string) => {
+        const cell = panel.frame.locator(`[data-testid="rescaling-row"][data-key="${key}"] td[data-measure="ratio"]`);
+        return { value: Number(await cell.getAttribute('data-value')), change: await cell.getAttribute('data-change') };
+      };
+      const invariant = await ratio('network:invariant-lambda-max');
+      const euclidean = await ratio('network:euclidean-lambda-max');
+      const difference = Number(await panel.byTestId('max-output-difference').getAttribute('data-value'));
+      log(`rescaling: invariant ratio ${invariant.value} (${invariant.change}), Euclidean ratio ${euclidean.value} (${euclidean.change}), max output difference ${difference}`);
+      assert.ok(Math.abs(invariant.value - 1) < 1e-3, `invariant λ_max(DHD) after/before = ${invariant.value}, should be ≈ 1`);
+      assert.equal(invariant.change, 'unchanged');
+      assert.ok(Math.abs(Math.log(euclidean.value)) > Math.log(1.5), `Euclidean λ_max(H) after/before = ${euclidean.value}, should move`);
+      assert.ok(difference >= 0 && difference <= 1e-4, `max output difference ${difference} ≤ 1e-4 (float32 rounding)`);
+      const pixels = await panel.chartPixels('rescaling-network');
+      assert.ok(pixels.foreground > 2000, `the before/after chart drew bars (${pixels.foreground} foreground pixels)`);
+      await b.screenshot('04-rescaling-results');
+      await panel.byTestId('rescaling-table').scrollIntoViewIfNeeded();
+      await b.screenshot('04-rescaling-table');
+    }));
+
+  test('(5) cancelling a long analysis ends its worker thread', { timeout: FLOW_TIMEOUT }, () =>
+    flow('05-cancel', async (b) => {
+      const host = b.extensionHostPid();
+      // Long: every sample, the spectral density and many eigenvalues on the larger example.
+      await b.overrideSettings({ 'sharpnessLens.samples': 1024, 'sharpnessLens.density': true, 'sharpnessLens.topK': 30 });
+      try {
+        const baseline = threadCount(host);
+        log(`extension host ${host}: ${baseline} threads before the analysis`);
+        await b.runCommand('Sharpness: Inspect Model…');
+        await (await b.quickPick('Inspect Model')).pick('mnist-large-batch/model.json');
+        await answerDataPick(b, 'mnist-large-batch/model.json', 'mnist-large-batch', 'may');
+
+        const status = b.statusBarItem(/Sharpness:/);
+        await status.waitFor({ state: 'visible', timeout: T.ui });
+        const during = await waitUntil('an analysis worker thread in the extension host', () => {
+          const n = threadCount(host);
+          return n > baseline ? n : false;
+        });
+        const progress = b.notifications(/Sharpness: mnist-large-batch/);
+        await progress.first().waitFor({ state: 'visible' });
+        const panel = await b.panel();
+        await panel.byTestId('run-progress').first().waitFor({ state: 'visible' });
+        log(`running: ${during} threads; status bar "${(await status.innerText()).trim()}"`);
+        await b.screenshot('05-running');
+
+        await progress.first().hover();
+        await b.notificationButton(progress.first(), 'Cancel').click();
+        await status.waitFor({ state: 'hidden', timeout: T.ui });
+        await waitUntil('the panel to report the cancellation', async () => /cancel/i.test((await panel.byTestId('run-error').first().innerText()) ?? ''));
+        const after = await waitUntil(`the extension host back to ${baseline} threads`, () => {
+          const n = threadCount(host);
+          return n <= baseline ? n : false;
+        }, T.ui);
+        log(`cancelled: ${after} threads (was ${baseline} before, ${during} during)`);
+        assert.equal(await progress.count(), 0, 'the progress notification is gone');
+        assert.equal(await b.notifications(/Sharpness Lens:/).count(), 0, 'a cancellation is not reported as an error');
+        await b.screenshot('05-cancelled');
+      } finally {
+        await b.overrideSettings({});
+      }
+    }));
+
+  test('(6) a broken model: one error notification naming the file, with Open File', { timeout: FLOW_TIMEOUT }, () =>
+    flow('06-broken-model', async (b) => {
+      const row = await b.revealInExplorer('broken', 'model.json');
+      await (await b.contextMenu(row)).choose('Inspect Model');
+      await answerDataPick(b, 'broken/model.json', 'broken', 'must');
+
+      const errors = b.notifications(/Sharpness Lens:/);
+      await errors.first().waitFor({ state: 'visible', timeout: T.analysis });
+      const shard = join(b.workspace, 'broken', 'weights.bin');
+      const text = (await errors.first().locator('.notification-list-item-message').innerText()).trim();
+      log(`error notification: ${text}`);
+      assert.ok(text.startsWith('Sharpness Lens: '), text);
+      assert.ok(text.includes(shard), `the notification names the file ${shard}: ${text}`);
+      assert.match(text, /truncated/i);
+      assert.equal(await errors.count(), 1, 'exactly one error notification');
+      await errors.first().hover();
+      const buttons = (await errors.first().locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((s) => s.trim());
+      assert.deepEqual(buttons, ['Open File', 'Show Log']);
+      const panel = await b.panel();
+      await waitUntil('the panel to show the error', async () => ((await panel.byTestId('run-error').first().innerText()) ?? '').includes('truncated'));
+      await b.screenshot('06-error-notification');
+
+      await b.notificationButton(errors.first(), 'Open File').click();
+      await b.editorTab('weights.bin').waitFor({ state: 'visible' });
+      await waitUntil('the error notification dismissed', async () => (await errors.count()) === 0);
+      await b.screenshot('06-open-file');
+    }));
+});

@@ -1,0 +1,83 @@
+// The Summary tab's items: the report's numbers with their raw values, convergence shown with the
+// value, and progress as a fraction over all stages.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { partialResults, reportResults } from '../../../webview/view-model/results.ts';
+import { headlineItems, modelLayerRows, PENDING, progressView, runItems, type SummaryItem } from '../../../webview/view-model/summary.ts';
+import { mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
+
+const byKey = (items: SummaryItem[], key: string) => items.find((i) => i.key === key)!;
+
+test('headline measures carry the report’s raw numbers', () => {
+  const items = headlineItems(reportResults(mlp));
+  assert.equal(byKey(items, 'invariant-sharpness').value, mlp.invariant.sharpness);
+  assert.equal(byKey(items, 'euclidean-sharpness').value, mlp.euclidean.topEigenvalues[0]);
+  assert.equal(byKey(items, 'gradient-norm').value, mlp.gradientNorm);
+  assert.equal(byKey(items, 'accuracy').text, '93.75%');
+  assert.equal(byKey(items, 'parameters').text, '107');
+  assert.ok(items.every((i) => i.qualifier === null));
+});
+
+test('a λ_max that did not converge is qualified where it is shown', () => {
+  const items = headlineItems(reportResults(mlpMedium));
+  assert.match(byKey(items, 'invariant-sharpness').qualifier!, /^not converged, residual /);
+  assert.match(byKey(items, 'euclidean-sharpness').qualifier!, /^not converged, residual /);
+  assert.match(byKey(items, 'invariant-trace').text, / ± /);
+});
+
+test('how the run was made: backend, method, cost, data, loss and its source, rescaling', () => {
+  const items = runItems(reportResults(mlpMedium));
+  assert.equal(byKey(items, 'backend').text, mlpMedium.backend);
+  assert.match(byKey(items, 'method').text, /Lanczos/);
+  assert.match(byKey(items, 'cost').text, new RegExp(`^${mlpMedium.cost.hvpCount} HVPs in `));
+  assert.equal(byKey(items, 'data').text, mlpMedium.data.path);
+  assert.equal(byKey(items, 'loss-function').text, 'categorical_crossentropy, from the training config');
+  assert.equal(items.find((i) => i.key === 'rescaling'), undefined);
+  const rescaled = byKey(runItems(reportResults(mlpRescaled)), 'rescaling');
+  assert.equal(rescaled.value, mlpRescaled.rescaling!.maxOutputDifference);
+  assert.equal(rescaled.text, 'layer-wise factors 5, 4, 0.05');
+});
+
+test('while running: what the finished stages gave, the rest marked as computing', () => {
+  const { model, data, backend, threads, loss, accuracy, gradientNorm } = mlpMedium;
+  const soFar = partialResults([
+    { kind: 'evaluation', model, data, backend, threads, loss, accuracy, gradientNorm },
+    { kind: 'spectrum', operator: 'euclidean', eigenpairs: mlpMedium.euclidean.eigenpairs },
+  ])!;
+  const items = headlineItems(soFar);
+  assert.equal(byKey(items, 'loss').value, loss);
+  assert.equal(byKey(items, 'euclidean-sharpness').value, mlpMedium.euclidean.topEigenvalues[0]);
+  assert.match(byKey(items, 'euclidean-sharpness').qualifier!, /not converged/);
+  assert.equal(byKey(items, 'invariant-sharpness').text, PENDING);
+  assert.equal(byKey(items, 'invariant-sharpness').value, null);
+  assert.equal(byKey(items, 'euclidean-trace').text, PENDING);
+  const facts = runItems(soFar).map((i) => i.key);
+  assert.deepEqual(facts, ['backend', 'threads', 'data', 'samples', 'loss-function', 'model'], 'no method or cost before the report');
+  assert.deepEqual(
+    runItems(reportResults(mlpMedium)).map((i) => i.key),
+    ['backend', 'threads', 'method', 'cost', 'data', 'samples', 'loss-function', 'model'],
+  );
+});
+
+test('the model’s layers with shapes and homogeneity', () => {
+  const rows = modelLayerRows(mlp.model);
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    mlp.model.layers.map((l) => l.name),
+  );
+  assert.equal(rows[0].weights, 'kernel [8 × 6], bias [6]');
+  assert.equal(rows[0].homogeneityText, 'yes');
+  assert.equal(rows[2].homogeneityText, 'no (activation softmax)');
+});
+
+test('progress: stage, iterations, time left, fraction over all stages', () => {
+  const view = progressView({ stage: 'Lanczos on D H D', stageIndex: 3, stageCount: 4, iteration: 10, maxIterations: 40, detail: 'λ₁ ≈ 58.2', hvpCount: 1234, elapsedSeconds: 12.3, etaSeconds: 41 });
+  assert.equal(view.stage, 'Stage 3 of 4: Lanczos on D H D');
+  assert.equal(view.iteration, 'iteration 10 of at most 40');
+  assert.equal(view.time, '12 s elapsed, about 41 s left, 1,234 HVPs');
+  assert.equal(view.fraction, (2 + 0.25) / 4);
+  const early = progressView({ stage: 'loading', stageIndex: 1, stageCount: 4, iteration: null, maxIterations: null, detail: null, hvpCount: 0, elapsedSeconds: 0.2, etaSeconds: null });
+  assert.equal(early.fraction, 0);
+  assert.equal(early.iteration, null);
+  assert.match(early.time, /estimating time left/);
+});

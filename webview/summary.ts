@@ -1,0 +1,90 @@
+/** The Summary tab: the headline measures, how they were computed, the model and its symmetries. */
+import type { PanelState } from '../src/shared/protocol.ts';
+import type { Report } from '../src/shared/report.ts';
+import { runResults, type RunResults } from './view-model/results.ts';
+import { Dependencies, type PanelContext, type PanelSection } from './context.ts';
+import { el, icon, note, numberCell, replaceContent, section, table, tableRegion } from './dom.ts';
+import { RunStatusView } from './progress.ts';
+import { formatCount } from './view-model/numbers.ts';
+import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
+import { headlineItems, modelLayerRows, PENDING, runItems, type SummaryItem } from './view-model/summary.ts';
+
+function item(i: SummaryItem, className: string): HTMLElement {
+  return el(
+    'div',
+    { class: `${className}${i.qualifier ? ' not-converged' : ''}${i.text === PENDING ? ' pending' : ''}`, 'data-testid': `summary-${i.key}`, 'data-value': i.value === null ? null : String(i.value) },
+    el('dt', {}, i.label),
+    el('dd', { class: 'item-value' }, i.qualifier ? icon('warning') : null, i.text, i.qualifier ? el('span', { class: 'qualifier' }, ` (${i.qualifier})`) : null),
+    i.hint ? el('dd', { class: 'item-hint' }, i.hint) : null,
+  );
+}
+
+function layersTable(model: Report['model']): HTMLElement {
+  const rows = modelLayerRows(model).map((r) =>
+    el(
+      'tr',
+      { 'data-layer': r.name },
+      el('th', { scope: 'row' }, r.name),
+      el('td', {}, r.className),
+      numberCell(formatCount(r.parameterCount), r.parameterCount),
+      el('td', { class: 'weights' }, r.weights),
+      el('td', { 'data-homogeneous': String(r.homogeneous) }, icon(r.homogeneous ? 'check' : 'circle-slash'), ` ${r.homogeneityText}`),
+    ),
+  );
+  return tableRegion('Layers', table('The model’s layers', ['Layer', 'Class', 'Parameters', 'Weights', 'Positively homogeneous'], rows, { 'data-testid': 'summary-layers' }, [0, 1, 3, 4]));
+}
+
+function resultsView(results: RunResults): (HTMLElement | null)[] {
+  const { report, evaluation } = results;
+  const model = evaluation?.model ?? null;
+  const facts = runItems(results);
+  return [
+    report ? null : note('Results so far: the rest fills in as the analysis finishes each stage.', { 'data-testid': 'summary-partial' }),
+    el('dl', { class: 'metrics', 'data-testid': 'summary-metrics' }, headlineItems(results).map((i) => item(i, 'metric'))),
+    facts.length > 0 ? section('Run', { 'data-testid': 'summary-run' }, el('dl', { class: 'facts' }, facts.map((i) => item(i, 'fact')))) : null,
+    model ? section('Layers', { 'data-testid': 'summary-model' }, layersTable(model)) : null,
+    model
+      ? section(
+          'Rescaling symmetries',
+          { 'data-testid': 'summary-symmetries' },
+          model.symmetries.summary.length > 0
+            ? el('ul', {}, model.symmetries.summary.map((s) => el('li', {}, s)))
+            : note('No function-preserving rescaling applies to this model: every measure is already comparable.'),
+        )
+      : null,
+    report && report.warnings.length > 0
+      ? section('Warnings', { 'data-testid': 'summary-warnings', class: 'warnings' }, el('ul', {}, report.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`))))
+      : null,
+  ];
+}
+
+export class SummarySection implements PanelSection {
+  readonly id = 'summary';
+  readonly label = 'Summary';
+  readonly element = el('div');
+  private readonly runStatus: RunStatusView;
+  private readonly content = el('div', { class: 'section-content' });
+  private readonly built = new Dependencies();
+
+  constructor(context: PanelContext) {
+    this.runStatus = new RunStatusView(context.post, false);
+    this.element.append(this.runStatus.element, this.content);
+  }
+
+  update(state: PanelState): void {
+    const primary = primaryRun(state);
+    this.runStatus.update(primary);
+    const run = primary?.run ?? null;
+    if (!this.built.changed([runContentKey(run), !!primary, isRunning(run)])) return;
+    const results = runResults(run);
+    if (results) replaceContent(this.content, resultsView(results));
+    else if (!primary) replaceContent(this.content, note('No analysis yet. Run “Sharpness: Inspect Model” on a model.json.', { 'data-testid': 'summary-empty' }));
+    else if (isRunning(run)) replaceContent(this.content, note('The results show here as soon as the analysis has them.', { 'data-testid': 'summary-pending' }));
+    else replaceContent(this.content);
+  }
+
+  status(state: PanelState): 'running' | 'error' | null {
+    const run = primaryRun(state)?.run;
+    return run?.error ? 'error' : isRunning(run) ? 'running' : null;
+  }
+}
