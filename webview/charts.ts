@@ -91,14 +91,15 @@ function dataset(spec: ChartSpec, s: SeriesSpec, theme: ChartTheme): ChartDatase
   if (spec.type === 'line') {
     return { type: 'line', label: s.label, data: s.data, borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, tension: 0, spanGaps: false };
   }
-  const flagged = s.flagged ?? [];
+  // Scriptable per bar; the legend (no dataIndex) shows the series' own colour.
+  const flagged = (context: { dataIndex?: number }) => context.dataIndex !== undefined && s.flagged?.[context.dataIndex] === true;
   return {
     type: 'bar',
     label: s.label,
     data: s.data,
-    backgroundColor: s.data.map((_, i) => (flagged[i] ? withAlpha(color, 0.15) : color)),
-    borderColor: s.data.map((_, i) => (flagged[i] ? theme.series.red : color)),
-    borderWidth: s.data.map((_, i) => (flagged[i] ? 2 : 0)),
+    backgroundColor: (context) => (flagged(context) ? withAlpha(color, 0.35) : color),
+    borderColor: (context) => (flagged(context) ? theme.series.red : color),
+    borderWidth: (context) => (flagged(context) ? 2 : 0),
   };
 }
 
@@ -131,7 +132,18 @@ function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'
       },
       plugins: {
         title: { display: true, text: spec.title, color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 1, weight: 'bold' } },
-        legend: { labels: { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize } } },
+        legend: {
+          labels: {
+            color: theme.foreground,
+            font: { family: theme.fontFamily, size: theme.fontSize },
+            // The legend would take the first bar's style, outlined when that bar did not converge.
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                const color = theme.series[spec.series[item.datasetIndex ?? 0]?.color ?? 'blue'];
+                return spec.type === 'bar' ? { ...item, fillStyle: color, strokeStyle: color, lineWidth: 0 } : item;
+              }),
+          },
+        },
         tooltip: {
           callbacks: {
             label: (item: TooltipItem<'bar' | 'line'>) => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { formatValue } from '../../src/shared/report-format.ts';
 import { cliReport, log, packageExtension, relativelyClose, T, threadCount, waitForExamples, waitUntil, Workbench, type CliReport, type Panel } from './harness.ts';
+import type { Locator } from './playwright.ts';
 
 /** The analysis settings of the quick flows: few samples, one thread (bit-for-bit the CLI's numbers), a fixed seed. */
 const SETTINGS = { samples: 64, seed: 7, threads: 1 };
@@ -70,15 +71,44 @@ function assertSameNumbers(table: { layer: string; values: Record<string, number
   }
 }
 
-/** Answers the data question if the extension asks it (it asks once per model, then remembers). */
-async function answerDataPick(b: Workbench, modelRelative: string, folder: string, asked: 'must' | 'may'): Promise<void> {
-  const title = `Analysis data for ${modelRelative}`;
-  const pick = asked === 'must' ? await b.quickPick(title) : await b.maybeQuickPick(title, 5000);
-  if (!pick) return;
+/** Answers the data question (asked on a model's first analysis): checks which file is offered first and picks `file` (in `folder`). */
+async function answerDataPick(b: Workbench, modelRelative: string, file: string, folder?: string): Promise<void> {
+  const pick = await b.quickPick(`Analysis data for ${modelRelative}`);
   const labels = await pick.labels();
-  assert.equal(labels[0], 'data.npz', `the data file next to the model comes first (got ${labels.join(', ')})`);
-  await b.screenshot(`data-pick-${folder}`);
-  await pick.pick('data.npz', folder);
+  assert.equal(labels[0], file, `the data file closest to the model comes first (got ${labels.join(', ')})`);
+  await b.screenshot(`data-pick-${modelRelative.split('/')[0]}`);
+  await pick.pick(file, folder);
+}
+
+interface TreeRow {
+  index: number;
+  level: number;
+  name: string;
+  description: string;
+  expanded: string | null;
+}
+
+/** The Sharpness tree as shown: rows in display order, with their level, label and description. */
+async function treeRows(tree: Locator): Promise<TreeRow[]> {
+  const rows = await tree.locator('.monaco-list-row').evaluateAll((elements) =>
+    elements.map((r) => ({
+      index: Number(r.dataset.index),
+      level: Number(r.getAttribute('aria-level')),
+      name: r.querySelector('.label-name')?.textContent?.trim() ?? '',
+      description: r.querySelector('.label-description')?.textContent?.trim() ?? '',
+      expanded: r.getAttribute('aria-expanded'),
+    })),
+  );
+  return rows.sort((a, b) => a.index - b.index);
+}
+
+/** A model's row and the layer rows under it. */
+function modelInTree(rows: TreeRow[], model: string): { row: TreeRow; layers: TreeRow[] } | undefined {
+  const at = rows.findIndex((r) => r.level === 1 && r.name === model);
+  if (at < 0) return undefined;
+  const layers: TreeRow[] = [];
+  for (let i = at + 1; i < rows.length && rows[i].level === 2; i++) layers.push(rows[i]);
+  return { row: rows[at], layers };
 }
 
 before(async () => {
@@ -112,7 +142,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await b.screenshot('01-explorer-context-menu');
       await menu.choose('Inspect Model');
 
-      await answerDataPick(b, 'mnist-small-batch/model.json', 'mnist-small-batch', 'must');
+      await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', 'mnist-small-batch');
       const panel = await b.panel();
       await b.editorTab('Sharpness: mnist-small-batch').waitFor({ state: 'visible' });
       await panel.selectTab('per-layer');
@@ -141,7 +171,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       }
       await b.screenshot('02-model-quick-pick');
       await models.pick('mnist-large-batch/model.json');
-      await answerDataPick(b, 'mnist-large-batch/model.json', 'mnist-large-batch', 'must');
+      await answerDataPick(b, 'mnist-large-batch/model.json', 'data.npz', 'mnist-large-batch');
 
       const panel = await b.panel();
       const invariant = panel.byTestId('summary-invariant-sharpness');
@@ -164,29 +194,36 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
   test('(3) Sharpness view: the models, each expanding into its layers with the latest invariant sharpness', { timeout: FLOW_TIMEOUT }, () =>
     flow('03-sidebar', async (b) => {
       const tree = await b.openSharpnessView();
-      const modelRow = (name: string) => tree.locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
-      await waitUntil('the four models in the Sharpness view', async () => (await tree.locator('.monaco-list-row[aria-level="1"]').count()) === 4);
-      const names = (await tree.locator('.monaco-list-row[aria-level="1"] .label-name').allInnerTexts()).map((s) => s.trim());
-      assert.deepEqual(names, ['broken', 'mlp', 'mnist-large-batch', 'mnist-small-batch'], 'the models, sorted by path');
+      const models = ['broken', 'mlp', 'mnist-large-batch', 'mnist-long', 'mnist-small-batch'];
+      const shown = await waitUntil('the workspace’s models in the Sharpness view', async () => {
+        const names = (await treeRows(tree)).filter((r) => r.level === 1).map((r) => r.name);
+        return names.length === models.length ? names : false;
+      });
+      assert.deepEqual(shown, models, 'the models, sorted by path');
       await b.screenshot('03-sidebar-models');
 
-      // Clicking a model inspects it (the tree item's command): the sidebar then shows its numbers.
-      await modelRow('mlp').locator('.label-name').click();
-      await answerDataPick(b, 'mlp/model.json', 'mlp', 'must');
+      // Clicking a model inspects it (the tree item's command); the sidebar then shows its numbers.
+      await tree.locator('.monaco-list-row[aria-level="1"] .label-name', { hasText: /^mlp$/ }).click();
+      await answerDataPick(b, 'mlp/model.json', 'data.npz', 'mlp');
       const panel = await b.panel();
       await panel.byTestId('summary-invariant-sharpness').waitFor({ state: 'visible', timeout: T.analysis });
       analysed.set('mlp', cliReport(join(b.workspace, 'mlp', 'model.json'), join(b.workspace, 'mlp', 'data.npz'), SETTINGS));
 
       for (const [name, cli] of analysed) {
-        const row = modelRow(name);
-        const description = `λ_max(DHD) ${formatValue(cli.invariant.sharpness)}`;
-        await waitUntil(`${name}'s description "${description}"`, async () => ((await row.locator('.label-description').textContent()) ?? '').trim() === description);
-        if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
-        await waitUntil(`${name} expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true');
+        const expected = `λ_max(DHD) ${formatValue(cli.invariant.sharpness)}`;
+        await waitUntil(`${name}'s description "${expected}"`, async () => modelInTree(await treeRows(tree), name)?.row.description === expected);
+        if (modelInTree(await treeRows(tree), name)?.row.expanded !== 'true') {
+          await tree.locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).locator('.monaco-tl-twistie').click();
+        }
+        const layers = await waitUntil(`${name} expanded into its layers`, async () => {
+          const model = modelInTree(await treeRows(tree), name);
+          return model?.row.expanded === 'true' && model.layers.length > 0 ? model.layers : false;
+        });
+        assert.deepEqual(layers.map((l) => l.name), cli.model.layers.map((l) => l.name), `${name}: one row per layer`);
         for (const layer of cli.perLayer) {
-          const layerRow = tree.locator('.monaco-list-row[aria-level="2"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${layer.name}$`) }) }).first();
-          const expected = `${formatValue(layer.invariantSharpness)} · ${cli.model.layers.find((l) => l.name === layer.name)?.className}`;
-          await waitUntil(`layer ${name}/${layer.name} with "${expected}"`, async () => ((await layerRow.locator('.label-description').textContent()) ?? '').trim() === expected);
+          const className = cli.model.layers.find((l) => l.name === layer.name)?.className;
+          const description = layers.find((l) => l.name === layer.name)?.description;
+          assert.equal(description, `${formatValue(layer.invariantSharpness)} · ${className}`, `${name}/${layer.name}: the layer's invariant sharpness`);
         }
       }
       log(`sidebar checked for: ${[...analysed.keys()].join(', ')}`);
@@ -203,7 +240,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const kinds = await waitUntil('the data or rescaling-kind quick pick', async () => {
         const title = (await b.quickInput().locator('.quick-input-title').textContent()) ?? '';
         if (title.includes('Analysis data for')) {
-          await answerDataPick(b, 'mnist-small-batch/model.json', 'mnist-small-batch', 'must');
+          await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', 'mnist-small-batch');
           return false;
         }
         return title.includes('Rescaling Experiment: a function-preserving rescaling') ? b.quickPick('Rescaling Experiment: a function-preserving rescaling') : false;
@@ -238,14 +275,15 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
   test('(5) cancelling a long analysis ends its worker thread', { timeout: FLOW_TIMEOUT }, () =>
     flow('05-cancel', async (b) => {
       const host = b.extensionHostPid();
-      // Long: every sample, the spectral density and many eigenvalues on the larger example.
-      await b.overrideSettings({ 'sharpnessLens.samples': 1024, 'sharpnessLens.density': true, 'sharpnessLens.topK': 30 });
+      // Long (≈ 30 s on a 2-core machine, alone): the larger example on the 2,000-sample test set,
+      // every sample, 50 eigenvalues and the spectral density.
+      await b.overrideSettings({ 'sharpnessLens.samples': 2000, 'sharpnessLens.density': true, 'sharpnessLens.topK': 50 });
       try {
         const baseline = threadCount(host);
         log(`extension host ${host}: ${baseline} threads before the analysis`);
         await b.runCommand('Sharpness: Inspect Model…');
-        await (await b.quickPick('Inspect Model')).pick('mnist-large-batch/model.json');
-        await answerDataPick(b, 'mnist-large-batch/model.json', 'mnist-large-batch', 'may');
+        await (await b.quickPick('Inspect Model')).pick('mnist-long/model.json');
+        await answerDataPick(b, 'mnist-long/model.json', 'mnist-test.npz');
 
         const status = b.statusBarItem(/Sharpness:/);
         await status.waitFor({ state: 'visible', timeout: T.ui });
@@ -253,7 +291,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
           const n = threadCount(host);
           return n > baseline ? n : false;
         });
-        const progress = b.notifications(/Sharpness: mnist-large-batch/);
+        const progress = b.notifications(/Sharpness: mnist-long/);
         await progress.first().waitFor({ state: 'visible' });
         const panel = await b.panel();
         await panel.byTestId('run-progress').first().waitFor({ state: 'visible' });
@@ -263,7 +301,8 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
         await progress.first().hover();
         await b.notificationButton(progress.first(), 'Cancel').click();
         await status.waitFor({ state: 'hidden', timeout: T.ui });
-        await waitUntil('the panel to report the cancellation', async () => /cancel/i.test((await panel.byTestId('run-error').first().innerText()) ?? ''));
+        assert.equal(await panel.byTestId('summary-invariant-sharpness').count(), 0, 'the analysis finished before it was cancelled: make it longer');
+        await waitUntil('the panel to report the cancellation', async () => /cancel/i.test(await panel.byTestId('run-error').first().innerText()));
         const after = await waitUntil(`the extension host back to ${baseline} threads`, () => {
           const n = threadCount(host);
           return n <= baseline ? n : false;
@@ -281,7 +320,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
     flow('06-broken-model', async (b) => {
       const row = await b.revealInExplorer('broken', 'model.json');
       await (await b.contextMenu(row)).choose('Inspect Model');
-      await answerDataPick(b, 'broken/model.json', 'broken', 'must');
+      await answerDataPick(b, 'broken/model.json', 'data.npz', 'broken');
 
       const errors = b.notifications(/Sharpness Lens:/);
       await errors.first().waitFor({ state: 'visible', timeout: T.analysis });

@@ -108,8 +108,9 @@ export function relativelyClose(a: number, b: number, tolerance: number): boolea
 // ── the workspace ───────────────────────────────────────────────────────────────────────────────
 
 /**
- * A workspace like a user's: the two MNIST examples (+ the shared test set beside them), the small
- * reference MLP, and a broken copy of it whose weight shard is truncated.
+ * A workspace like a user's: the two MNIST examples (+ the shared test set beside them, and a copy of
+ * the larger one without data of its own), the small reference MLP, and a broken copy of it whose
+ * weight shard is truncated.
  */
 export function makeWorkspace(into: string): void {
   const examples = join(ROOT, 'examples');
@@ -118,7 +119,10 @@ export function makeWorkspace(into: string): void {
     mkdirSync(join(into, name), { recursive: true });
     for (const file of ['model.json', 'weights.bin', 'data.npz']) copyFileSync(join(from, file), join(into, name, file));
   }
-  if (existsSync(join(examples, 'mnist-test.npz'))) copyFileSync(join(examples, 'mnist-test.npz'), join(into, 'mnist-test.npz'));
+  copyFileSync(join(examples, 'mnist-test.npz'), join(into, 'mnist-test.npz'));
+  // The larger example without data beside it: analysed with the 2,000-sample test set above it (flow 5).
+  mkdirSync(join(into, 'mnist-long'));
+  for (const file of ['model.json', 'weights.bin']) copyFileSync(join(examples, 'mnist-large-batch', file), join(into, 'mnist-long', file));
   const mlp = join(ROOT, 'test', 'fixtures', 'reference', 'mlp');
   for (const folder of ['mlp', 'broken']) {
     mkdirSync(join(into, folder), { recursive: true });
@@ -131,6 +135,7 @@ export function makeWorkspace(into: string): void {
 /** Waits until the example models exist (a training run may be regenerating them). */
 export async function waitForExamples(): Promise<void> {
   const files = ['mnist-small-batch', 'mnist-large-batch'].flatMap((name) => ['model.json', 'weights.bin', 'data.npz'].map((f) => join(ROOT, 'examples', name, f)));
+  files.push(join(ROOT, 'examples', 'mnist-test.npz'));
   await waitUntil('the example models in examples/', () => files.every((f) => existsSync(f)), 300_000, 1000);
 }
 
@@ -354,16 +359,6 @@ export class Workbench {
       return typeof title === 'string' ? text.includes(title) : title.test(text);
     });
     return new QuickPick(this.page, widget);
-  }
-
-  /** Whether a quick pick titled `title` shows up within `timeout` (for questions asked only once). */
-  async maybeQuickPick(title: string, timeout: number): Promise<QuickPick | null> {
-    try {
-      await waitUntil(`a quick pick titled ${title}`, async () => (await this.quickInput().isVisible()) && ((await this.quickInput().locator('.quick-input-title').textContent()) ?? '').includes(title), timeout);
-      return new QuickPick(this.page, this.quickInput());
-    } catch {
-      return null;
-    }
   }
 
   // ── the explorer ────────────────────────────────────────────────────────────────────────────

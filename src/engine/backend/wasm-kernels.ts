@@ -7,6 +7,8 @@
  * - MaxPoolWithArgmax and MaxPoolGrad, whose wasm versions start their running maximum at the
  *   smallest positive float and so mishandle windows whose maximum is ≤ 0. The replacements pick
  *   the first maximum of each window, as the cpu backend does;
+ * - Conv2DBackpropInput, whose wasm version is a plain loop many times slower than a convolution: as
+ *   one XNNPACK convolution of the (stride-dilated, padded) dy with the flipped, transposed filter;
  * - Conv2D, DepthwiseConv2dNative and their fused forms, which return zeros for 'same' padding when
  *   the last window stops short of the input's end (tensorflow/tfjs#6629): the wrappers pad the
  *   input explicitly and run the original kernel with 'valid' padding.
@@ -76,6 +78,47 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs
       callKernel('Conv2D', backend, { x: inputT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined as unknown as string }),
     );
     return callKernel('Transpose', backend, { x: product }, { perm: [1, 2, 0, 3] });
+  } finally {
+    for (const t of temporaries) heap.disposeData(t.dataId);
+  }
+};
+
+/**
+ * dx[h] = Σ_i dy[(h + padTop − i)/s] · W[i] over the positions where the division is exact: with dy
+ * dilated by the stride (s − 1 zeros between rows and columns) and padded by k − 1 − padTop before,
+ * a valid, stride-1 correlation with the flipped filter (in and out channels swapped).
+ */
+const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
+  const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
+  const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const [kh, kw, , outChannels] = filter.shape;
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const heap = backend as WasmHeapBackend;
+  const temporaries: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temporaries.push(t), t);
+  try {
+    const [n, outH, outW] = dy.shape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    let spread: TensorInfo = dy;
+    if (sh > 1 || sw > 1) {
+      // Zero insertion by reshape → pad → reshape: [n, oh, 1, ow, 1, f] padded to [n, oh, sh, ow, sw, f].
+      const six = keep(callKernel('Reshape', backend, { x: dy }, { shape: [n, outH, 1, outW, 1, outChannels] }));
+      const padded = keep(callKernel('PadV2', backend, { x: six }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
+      const flat = keep(callKernel('Reshape', backend, { x: padded }, { shape: [n, outH * sh, outW * sw, outChannels] }));
+      spread = keep(callKernel('Slice', backend, { x: flat }, { begin: [0, 0, 0, 0], size: [n, (outH - 1) * sh + 1, (outW - 1) * sw + 1, outChannels] }));
+    }
+    const [spreadH, spreadW] = [(outH - 1) * sh + 1, (outW - 1) * sw + 1];
+    const before = [kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left];
+    const after = [info.inHeight - spreadH + info.padInfo.top, info.inWidth - spreadW + info.padInfo.left];
+    let source = spread;
+    if (after[0] < 0 || after[1] < 0) {
+      source = keep(callKernel('Slice', backend, { x: source }, { begin: [0, 0, 0, 0], size: [n, spreadH + Math.min(0, after[0]), spreadW + Math.min(0, after[1]), outChannels] }));
+    }
+    const paddings = [[0, 0], [before[0], Math.max(0, after[0])], [before[1], Math.max(0, after[1])], [0, 0]];
+    if (paddings.flat().some((p) => p !== 0)) source = keep(callKernel('PadV2', backend, { x: source }, { paddings, constantValue: 0 }));
+    const flipped = keep(callKernel('Reverse', backend, { x: filter }, { dims: [0, 1] }));
+    const swapped = keep(callKernel('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }));
+    return callKernel('Conv2D', backend, { x: source, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string });
   } finally {
     for (const t of temporaries) heap.disposeData(t.dataId);
   }
@@ -246,6 +289,7 @@ const originalConvolutions = new Map<string, KernelFunc>();
 
 const replacements: Record<string, KernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilter,
+  Conv2DBackpropInput: conv2dBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   UnsortedSegmentSum: unsortedSegmentSum,
