@@ -58,7 +58,7 @@ compute:
   --backend B             auto (default: tensorflow if installed, else wasm, else cpu), wasm, cpu, tensorflow
   --threads N|auto        data-parallel worker threads (default auto)
   --batch-size N          samples per chunk (default 256)
-  --cache-mb N            memory for cached activations (default 256)
+  --cache-mb N            memory for cached activations and derived values (default 512)
   --max-parameters N      refuse larger models (default 20000000)
 
 output:

@@ -90,18 +90,19 @@ export class PerLayerSection implements PanelSection {
       onSelect: (i) => this.select(rows[i].name),
       legendNote: `Click a layer’s bars, or its name in the table, for its details.${anyUnconverged ? ' Outlined bars did not converge.' : ''}`,
     });
-    replaceContent(this.element, soFar, figure, this.tableView(rows), this.details);
+    replaceContent(this.element, soFar, figure, this.tableView(rows, !!results?.report), this.details);
     const chosen = this.context.view.layer && rows.some((r) => r.name === this.context.view.layer) ? this.context.view.layer : sharpestLayer(report);
     if (chosen) this.select(chosen);
   }
 
-  private tableView(rows: PerLayerRow[]): HTMLElement {
+  /** Rows are "per-layer-row" in a finished report, "per-layer-row-partial" while layers stream in. */
+  private tableView(rows: PerLayerRow[], complete: boolean): HTMLElement {
     const body = rows.map((r) => {
       const choose = on(el('button', { type: 'button', class: 'link layer-button', 'aria-pressed': 'false', 'data-testid': 'select-layer', 'data-layer': r.name }, r.name), 'click', () => this.select(r.name));
       this.rowButtons.set(r.name, choose);
       return el(
         'tr',
-        { 'data-layer': r.name, 'data-testid': 'per-layer-row', 'data-converged': String(r.converged) },
+        { 'data-layer': r.name, 'data-testid': complete ? 'per-layer-row' : 'per-layer-row-partial', 'data-converged': String(r.converged) },
         el('th', { scope: 'row' }, choose),
         numberCell(formatCount(r.parameterCount), r.parameterCount, { 'data-measure': 'parameterCount' }),
         r.cells.map((c) => numberCell(c.text, c.value, { 'data-measure': c.key, class: r.converged || !c.key.endsWith('Sharpness') ? 'num' : 'num not-converged' })),
@@ -109,7 +110,7 @@ export class PerLayerSection implements PanelSection {
     });
     return tableRegion(
       'Per-layer sharpness table',
-      table('Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated', ['Layer', 'Parameters', ...PER_LAYER_COLUMNS.map((c) => c.label)], body, { 'data-testid': 'per-layer-table' }),
+      table('Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated', ['Layer', 'Parameters', ...PER_LAYER_COLUMNS.map((c) => c.label)], body, { 'data-testid': 'per-layer-table', 'data-complete': String(complete) }),
     );
   }
 

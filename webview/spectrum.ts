@@ -101,7 +101,7 @@ export class SpectrumSection implements PanelSection {
       'Top eigenvalues',
       { 'data-testid': 'spectrum-top' },
       el('div', { class: 'chart-grid' }, OPERATORS.map(chartOrPending)),
-      tableRegion('Top eigenvalues table', table('Top eigenvalues of H and D H D with residuals and convergence', header, rows, { 'data-testid': 'spectrum-table' }, [0, 3, 6])),
+      tableRegion('Top eigenvalues table', table('Top eigenvalues of H and D H D with residuals and convergence', header, rows, { 'data-testid': 'spectrum-table', 'data-complete': String(report !== null) }, [0, 3, 6])),
       note(facts.join(' · ')),
     );
   }

@@ -9,10 +9,20 @@ import { formatCount } from './view-model/numbers.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
 import { headlineItems, modelLayerRows, PENDING, runItems, type SummaryItem } from './view-model/summary.ts';
 
-function item(i: SummaryItem, className: string): HTMLElement {
+/**
+ * One measure or fact. Its data-testid is "summary-<key>" for the finished report's value only, so a
+ * test waiting for it reads the final number; while the run streams results it is
+ * "summary-<key>-partial" (known) or "summary-<key>-pending" (not computed yet).
+ */
+function item(i: SummaryItem, className: string, complete: boolean): HTMLElement {
+  const pending = i.text === PENDING;
   return el(
     'div',
-    { class: `${className}${i.qualifier ? ' not-converged' : ''}${i.text === PENDING ? ' pending' : ''}`, 'data-testid': `summary-${i.key}`, 'data-value': i.value === null ? null : String(i.value) },
+    {
+      class: `${className}${i.qualifier ? ' not-converged' : ''}${pending ? ' pending' : ''}`,
+      'data-testid': `summary-${i.key}${pending ? '-pending' : complete ? '' : '-partial'}`,
+      'data-value': i.value === null ? null : String(i.value),
+    },
     el('dt', {}, i.label),
     el('dd', { class: 'item-value' }, i.qualifier ? icon('warning') : null, i.text, i.qualifier ? el('span', { class: 'qualifier' }, ` (${i.qualifier})`) : null),
     i.hint ? el('dd', { class: 'item-hint' }, i.hint) : null,
@@ -40,9 +50,9 @@ function resultsView(results: RunResults): (HTMLElement | null)[] {
   const facts = runItems(results);
   return [
     report ? null : note('Results so far: the rest fills in as the analysis finishes each stage.', { 'data-testid': 'summary-partial' }),
-    el('dl', { class: 'metrics', 'data-testid': 'summary-metrics' }, headlineItems(results).map((i) => item(i, 'metric'))),
-    facts.length > 0 ? section('Run', { 'data-testid': 'summary-run' }, el('dl', { class: 'facts' }, facts.map((i) => item(i, 'fact')))) : null,
-    model ? section('Layers', { 'data-testid': 'summary-model' }, layersTable(model)) : null,
+    el('dl', { class: 'metrics', 'data-testid': 'summary-metrics', 'data-complete': String(report !== null) }, headlineItems(results).map((i) => item(i, 'metric', report !== null))),
+    facts.length > 0 ? section('Run', { 'data-testid': 'summary-run' }, el('dl', { class: 'facts' }, facts.map((i) => item(i, 'fact', report !== null)))) : null,
+    model ? section('Layers', { 'data-testid': 'summary-model-layers' }, layersTable(model)) : null,
     model
       ? section(
           'Rescaling symmetries',

@@ -39,6 +39,7 @@ async function flow(name: string, body: (b: Workbench) => Promise<void>): Promis
     log(`${name}: FAILED — screenshot ${shot}`);
     if (b.consoleErrors.length) log(`browser console errors:\n  ${b.consoleErrors.slice(-20).join('\n  ')}`);
     log(`code-server log (tail):\n${b.serverOutput().slice(-3000)}`);
+    log(`the extension's logs (tails):\n${b.extensionLog()}`);
     throw error;
   }
 }

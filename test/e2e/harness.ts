@@ -174,6 +174,7 @@ export class Workbench {
   private readonly home: string;
   private readonly tools: E2eTools;
   private server: ChildProcess | null = null;
+  private unguard: () => void = () => undefined;
   private serverLog = '';
   private context: BrowserContext | null = null;
   private page_: Page | null = null;
@@ -249,6 +250,29 @@ export class Workbench {
     if (installed.length !== 1) throw new Error(`expected the extension in ${this.extensionsDir}, found ${readdirSync(this.extensionsDir).join(', ')}`);
   }
 
+  /** Ends code-server's process group if the test process exits or is interrupted without teardown. */
+  private guardProcessExit(group: number): () => void {
+    const kill = () => {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      kill();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on('exit', kill);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+      process.off('exit', kill);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+
   private async startServer(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
@@ -263,6 +287,7 @@ export class Workbench {
       // Its own process group, so teardown ends the server and everything it started (extension host, workers).
       const server = spawn(this.tools.codeServer, args, { env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       this.server = server;
+      if (server.pid) this.unguard = this.guardProcessExit(server.pid);
       server.stdout!.on('data', (d: Buffer) => (this.serverLog += d.toString()));
       server.stderr!.on('data', (d: Buffer) => (this.serverLog += d.toString()));
       let exited: number | string | null = null;
@@ -483,15 +508,32 @@ export class Workbench {
 
   // ── teardown ────────────────────────────────────────────────────────────────────────────────
 
-  /** The server's log and a final screenshot, for a failed test's report. */
+  /** The server's log, for a failed test's report. */
   serverOutput(): string {
     return this.serverLog;
+  }
+
+  /** The extension's output channel ("Sharpness Lens") and the extension host's log, from the user-data-dir. */
+  extensionLog(): string {
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(dir, entry.name));
+        else if (entry.name === 'Sharpness Lens.log' || entry.name === 'exthost.log') found.push(join(dir, entry.name));
+      }
+    };
+    try {
+      walk(join(this.userDataDir, 'logs'));
+    } catch {
+      return '';
+    }
+    return found.map((file) => `── ${basename(file)}\n${readFileSync(file, 'utf8').slice(-3000)}`).join('\n');
   }
 
   private async stopServer(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server?.pid || server.exitCode !== null) return;
+    if (!server?.pid || server.exitCode !== null) return this.unguard();
     const group = server.pid;
     const alive = () => {
       try {
@@ -504,7 +546,7 @@ export class Workbench {
     try {
       process.kill(-group, 'SIGTERM');
     } catch {
-      return;
+      return this.unguard();
     }
     try {
       await waitUntil('code-server to exit', () => !alive(), 10_000, 100);
@@ -515,6 +557,7 @@ export class Workbench {
         // already gone
       }
     }
+    this.unguard();
   }
 
   async stop(): Promise<void> {

@@ -37,7 +37,7 @@ export interface AnalyzeHooks {
 /** Without --samples, at most this many samples are analysed (a seeded subsample). */
 export const DEFAULT_SAMPLE_CAP = 2048;
 export const DEFAULT_CHUNK_SIZE = 256;
-export const DEFAULT_CACHE_MEGABYTES = 256;
+export const DEFAULT_CACHE_MEGABYTES = 512;
 /** samples × parameters above which worker threads pay for their start-up. */
 const PARALLEL_WORK_THRESHOLD = 2e7;
 

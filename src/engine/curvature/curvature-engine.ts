@@ -72,6 +72,8 @@ export class CurvatureEngine {
   private readonly reachesTheta: boolean[];
   private readonly cache = new Map<number, ChunkState>();
   private readonly chunkCount: number;
+  /** Backend memory before any chunk was cached: the budget counts what the cache adds to it. */
+  private readonly baselineBytes = tf.memory().numBytes;
 
   constructor(
     readonly network: Network,
@@ -250,7 +252,31 @@ export class CurvatureEngine {
     } finally {
       for (const map of directions.values()) for (const t of Object.values(map)) t?.dispose();
     }
+    this.enforceCacheBudget();
     return out;
+  }
+
+  /**
+   * The first HVP memoises values derived from the records (transposes, im2col patches), which the
+   * estimate made while filling the cache could not see: drop cached chunks, last first, until the
+   * cache fits its budget again. Those chunks are recomputed on each HVP from then on.
+   */
+  private enforceCacheBudget(): void {
+    while (this.cache.size > 0 && tf.memory().numBytes - this.baselineBytes > this.options.cacheBytes) {
+      const last = Math.max(...this.cache.keys());
+      CurvatureEngine.release(this.cache.get(last)!);
+      this.cache.delete(last);
+    }
+  }
+
+  private static release(state: ChunkState): void {
+    const all = new Set<Tensor>([state.x, state.target, state.z]);
+    for (const r of state.records) {
+      if (!r) continue;
+      [r.output, ...r.inputs, ...r.saved, ...(r.memo?.values() ?? [])].forEach((t) => all.add(t));
+    }
+    for (const a of state.adjoints) if (a) all.add(a);
+    for (const t of all) t.dispose();
   }
 
   private rSweep(state: ChunkState, directions: Map<string, WeightMap>, wanted: Set<number>, reaches: boolean[]): Map<number, Tensor> {
@@ -311,15 +337,7 @@ export class CurvatureEngine {
   }
 
   dispose(): void {
-    for (const state of this.cache.values()) {
-      const all = new Set<Tensor>([state.x, state.target, state.z]);
-      for (const r of state.records) {
-        if (!r) continue;
-        [r.output, ...r.inputs, ...r.saved, ...(r.memo?.values() ?? [])].forEach((t) => all.add(t));
-      }
-      for (const a of state.adjoints) if (a) all.add(a);
-      for (const t of all) t.dispose();
-    }
+    for (const state of this.cache.values()) CurvatureEngine.release(state);
     this.cache.clear();
   }
 }

@@ -46,8 +46,12 @@ export interface BilinearSpec {
   apply(x: Tensor, kernel: Tensor, record: ForwardRecord | null): Tensor;
   /** B_xᵀ(dy; K); `kernelIsWeight` says K is the layer's weight, not a direction (so it may be memoised). */
   adjointInput(dy: Tensor, kernel: Tensor, record: ForwardRecord, inputShape: number[], kernelIsWeight: boolean): Tensor;
-  /** ∂⟨dy, B(x, K)⟩/∂K; `xIsRecorded` says x is the recorded input (so its derived values may be memoised). */
-  adjointKernel(x: Tensor, dy: Tensor, record: ForwardRecord, xIsRecorded: boolean): Tensor;
+  /**
+   * ∂⟨dy, B(x, K)⟩/∂K. `fixed` says which operand is fixed for the chunk, so values derived from it
+   * may be memoised: the recorded input x (with dy = a direction's R{dy}), or the recorded adjoint dy
+   * (with x = a direction's R{x}).
+   */
+  adjointKernel(x: Tensor, dy: Tensor, record: ForwardRecord, fixed: 'input' | 'adjoint'): Tensor;
   biasReduce(dy: Tensor): Tensor;
 }
 
@@ -66,7 +70,7 @@ export function bilinearOp(spec: BilinearSpec): NodeOp {
     },
     backward(dy, record, w, needInputs) {
       const dWeights: BackwardResult['dWeights'] = {};
-      if (spec.kernelTrainable) dWeights[spec.kernelRole] = spec.adjointKernel(record.inputs[0], dy, record, true);
+      if (spec.kernelTrainable) dWeights[spec.kernelRole] = spec.adjointKernel(record.inputs[0], dy, record, 'input');
       if (spec.biasRole && spec.biasTrainable) dWeights[spec.biasRole] = spec.biasReduce(dy);
       const dx = needInputs && spec.inputDifferentiable ? spec.adjointInput(dy, kernelOf(w), record, record.inputs[0].shape, true) : null;
       return { dInputs: [dx], dWeights };
@@ -88,8 +92,8 @@ export function bilinearOp(spec: BilinearSpec): NodeOp {
       const dWeights: BackwardResult['dWeights'] = {};
       if (spec.kernelTrainable) {
         const term = sumTerms(
-          rdy ? spec.adjointKernel(x, rdy, record, true) : null,
-          rx && spec.inputDifferentiable ? spec.adjointKernel(rx, dy, record, false) : null,
+          rdy ? spec.adjointKernel(x, rdy, record, 'input') : null,
+          rx && spec.inputDifferentiable ? spec.adjointKernel(rx, dy, record, 'adjoint') : null,
         );
         if (term) dWeights[spec.kernelRole] = term;
       }
@@ -184,8 +188,10 @@ export function softmaxOp(): NodeOp {
  */
 export function selectionOp(spec: {
   forward(x: Tensor): { output: Tensor; selection: Tensor };
-  gather(u: Tensor, selection: Tensor, inputShape: number[]): Tensor;
-  scatter(dy: Tensor, selection: Tensor, inputShape: number[]): Tensor;
+  /** J u: the values of u at the selected positions (the record allows memoising a mask). */
+  gather(u: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord): Tensor;
+  /** Jᵀ dy: dy summed into the selected positions of an input-shaped tensor. */
+  scatter(dy: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord): Tensor;
 }): NodeOp {
   const selectionOf = (record: ForwardRecord) => record.saved[0];
   return {
@@ -195,12 +201,12 @@ export function selectionOp(spec: {
       return { output, saved: [selection] };
     },
     backward: (dy, record, _w, needInputs) => ({
-      dInputs: [needInputs ? spec.scatter(dy, selectionOf(record), record.inputs[0].shape) : null],
+      dInputs: [needInputs ? spec.scatter(dy, selectionOf(record), record.inputs[0].shape, record) : null],
       dWeights: {},
     }),
-    rForward: ([rx], _v, record) => (rx ? spec.gather(rx, selectionOf(record), record.inputs[0].shape) : null),
+    rForward: ([rx], _v, record) => (rx ? spec.gather(rx, selectionOf(record), record.inputs[0].shape, record) : null),
     rBackward: (_dy, rdy, _rx, _v, record, _w, needInputs) => ({
-      dInputs: [needInputs && rdy ? spec.scatter(rdy, selectionOf(record), record.inputs[0].shape) : null],
+      dInputs: [needInputs && rdy ? spec.scatter(rdy, selectionOf(record), record.inputs[0].shape, record) : null],
       dWeights: {},
     }),
   };

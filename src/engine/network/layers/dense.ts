@@ -36,8 +36,8 @@ export const denseLayer: LayerKind = {
         const dx = tf.matMul(asMatrix(dy), kernelT as tf.Tensor2D);
         return dx.shape.length === inputShape.length ? dx : tf.reshape(dx, inputShape);
       },
-      adjointKernel(x, dy, record, xIsRecorded) {
-        const xT = xIsRecorded ? memoized(record, 'inputT', () => tf.transpose(asMatrix(x))) : tf.transpose(asMatrix(x));
+      adjointKernel(x, dy, record, fixed) {
+        const xT = fixed === 'input' ? memoized(record, 'inputT', () => tf.transpose(asMatrix(x))) : tf.transpose(asMatrix(x));
         return tf.matMul(xT as tf.Tensor2D, asMatrix(dy));
       },
       biasReduce: (dy) => tf.sum(asMatrix(dy), 0),

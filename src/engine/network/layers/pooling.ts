@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { linearOp, memoized, selectionOp } from '../ops';
 import { requireRank, windowOutputLength, type LayerConfig } from './config';
 import type { BuiltLayer, LayerKind } from './kind';
-import type { Shape, Tensor } from '../types';
+import type { ForwardRecord, Shape, Tensor } from '../types';
 
 interface PoolGeometry {
   window: [number, number];
@@ -45,6 +45,27 @@ const gatherAt = (u: Tensor, selection: Tensor) => tf.reshape(tf.gather(tf.resha
 const scatterTo = (dy: Tensor, selection: Tensor, inputShape: number[]) =>
   tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [-1]), tf.reshape(selection, [-1]), inputShape.reduce((a, b) => a * b, 1)), inputShape);
 
+/**
+ * With windows that tile the input (stride = window, no padding) every input belongs to at most one
+ * window, so the selection is a 0/1 mask: J u = window sums of mask ⊙ u and Jᵀ dy = mask ⊙ dy spread
+ * over its window — native average pooling and its gradient instead of a gather and a scatter.
+ */
+function tilingSelection(window: [number, number], strides: [number, number], padding: 'valid' | 'same', shape: Shape) {
+  const tiles = strides[0] === window[0] && strides[1] === window[1] && (padding === 'valid' || (shape[0] % window[0] === 0 && shape[1] % window[1] === 0));
+  if (!tiles) return { gather: gatherAt, scatter: scatterTo };
+  const size = window[0] * window[1];
+  const maskOf = (selection: Tensor, inputShape: number[], record: ForwardRecord) =>
+    memoized(record, 'mask', () => scatterTo(tf.ones(selection.shape, 'float32'), selection, inputShape));
+  return {
+    gather: (u: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord) =>
+      tf.mul(tf.avgPool(tf.mul(u, maskOf(selection, inputShape, record)) as tf.Tensor4D, window, strides, 'valid'), size),
+    scatter: (dy: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord) => {
+      const spread = tf.engine().runKernel('AvgPoolGrad', { dy, input: record.inputs[0] }, { filterSize: window, strides, pad: 'valid' }) as Tensor;
+      return tf.mul(tf.mul(spread, size), maskOf(selection, inputShape, record));
+    },
+  };
+}
+
 const maxPooling2d: LayerKind = {
   classNames: ['MaxPooling2D', 'MaxPool2D'],
   build({ config, inputShapes: [shape] }): BuiltLayer {
@@ -59,8 +80,7 @@ const maxPooling2d: LayerKind = {
             const { result, indexes } = tf.maxPoolWithArgmax(x as tf.Tensor4D, window, strides, padding, true);
             return { output: result, selection: indexes };
           },
-          gather: gatherAt,
-          scatter: scatterTo,
+          ...tilingSelection(window, strides, padding, shape),
         }),
       ],
       symmetry: { role: 'passthrough', channelwise: true },
