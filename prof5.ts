@@ -22,7 +22,7 @@ async function main() {
   const t = performance.now();
   for (let r = 0; r < 3; r++) await p.hvp(v);
   const total = (performance.now() - t) / 3;
-  console.log('hvp ms', total.toFixed(0));
+  console.log('hvp ms', total.toFixed(0), 'MB', (tf.memory().numBytes / 2 ** 20).toFixed(0), 'cached chunks', (p as unknown as { engine: { cache: Map<number, unknown> } }).engine.cache.size);
   for (const [k, ms] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(k.padEnd(40), (ms / 3).toFixed(1));
 }
 main();

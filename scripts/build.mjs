@@ -1,7 +1,7 @@
 // One build for every bundle: the CLI, the engine's HVP worker, the extension, its analysis worker
 // and the panel's webview script. `--watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -37,7 +37,7 @@ const builds = [
   { ...nodeBundle, entryPoints: { extension: join(root, 'src/extension/extension.ts') } },
   { ...nodeBundle, entryPoints: { 'analysis-worker': join(root, 'src/extension/analysis-worker.ts') } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2020', entryPoints: { webview: join(root, 'webview/main.ts') }, outdir: dist },
-].filter((options) => Object.values(options.entryPoints).every((entry) => existsSync(entry)));
+];
 
 function copyAssets() {
   mkdirSync(dist, { recursive: true });

@@ -60,7 +60,7 @@ export class SharpnessPanel implements vscode.Disposable {
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')] };
     // Runs interrupted by a reload cannot resume: say so instead of showing a spinner forever.
-    this.state.runs = this.state.runs.map((run) => (run.report || run.error || !run.progress ? run : { ...run, progress: null, error: 'interrupted (the window reloaded); run it again' }));
+    this.state.runs = this.state.runs.map((run) => (run.report || run.error ? run : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' }));
     webview.html = panelHtml(webview, deps.extensionUri, this.state);
     this.subscriptions.push(
       webview.onDidReceiveMessage((message: PanelToHost) => void this.receive(message)),

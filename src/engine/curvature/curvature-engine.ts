@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossFunction } from '../loss/losses';
 import { MODEL_INPUT, type Network } from '../network/network';
 import type { ForwardRecord, Tensor, WeightMap, WeightRole } from '../network/types';
+import { scoped } from '../backend/scope';
 
 export interface SampleSet {
   inputs: Float32Array | Int32Array;
@@ -38,19 +39,6 @@ export interface Evaluation {
   correct: number | null;
   /** This set's share of ∇L. */
   gradient: Float64Array;
-}
-
-/**
- * Runs `work` in a TF.js scope and frees every tensor it made except those it kept with tf.keep
- * (tf.tidy only lets tensors out through its return value; these functions return plain numbers).
- */
-function scoped<T>(work: () => T): T {
-  tf.engine().startScope();
-  try {
-    return work();
-  } finally {
-    tf.engine().endScope();
-  }
 }
 
 type CachedRecord = ForwardRecord & { memo?: Map<string, Tensor> };

@@ -16,6 +16,7 @@ import { loadModel, type LoadedModel } from '../../../src/engine/model/load-mode
 import { MODEL_INPUT, Network } from '../../../src/engine/network/network';
 import type { WeightMap } from '../../../src/engine/network/types';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData, type LayerSpec } from '../../helpers/model-writer';
+import { scoped } from '../../../src/engine/backend/scope';
 
 export type BackendName = 'cpu' | 'wasm';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
@@ -98,16 +99,6 @@ function toHost(t: tf.Tensor): HostTensor {
 }
 
 const toTensor = (h: HostTensor) => tf.tensor(h.values, h.shape, h.dtype);
-
-/** Runs `work` in a TF.js scope that frees every tensor it makes (tf.tidy only returns tensors). */
-function scoped<T>(work: () => T): T {
-  tf.engine().startScope();
-  try {
-    return work();
-  } finally {
-    tf.engine().endScope();
-  }
-}
 
 /** Runs `kernel` on `backend` from host inputs and returns host copies of its outputs. */
 export async function runKernelOn(backend: BackendName, kernel: string, inputs: Record<string, HostTensor>, attrs: object): Promise<HostTensor[]> {
