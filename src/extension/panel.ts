@@ -61,7 +61,8 @@ export class SharpnessPanel implements vscode.Disposable {
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')] };
     // Runs interrupted by a reload cannot resume: say so instead of showing a spinner forever.
     this.state.runs = this.state.runs.map((run) => (run.report || run.error ? run : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' }));
-    webview.html = panelHtml(webview, deps.extensionUri, this.state);
+    const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, ...path)).toString();
+    webview.html = panelHtml({ cspSource: webview.cspSource, scriptUri: uri('dist', 'webview.js'), styleUri: uri('media', 'panel.css'), codiconsUri: uri('dist', 'codicons', 'codicon.css') }, this.state);
     this.subscriptions.push(
       webview.onDidReceiveMessage((message: PanelToHost) => void this.receive(message)),
       vscode.window.onDidChangeActiveColorTheme(() => this.post({ type: 'theme' })),

@@ -1,0 +1,74 @@
+// The extension's analysis worker, as the host drives it: one request in; progress, stage results
+// and the report (or a one-line error naming the file) out; terminate() stops it mid-analysis.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WorkerMessage, WorkerRequest } from '../../../src/shared/protocol';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'reference');
+
+before(() => {
+  if (!existsSync(join(ROOT, 'dist', 'analysis-worker.js'))) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+});
+
+function run(request: WorkerRequest['request'], onMessage?: (message: WorkerMessage, worker: Worker) => void): Promise<{ messages: WorkerMessage[]; exitCode: number }> {
+  const worker = new Worker(join(ROOT, 'dist', 'analysis-worker.js'));
+  const messages: WorkerMessage[] = [];
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      messages.push(message);
+      onMessage?.(message, worker);
+      if (message.type === 'result' || message.type === 'error') void worker.terminate();
+    });
+    worker.on('error', reject);
+    worker.on('exit', (exitCode) => resolve({ messages, exitCode }));
+    worker.postMessage({ type: 'analyze', request } satisfies WorkerRequest);
+  });
+}
+
+test('an analysis streams progress and stage results, then the report', async () => {
+  const { messages } = await run({ model: join(FIXTURES, 'mlp-medium', 'model.json'), data: join(FIXTURES, 'mlp-medium', 'data.npz'), threads: 1 });
+  const kinds = messages.map((m) => m.type);
+  assert.equal(kinds.at(-1), 'result');
+  assert.ok(kinds.includes('progress'));
+  const partials = messages.flatMap((m) => (m.type === 'partial' ? [m.partial] : []));
+  assert.deepEqual([...new Set(partials.map((p) => p.kind))], ['evaluation', 'spectrum', 'trace', 'layer']);
+  const report = messages.at(-1)!.type === 'result' ? (messages.at(-1) as { report: { euclidean: { topEigenvalues: number[] }; perLayer: { invariantSharpness: number }[] } }).report : null;
+  const spectrum = partials.find((p) => p.kind === 'spectrum' && p.operator === 'euclidean');
+  assert.ok(spectrum && spectrum.kind === 'spectrum');
+  assert.equal(spectrum.eigenpairs[0].value, report!.euclidean.topEigenvalues[0], 'the streamed spectrum is the reported one');
+  const layers = partials.flatMap((p) => (p.kind === 'layer' ? [p.layer.invariantSharpness] : []));
+  assert.deepEqual(layers, report!.perLayer.map((l) => l.invariantSharpness));
+});
+
+test('a bad model gives one error message naming the file', async () => {
+  const { messages } = await run({ model: join(FIXTURES, 'mlp', 'expected.json'), data: join(FIXTURES, 'mlp', 'data.npz') });
+  const last = messages.at(-1)!;
+  assert.equal(last.type, 'error');
+  if (last.type !== 'error') return;
+  assert.match(last.message, /expected\.json: not a TF\.js layers-model model\.json/);
+  assert.equal(last.file, join(FIXTURES, 'mlp', 'expected.json'));
+  assert.doesNotMatch(last.message, /\n|\s{4}at /);
+});
+
+test('terminating the worker mid-analysis stops it', async () => {
+  const started = performance.now();
+  let stopped = false;
+  const { messages, exitCode } = await run(
+    { model: join(FIXTURES, 'mlp-medium', 'model.json'), data: join(FIXTURES, 'mlp-medium', 'data.npz'), threads: 1, settings: { density: true, densityRuns: 20, traceMaxSamples: 1000, traceRelativeError: 1e-6 } },
+    (message, worker) => {
+      if (!stopped && message.type === 'progress' && message.event.stage === 'traces') {
+        stopped = true;
+        void worker.terminate();
+      }
+    },
+  );
+  assert.ok(stopped, 'the analysis reached the trace stage');
+  assert.equal(exitCode, 1, 'terminated');
+  assert.ok(!messages.some((m) => m.type === 'result'), 'no report after termination');
+  assert.ok(performance.now() - started < 60_000);
+});
