@@ -9,7 +9,8 @@ import type { PartialResult } from '../../shared/progress';
 import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report, SpectrumSummary } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
-import { lanczos, type LanczosProgress } from '../linalg/lanczos';
+import { deflatedOperator, krylovTracePart } from '../linalg/deflated-trace';
+import { lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
 import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
@@ -244,7 +245,7 @@ function formatNumber(x: number | undefined): string {
   return x === undefined ? '?' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5);
 }
 
-async function topEigenpairs(operator: CurvatureOperator, k: number, context: MeasureContext, label: string): Promise<Eigenpair[]> {
+async function topEigenpairs(operator: CurvatureOperator, k: number, context: MeasureContext, label: string): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition }> {
   const { settings, tracker } = context;
   const result = await lanczos(operator, {
     k,
@@ -253,8 +254,9 @@ async function topEigenpairs(operator: CurvatureOperator, k: number, context: Me
     seed: settings.seed,
     signal: context.signal,
     onIteration: lanczosProgress(tracker, label),
+    returnDecomposition: true,
   });
-  return result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged }));
+  return { pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })), decomposition: result.decomposition! };
 }
 
 async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
@@ -265,10 +267,10 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
 
   tracker.begin('Euclidean spectrum');
-  const euclideanPairs = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
+  const { pairs: euclideanPairs, decomposition: euclideanKrylov } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
   context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
   tracker.begin('invariant spectrum');
-  const invariantPairs = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
+  const { pairs: invariantPairs, decomposition: invariantKrylov } = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
   context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   for (const [name, pairs] of [['H', euclideanPairs], ['D H D', invariantPairs]] as const) {
     const open = pairs.filter((p) => !p.converged).length;
@@ -279,15 +281,22 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   // Each operator gets its own Rademacher probes (the same seed for both): probing D H D itself,
   // rather than weighting probes of H by d², makes the invariant estimate invariant sample by
   // sample, since a rescaled model has exactly the same D H D. A 0/1 mask gives a layer's block.
+  // The Krylov space of each operator's eigenvalue run holds the top of its spectrum exactly, so
+  // the probes only estimate what it leaves (deflated-trace.ts).
   const mask = (layer: LayerBlocks, op: CurvatureOperator) => {
     const w = new Float64Array(op.dimension);
     for (const i of layerIndices(context, layer)) w[i] = 1;
     return w;
   };
-  const traceRun = async (op: CurvatureOperator, label: string, operator: 'euclidean' | 'invariant') => {
-    const targets: TraceTarget[] = [{ name: 'network' }];
-    if (settings.perLayer) for (const layer of context.layers) targets.push({ name: layer.name, weights: mask(layer, op) });
-    const result = await hutchinson(op, targets, {
+  const traceRun = async (op: CurvatureOperator, label: string, operator: 'euclidean' | 'invariant', krylov: LanczosDecomposition) => {
+    const targets: TraceTarget[] = [{ name: 'network', offset: krylovTracePart(krylov) }];
+    if (settings.perLayer) {
+      for (const layer of context.layers) {
+        const weights = mask(layer, op);
+        targets.push({ name: layer.name, weights, offset: krylovTracePart(krylov, weights) });
+      }
+    }
+    const result = await hutchinson(deflatedOperator(op, krylov), targets, {
       maxSamples: settings.traceMaxSamples,
       relativeStandardError: settings.traceRelativeError,
       seed: settings.seed + 1,
@@ -298,16 +307,16 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     context.onPartial?.({ kind: 'trace', operator, trace: result.estimates[0].mean, standardError: result.estimates[0].standardError });
     return (name: string) => result.estimates.find((e) => e.name === name)!;
   };
-  const euclideanTrace = await traceRun(hessian, 'tr(H)', 'euclidean');
-  const invariantTrace = await traceRun(invariant, 'tr(DHD)', 'invariant');
+  const euclideanTrace = await traceRun(hessian, 'tr(H)', 'euclidean', euclideanKrylov);
+  const invariantTrace = await traceRun(invariant, 'tr(DHD)', 'invariant', invariantKrylov);
 
   const perLayer: Measures['perLayer'] = [];
   if (settings.perLayer) {
     tracker.begin('per-layer sharpness');
     for (const layer of context.layers) {
       const restricted = (withScales: boolean) => new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
-      const [euclideanTop] = await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`);
-      const [invariantTop] = await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`);
+      const [euclideanTop] = (await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`)).pairs;
+      const [invariantTop] = (await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`)).pairs;
       const e = euclideanTrace(layer.name);
       const i = invariantTrace(layer.name);
       const numbers = {

@@ -19,6 +19,11 @@ export interface TraceTarget {
    * group; "negligible" is judged against the largest |mean| of the target's own group.
    */
   group?: string;
+  /**
+   * A known part of the trace, added to the estimate (and counted in its size for the stopping
+   * rule): with a deflated operator (deflated-trace.ts), what the deflation took out exactly.
+   */
+  offset?: number;
 }
 
 export interface TraceEstimate {
@@ -103,7 +108,7 @@ export async function hutchinson(
     });
     estimates = targets.map((target, t) => ({
       name: target.name,
-      mean: means[t],
+      mean: means[t] + (target.offset ?? 0),
       standardError: sample > 1 ? Math.sqrt(squaredDeviations[t] / (sample - 1) / sample) : Infinity,
       samples: sample,
     }));

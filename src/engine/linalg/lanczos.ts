@@ -26,6 +26,8 @@ export interface LanczosDecomposition {
   beta: Float64Array;
   /** The orthonormal Lanczos vectors v_1 … v_m (v_1 = the normalised start vector). */
   basis: Float64Array[];
+  /** r_m = A v_m − α_m v_m − β_{m−1} v_{m−1}, orthogonal to the basis (valid in the returned decomposition). */
+  residual: Float64Array;
   /**
    * Whether span(V_m) is invariant under A (‖r_m‖ negligible next to the norm estimate, or m = n):
    * the eigenvalues of T_m are then eigenvalues of A, and there is nothing more to find from this start.
@@ -87,6 +89,7 @@ export async function lanczosDecomposition(
       alpha: alpha.subarray(0, steps),
       beta: beta.subarray(0, steps),
       basis,
+      residual: w,
       invariantSubspace: beta[j] <= INVARIANT_SUBSPACE_TOLERANCE * normEstimate || steps === n,
     };
     const stop = options.afterStep?.(sofar) === true;
@@ -120,6 +123,8 @@ export interface LanczosOptions {
   onIteration?: (info: LanczosProgress) => void;
   /** Also return the Ritz vectors (default false). */
   returnVectors?: boolean;
+  /** Also return the Lanczos decomposition (the Krylov basis, T and r_m), e.g. to deflate a trace estimate. */
+  returnDecomposition?: boolean;
 }
 
 export interface LanczosProgress {
@@ -150,6 +155,7 @@ export interface LanczosResult {
   iterations: number;
   applications: number;
   invariantSubspace: boolean;
+  decomposition?: LanczosDecomposition;
 }
 
 /**
@@ -186,12 +192,14 @@ export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {
     },
   });
   const steps = decomposition.alpha.length;
-  return {
+  const result: LanczosResult = {
     eigenpairs: wantedRitzPairs(decomposition, which, k, tolerance, options.returnVectors === true),
     iterations: steps,
     applications: steps,
     invariantSubspace: decomposition.invariantSubspace,
   };
+  if (options.returnDecomposition) result.decomposition = decomposition;
+  return result;
 }
 
 function wantedRitzPairs(

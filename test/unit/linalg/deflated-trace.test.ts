@@ -1,0 +1,65 @@
+// Hutchinson deflated by a Lanczos run's Krylov space: the exact part plus the trace of PAP is the
+// trace, for any weights; and with a dominant top of the spectrum the probes need far fewer samples.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflatedOperator, krylovTracePart } from '../../../src/engine/linalg/deflated-trace';
+import { hutchinson } from '../../../src/engine/linalg/hutchinson';
+import { lanczos } from '../../../src/engine/linalg/lanczos';
+import { denseOperator } from '../../../src/engine/linalg/operator';
+import { SeededRandom } from '../../../src/engine/linalg/random';
+import { assertClose, matrixWithSpectrum, trace } from './fixtures';
+
+const n = 60;
+/** A Hessian-like spectrum: a few large eigenvalues over a wide bulk near zero, both signs. */
+const spectrum = Array.from({ length: n }, (_, i) => (i < 4 ? 100 / (i + 1) : 0.5 * Math.sin(i) + 0.05));
+const matrix = matrixWithSpectrum(spectrum, 3);
+const op = denseOperator(matrix, n);
+
+async function krylov(steps: number) {
+  const result = await lanczos(op, { k: 4, maxIterations: steps, tolerance: 0, returnDecomposition: true, seed: 5 });
+  return result.decomposition!;
+}
+
+test('the Krylov part plus the exact trace of PAP is the trace, with and without weights', async () => {
+  const decomposition = await krylov(12);
+  const weights = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : i % 3 === 1 ? 0 : 2.5));
+  for (const w of [undefined, weights]) {
+    const deflated = deflatedOperator(op, decomposition);
+    // tr(W PAP) exactly, column by column.
+    let rest = 0;
+    for (let j = 0; j < n; j++) {
+      const unit = new Float64Array(n);
+      unit[j] = 1;
+      rest += (w ? w[j] : 1) * (await deflated.apply(unit))[j];
+    }
+    assertClose(krylovTracePart(decomposition, w) + rest, trace(matrix, n, w), 1e-10, 'Krylov part + tr(PAP)');
+  }
+});
+
+test('a full Krylov space leaves nothing to estimate', async () => {
+  const decomposition = await krylov(n);
+  assertClose(krylovTracePart(decomposition), trace(matrix, n), 1e-9, 'the Krylov part alone');
+});
+
+test('deflation shrinks the standard error by a large factor for the same probes', async () => {
+  const decomposition = await krylov(12);
+  const plain = await hutchinson(op, [{ name: 't' }], { minSamples: 30, maxSamples: 30, seed: 9 });
+  const deflated = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], { minSamples: 30, maxSamples: 30, seed: 9 });
+  const exact = trace(matrix, n);
+  assert.ok(Math.abs(deflated.estimates[0].mean - exact) <= 4 * deflated.estimates[0].standardError + 1e-9);
+  assert.ok(deflated.estimates[0].standardError < plain.estimates[0].standardError / 10, `SE ${deflated.estimates[0].standardError} vs ${plain.estimates[0].standardError}`);
+});
+
+test('the deflated estimate is unbiased: its mean over many seeds is the trace', async () => {
+  const decomposition = await krylov(6);
+  const exact = trace(matrix, n);
+  const random = new SeededRandom(1);
+  const means: number[] = [];
+  for (let r = 0; r < 40; r++) {
+    const result = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], { minSamples: 5, maxSamples: 5, seed: random.integer(1e9) });
+    means.push(result.estimates[0].mean);
+  }
+  const average = means.reduce((a, b) => a + b, 0) / means.length;
+  const spread = Math.sqrt(means.reduce((s, m) => s + (m - average) ** 2, 0) / (means.length - 1) / means.length);
+  assert.ok(Math.abs(average - exact) <= 4 * spread, `${average} vs ${exact} ± ${spread}`);
+});
