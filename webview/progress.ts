@@ -17,6 +17,7 @@ export class RunStatusView {
   private readonly cancel: HTMLButtonElement;
   private readonly progress: HTMLElement;
   private readonly error = el('div', { class: 'run-error', role: 'alert', 'data-testid': 'run-error' });
+  private readonly cancelledNote = el('div', { class: 'run-cancelled', role: 'status', 'data-testid': 'run-cancelled' });
   private runIndex = -1;
   private shownError: string | null = null;
 
@@ -34,9 +35,10 @@ export class RunStatusView {
       this.detail,
       this.time,
     );
-    this.element = el('div', { class: 'run-status' }, this.progress, this.error);
+    this.element = el('div', { class: 'run-status' }, this.progress, this.error, this.cancelledNote);
     this.progress.hidden = true;
     this.error.hidden = true;
+    this.cancelledNote.hidden = true;
   }
 
   update(indexed: IndexedRun | null): void {
@@ -62,6 +64,8 @@ export class RunStatusView {
       setText(this.detail, '');
       setText(this.time, '');
     }
+    this.cancelledNote.hidden = !run?.cancelled || !!run.report;
+    if (run?.cancelled) setText(this.cancelledNote, `${label}Cancelled. Re-run to start the analysis again.`);
     this.error.hidden = !run?.error;
     const error = run?.error ? `${label}${run.error}` : null;
     if (error !== null && error !== this.shownError) this.error.replaceChildren(icon('error'), el('span', {}, error));

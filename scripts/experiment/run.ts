@@ -7,8 +7,11 @@
  *
  *   npm run experiment -- [--seeds 3] [--out experiments/mnist-batch-size] [--bundle]
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initializeBackend } from '../../src/engine/backend';
 import { encodeNpz } from '../../src/engine/data/npz-writer';
@@ -28,6 +31,20 @@ const SPLIT_SEED = 2026;
 function writeDigits(path: string, set: DigitSet): void {
   writeFileSync(path, encodeNpz({ x: { values: set.x, shape: [set.count, PIXELS] }, y: { values: Uint8Array.from(set.y), shape: [set.count] } }));
 }
+
+/** The plot as PNG too (README images on the VS Code marketplace cannot be SVG), by headless Chromium when it is installed. */
+function renderPng(svg: string, png: string): void {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`(no ${CHROMIUM}: plot.png not rendered; plot.svg has the same plot)`);
+    return;
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'sharpness-plot-'));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  spawnSync(CHROMIUM, [...flags, `--screenshot=${resolve(png)}`, '--window-size=640,400', pathToFileURL(resolve(svg)).href], { stdio: 'ignore', timeout: 60_000 });
+  rmSync(profile, { recursive: true, force: true });
+}
+
+const CHROMIUM = '/usr/bin/chromium';
 
 export interface ExperimentRun {
   seed: number;
@@ -93,6 +110,7 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(out, 'results.md'), experimentMarkdown(summary));
   writeFileSync(join(out, 'plot.svg'), experimentSvg(summary));
+  renderPng(join(out, 'plot.svg'), join(out, 'plot.png'));
   console.log(`\n${experimentMarkdown(summary)}\nwritten to ${out} in ${seconds.toFixed(0)} s`);
   if (values.bundle) {
     for (const [name, batchSize] of [['mnist-small-batch', SMALL_BATCH], ['mnist-large-batch', LARGE_BATCH]] as const) {

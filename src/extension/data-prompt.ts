@@ -24,12 +24,12 @@ export class DataChoices {
     const candidates = findDataCandidates(modelPath, looksLikeModelJson);
     const browse = { label: '$(folder-opened) Browse…', description: 'choose a data file anywhere', path: '' };
     const items = [
-      ...candidates.map((path) => ({ label: basename(path), description: vscode.workspace.asRelativePath(dirname(path)), path })),
+      ...candidates.map((path) => ({ label: basename(path), description: dirname(path) === dirname(modelPath) ? 'next to the model' : vscode.workspace.asRelativePath(path, false), path })),
       browse,
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: `Analysis data for ${vscode.workspace.asRelativePath(modelPath)}`,
-      placeHolder: candidates.length ? 'Data files next to the model (.npz with x and y, .npy, .json {x, y}, .csv)' : 'No data files next to the model: browse for one',
+      placeHolder: candidates.length ? 'Data files near the model (.npz with x and y, .npy, .json {x, y}, .csv)' : 'No data files near the model: browse for one',
       ignoreFocusOut: true,
     });
     if (!picked) return undefined;

@@ -93,8 +93,10 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showErrorMessage(`Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} is not a TF.js layers model (no "modelTopology").`);
       return;
     }
-    const panel = openPanel(modelPath);
-    await panel.startMain();
+    // Ask for the data before opening the panel, so dismissing the question leaves nothing behind.
+    const request = await requestFor(modelPath);
+    if (!request) return;
+    await openPanel(modelPath).startMain(request);
   };
 
   const activePanel = async (purpose: string): Promise<SharpnessPanel | undefined> => {

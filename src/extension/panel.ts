@@ -10,7 +10,7 @@ import type { AnalyzeRequest } from '../shared/analysis-request';
 import type { ExportFormat, HostToPanel, PanelState, PanelToHost, RescalingChoice, RunRole, RunState } from '../shared/protocol';
 import type { Report } from '../shared/report';
 import { formatComparison, formatCsv, formatMarkdown } from '../shared/report-format';
-import type { AnalysisRunner, RunHandle } from './analysis-runner';
+import { AnalysisError, type AnalysisRunner, type RunHandle } from './analysis-runner';
 import type { ModelIndex } from './model-index';
 import { showAnalysisError } from './notifications';
 import { panelHtml } from './panel-html';
@@ -60,7 +60,7 @@ export class SharpnessPanel implements vscode.Disposable {
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')] };
     // Runs interrupted by a reload cannot resume: say so instead of showing a spinner forever.
-    this.state.runs = this.state.runs.map((run) => (run.report || run.error ? run : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' }));
+    this.state.runs = this.state.runs.map((run) => (run.report || run.error || run.cancelled ? run : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' }));
     const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, ...path)).toString();
     webview.html = panelHtml({ cspSource: webview.cspSource, scriptUri: uri('dist', 'webview.js'), styleUri: uri('media', 'panel.css'), codiconsUri: uri('dist', 'codicons', 'codicon.css') }, this.state);
     this.subscriptions.push(
@@ -116,10 +116,10 @@ export class SharpnessPanel implements vscode.Disposable {
     }
   }
 
-  /** Analyses the panel's model (again) as the main run. */
-  async startMain(): Promise<void> {
-    const request = await this.deps.requestFor(this.state.modelPath);
-    if (request) this.start('main', request, this.state.title, null);
+  /** Analyses the panel's model (again) as the main run; `request` when the caller already asked for the data. */
+  async startMain(request?: AnalyzeRequest): Promise<void> {
+    const resolved = request ?? (await this.deps.requestFor(this.state.modelPath));
+    if (resolved) this.start('main', resolved, this.state.title, null);
   }
 
   async startRescaling(choice: RescalingChoice): Promise<void> {
@@ -159,6 +159,12 @@ export class SharpnessPanel implements vscode.Disposable {
       (error: unknown) => {
         if (this.handles.get(runIndex) !== handle) return;
         this.handles.delete(runIndex);
+        run.progress = null;
+        if (error instanceof AnalysisError && error.cancelled) {
+          run.cancelled = true;
+          this.publishState();
+          return;
+        }
         run.error = error instanceof Error ? error.message : String(error);
         this.post({ type: 'error', runIndex, message: run.error });
         void showAnalysisError(error, this.deps.log);

@@ -38,6 +38,8 @@ export interface RunState {
   partials?: PartialResult[];
   report: Report | null;
   error: string | null;
+  /** The user cancelled the run (not an error: the panel shows a neutral note and Re-run). */
+  cancelled?: boolean;
   /** The rescaling applied, for a 'rescaled' run. */
   rescaling: RescalingChoice | null;
 }

@@ -139,24 +139,24 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const menu = await b.contextMenu(row);
       const labels = await menu.labels();
       log(`explorer context menu: ${labels.join(' | ')}`);
-      assert.ok(labels.includes('Inspect Model'), `the explorer's context menu on model.json offers "Inspect Model" (has: ${labels.join(', ')})`);
+      assert.ok(labels.includes('Sharpness: Inspect Model'), `the explorer's context menu on model.json offers "Sharpness: Inspect Model" (has: ${labels.join(', ')})`);
       await b.screenshot('01-explorer-context-menu');
-      await menu.choose('Inspect Model');
+      await menu.choose('Sharpness: Inspect Model');
 
       await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', 'mnist-small-batch');
       const panel = await b.panel();
       await b.editorTab('Sharpness: mnist-small-batch').waitFor({ state: 'visible' });
       await panel.selectTab('per-layer');
+      // The finished report's rows (streamed partial results have "per-layer-row-partial"), then its chart.
+      const table = await perLayerTable(panel);
+      const cli = cliReport(join(b.workspace, 'mnist-small-batch', 'model.json'), join(b.workspace, 'mnist-small-batch', 'data.npz'), SETTINGS);
+      assertSameNumbers(table, cli);
       const pixels = await panel.chartPixels('per-layer');
       log(`per-layer chart: ${JSON.stringify(pixels)}`);
       assert.ok(pixels.width > 100 && pixels.height > 100, `the chart has a real size (${pixels.width}×${pixels.height})`);
       assert.ok(pixels.opaque > 0, 'the chart painted some non-transparent pixels');
       assert.ok(pixels.foreground > 2000, `the chart drew more than its background (${pixels.foreground} foreground pixels)`);
       assert.ok(pixels.largestColourAreas.length >= 2 && pixels.largestColourAreas[1] > 300, `two colours cover bar-sized areas (${pixels.largestColourAreas})`);
-
-      const table = await perLayerTable(panel);
-      const cli = cliReport(join(b.workspace, 'mnist-small-batch', 'model.json'), join(b.workspace, 'mnist-small-batch', 'data.npz'), SETTINGS);
-      assertSameNumbers(table, cli);
       analysed.set('mnist-small-batch', cli);
       await panel.byTestId('per-layer-table').scrollIntoViewIfNeeded();
       await b.screenshot('01-per-layer');
@@ -303,7 +303,8 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
         await b.notificationButton(progress.first(), 'Cancel').click();
         await status.waitFor({ state: 'hidden', timeout: T.ui });
         assert.equal(await panel.byTestId('summary-invariant-sharpness').count(), 0, 'the analysis finished before it was cancelled: make it longer');
-        await waitUntil('the panel to report the cancellation', async () => /cancel/i.test(await panel.byTestId('run-error').first().innerText()));
+        await waitUntil('the panel to report the cancellation', async () => /cancelled/i.test(await panel.byTestId('run-cancelled').first().innerText()));
+        assert.equal(await panel.byTestId('run-error').first().isVisible(), false, 'a cancellation is not shown as an error');
         const after = await waitUntil(`the extension host back to ${baseline} threads`, () => {
           const n = threadCount(host);
           return n <= baseline ? n : false;
@@ -317,10 +318,10 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       }
     }));
 
-  test('(6) a broken model: one error notification naming the file, with Open File', { timeout: FLOW_TIMEOUT }, () =>
+  test('(6) a broken model: one error notification naming the file, with an action to show it', { timeout: FLOW_TIMEOUT }, () =>
     flow('06-broken-model', async (b) => {
       const row = await b.revealInExplorer('broken', 'model.json');
-      await (await b.contextMenu(row)).choose('Inspect Model');
+      await (await b.contextMenu(row)).choose('Sharpness: Inspect Model');
       await answerDataPick(b, 'broken/model.json', 'data.npz', 'broken');
 
       const errors = b.notifications(/Sharpness Lens:/);
@@ -334,14 +335,16 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       assert.equal(await errors.count(), 1, 'exactly one error notification');
       await errors.first().hover();
       const buttons = (await errors.first().locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((s) => s.trim());
-      assert.deepEqual(buttons, ['Open File', 'Show Log']);
+      // The shard is binary: the action reveals it in the explorer rather than opening it as text.
+      assert.deepEqual(buttons, ['Reveal File', 'Show Log']);
       const panel = await b.panel();
       await waitUntil('the panel to show the error', async () => ((await panel.byTestId('run-error').first().innerText()) ?? '').includes('truncated'));
       await b.screenshot('06-error-notification');
 
-      await b.notificationButton(errors.first(), 'Open File').click();
-      await b.editorTab('weights.bin').waitFor({ state: 'visible' });
+      await b.notificationButton(errors.first(), 'Reveal File').click();
+      const selected = b.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"][aria-label^="weights.bin"]');
+      await waitUntil('weights.bin selected in the explorer', async () => (await selected.count()) === 1);
       await waitUntil('the error notification dismissed', async () => (await errors.count()) === 0);
-      await b.screenshot('06-open-file');
+      await b.screenshot('06-reveal-file');
     }));
 });

@@ -36,7 +36,14 @@ export function log(message: string): void {
 /** A timer-based wait for the next poll; the only place the harness waits for time itself. */
 const tick = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails with `what` and the last value seen. */
+/** Thrown by a probe to stop waiting at once (a condition that can no longer come true). */
+export class WaitAborted extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined/false, or fails with `what` and the
+ * last value seen. A probe that throws is retried (the workbench re-renders under it), unless it
+ * throws WaitAborted.
+ */
 export async function waitUntil<R>(what: string, probe: () => Promise<R | undefined | false> | R | undefined | false, timeout = T.ui, interval = 100): Promise<R> {
   const deadline = Date.now() + timeout;
   let last: unknown;
@@ -46,6 +53,7 @@ export async function waitUntil<R>(what: string, probe: () => Promise<R | undefi
       if (value !== undefined && value !== false) return value;
       last = value;
     } catch (error) {
+      if (error instanceof WaitAborted) throw error;
       last = error instanceof Error ? error.message.split('\n')[0] : error;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout / 1000} s waiting for ${what} (last: ${JSON.stringify(last)})`);
@@ -294,7 +302,7 @@ export class Workbench {
       server.on('exit', (code, signal) => (exited = code ?? signal));
       try {
         await waitUntil('code-server /healthz', async () => {
-          if (exited !== null) throw new Error(`code-server exited (${exited}): ${this.serverLog.slice(-2000)}`);
+          if (exited !== null) throw new WaitAborted(`code-server exited (${exited}): ${this.serverLog.slice(-2000)}`);
           return (await httpStatus(`http://127.0.0.1:${this.port}/healthz`)) === 200;
         }, T.start, 200);
         return;

@@ -143,7 +143,7 @@ export function runContentKey(run: RunState | null | undefined): string {
 }
 
 export function isRunning(run: RunState | undefined | null): boolean {
-  return !!run && run.error === null && (run.progress !== null || run.report === null);
+  return !!run && run.error === null && !run.cancelled && (run.progress !== null || run.report === null);
 }
 
 /**

@@ -4,6 +4,12 @@ import type { Eigenpair, Report } from '../../src/shared/report.ts';
 import { formatCount, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers.ts';
 import type { Evaluation, RunResults } from './results.ts';
 
+const LOSS_SOURCES: Record<Report['data']['lossSource'], string> = {
+  'training config': "from the model's training config",
+  inferred: 'inferred from the labels and the output layer',
+  option: 'chosen with --loss',
+};
+
 export interface SummaryItem {
   /** Stable key, used as the element's data-testid suffix. */
   key: string;
@@ -63,7 +69,7 @@ function evaluationItems(ev: Evaluation): SummaryItem[] {
     item('threads', 'Threads', ev.threads, String(ev.threads), null),
     item('data', 'Data', null, d.path, d.labelsPath ? `labels ${d.labelsPath}` : null),
     item('samples', 'Samples', d.sampleCount, `${formatCount(d.sampleCount)} of ${formatCount(d.availableCount)}`, `seed ${d.seed}`),
-    item('loss-function', 'Loss function', null, `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, from the ${d.lossSource}`, d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}`),
+    item('loss-function', 'Loss function', null, `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, ${LOSS_SOURCES[d.lossSource]}`, d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}`),
     item('model', 'Model', null, ev.model.path, `${ev.model.name}, ${ev.model.format}, input ${formatShape(ev.model.inputShape)} → output ${formatShape(ev.model.outputShape)}`),
   ];
 }

@@ -78,7 +78,7 @@ export function layerwiseRescaling(model: LoadedModel, factors: number[]): Resca
   }
   const final = scales.get(model.topology.outputLayer)!;
   if (!sameScale(final, 1)) throw new SharpnessError(`the rescaling factors must multiply to 1 (they multiply to ${final.toPrecision(6)}), or the output changes`, model.path);
-  return { kind: 'layer-wise', factors, seed: null, values, description: `layer-wise factors ${factors.join(', ')}` };
+  return { kind: 'layer-wise', factors, seed: null, values, description: `layer-wise factors ${factors.map((f) => Number(f.toPrecision(4))).join(', ')}` };
 }
 
 /** A random positive scale per rescalable unit, log-uniform in [1/spread, spread]. */

@@ -84,6 +84,7 @@ test('running: progress has come, or the run has neither a report nor an error y
   assert.equal(isRunning(run('main', 'x')), true);
   assert.equal(isRunning(run('main', 'x', { report: mlp })), false);
   assert.equal(isRunning(run('main', 'x', { error: 'failed', progress })), false);
+  assert.equal(isRunning(run('main', 'x', { cancelled: true })), false, 'a cancelled run is not running');
   assert.equal(isRunning(null), false);
 });
 

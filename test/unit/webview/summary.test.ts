@@ -31,7 +31,7 @@ test('how the run was made: backend, method, cost, data, loss and its source, re
   assert.match(byKey(items, 'method').text, /Lanczos/);
   assert.match(byKey(items, 'cost').text, new RegExp(`^${mlpMedium.cost.hvpCount} HVPs in `));
   assert.equal(byKey(items, 'data').text, mlpMedium.data.path);
-  assert.equal(byKey(items, 'loss-function').text, 'categorical_crossentropy, from the training config');
+  assert.equal(byKey(items, 'loss-function').text, "categorical_crossentropy, from the model's training config");
   assert.equal(items.find((i) => i.key === 'rescaling'), undefined);
   const rescaled = byKey(runItems(reportResults(mlpRescaled)), 'rescaling');
   assert.equal(rescaled.value, mlpRescaled.rescaling!.maxOutputDifference);
