@@ -46,7 +46,7 @@ measures:
   --exact-threshold N     dense Hessian for models with at most N parameters (default 400)
   --tolerance T           Lanczos relative residual tolerance (default 1e-4)
   --max-iterations N      Lanczos iterations cap
-  --trace-samples N       Hutchinson samples cap (default 100)
+  --trace-samples N       Hutchinson probes at most, per operator (default 40)
 
 rescaling (the before/after experiment):
   --rescale a1,a2,...     layer-wise, one factor per kernel layer, product 1

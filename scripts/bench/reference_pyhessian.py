@@ -78,6 +78,9 @@ def forward(layers, params, x):
     return h
 
 
+TRACE_CAP = 300
+
+
 def loaded_blas():
     """The BLAS library this process really loaded (Debian's torch uses the system libblas.so.3)."""
     with open('/proc/self/maps') as maps:
@@ -170,18 +173,23 @@ def main():
         previous = mean
     trace = {'seconds': time.perf_counter() - start, 'hvps': hvp_count, 'value': float(np.mean(samples))}
 
-    # Hutchinson to 1% relative standard error (at least 10 samples, at most 1000).
+    # Hutchinson to 1% relative standard error: at least 10 samples, at most TRACE_CAP; when the cap
+    # is hit, the time to 1% is extrapolated from the variance (samples needed = n·(SE/(0.01·|mean|))²).
     hvp_count = 0
     start = time.perf_counter()
     samples = []
-    while len(samples) < 1000:
+    while len(samples) < TRACE_CAP:
         z = rademacher()
         samples.append(dot(hvp(z), z))
         if len(samples) >= 10:
             se = float(np.std(samples, ddof=1) / math.sqrt(len(samples)))
             if se <= 0.01 * abs(float(np.mean(samples))):
                 break
-    trace_rse = {'seconds': time.perf_counter() - start, 'hvps': hvp_count, 'value': float(np.mean(samples)), 'standardError': float(np.std(samples, ddof=1) / math.sqrt(len(samples)))}
+    seconds = time.perf_counter() - start
+    mean = float(np.mean(samples))
+    se = float(np.std(samples, ddof=1) / math.sqrt(len(samples)))
+    needed = max(len(samples), math.ceil(len(samples) * (se / (0.01 * abs(mean))) ** 2))
+    trace_rse = {'seconds': seconds * needed / len(samples), 'hvps': needed, 'measuredSamples': len(samples), 'extrapolated': needed > len(samples), 'value': mean, 'standardError': se}
 
     json.dump({
         'torch': torch.__version__,

@@ -6,7 +6,7 @@
 //     scripts/e2e/tools/package.json (+ its lockfile), in their own prefix .test-cache/e2e/tools —
 //     never in the project's node_modules, so `npm ci` stays light for everyone else.
 // A second run only checks a marker and the apt packages (well under a second).
-// Every install blocker and its fix is in docs/E2E.md; each fix below says which one it is.
+// Each install blocker this works around is explained where its fix is applied below.
 // Writes .test-cache/e2e/env.json: the paths the harness (test/e2e/harness.ts) uses.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -15,6 +15,8 @@ export interface MeasureSettings {
   /** Models with at most this many parameters get the exact dense Hessian. */
   exactThreshold: number;
   lanczosTolerance: number;
+  /** Relative residual tolerance of the per-layer λ_max runs (one eigenvalue each). */
+  perLayerTolerance: number;
   lanczosMaxIterations: number | null;
   traceMaxSamples: number;
   traceRelativeError: number;

@@ -233,12 +233,22 @@ export class CurvatureEngine {
       directions.set(block.layer, map);
     }
     const out = new Float64Array(this.network.dimension);
+    // The chunks' products add up on the backend; one read-back per HVP instead of one per chunk.
+    const sums = new Map<number, Tensor>();
     try {
       for (let c = 0; c < this.chunkCount; c++) {
-        this.withChunk(c, (state) => this.accumulate(out, this.rSweep(state, directions, wanted, reaches)));
+        this.withChunk(c, (state) => {
+          for (const [block, part] of this.rSweep(state, directions, wanted, reaches)) {
+            const previous = sums.get(block);
+            sums.set(block, tf.keep(previous ? tf.add(previous, part) : tf.clone(part)));
+            previous?.dispose();
+          }
+        });
       }
+      scoped(() => this.accumulate(out, sums));
     } finally {
       for (const map of directions.values()) for (const t of Object.values(map)) t?.dispose();
+      for (const t of sums.values()) t.dispose();
     }
     this.enforceCacheBudget();
     return out;

@@ -1,0 +1,31 @@
+/**
+ * One default analysis in a fresh process, for the bench: its time, HVPs per stage and the process's
+ * peak RSS (worker threads included); with --repeat N, N analyses in a row and the tensor count and
+ * RSS after the first and the last (a leak would show as growth). Prints one JSON line.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { analyze } from '../../src/engine/analysis/analyze';
+
+async function main(): Promise<void> {
+  const [model, data, ...rest] = process.argv.slice(2);
+  const repeat = rest[0] === '--repeat' ? Number(rest[1]) : 1;
+  const runs: { seconds: number; hvps: number; stages: { name: string; hvps: number; seconds: number }[]; lambdaMax: number; tensors: number; rssMb: number }[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const started = performance.now();
+    const report = await analyze({ model, data });
+    runs.push({
+      seconds: (performance.now() - started) / 1000,
+      hvps: report.cost.hvpCount,
+      stages: report.cost.stages.map((s) => ({ name: s.name, hvps: s.hvpCount, seconds: s.seconds })),
+      lambdaMax: report.euclidean.topEigenvalues[0],
+      tensors: tf.memory().numTensors,
+      rssMb: process.memoryUsage().rss / 2 ** 20,
+    });
+  }
+  process.stdout.write(JSON.stringify({ runs, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
