@@ -100,7 +100,7 @@ export function horizontalProjection(u: Float64Array, unit: Float64Array, blocks
     c.push(dot);
   }
   const mean = c.reduce((s, x) => s + x, 0) / c.length;
-  const out = Float64Array.from(u);
+  const out = u.slice();
   k = 0;
   blocks.forEach((b, j) => {
     for (let i = b.offset; i < b.offset + b.size; i++) out[k++] -= (c[j] - mean) * unit[i];

@@ -9,7 +9,7 @@ import type { PartialResult } from '../../shared/progress';
 import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report, SpectrumSummary } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
-import { deflatedOperator, krylovTracePart } from '../linalg/deflated-trace';
+import { deflatedSampleValues, krylovTracePart } from '../linalg/deflated-trace';
 import { lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
 import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
@@ -32,9 +32,10 @@ export const DEFAULT_MEASURE_SETTINGS: MeasureSettings = {
   // residual is ample and saves a third of the per-layer products.
   perLayerTolerance: 1e-3,
   lanczosMaxIterations: null,
-  // With the Krylov deflation, 40 probes give about 2% on MNIST-sized Hessians; the standard error
-  // is always reported, and --trace-samples buys more.
-  traceMaxSamples: 40,
+  // With the Krylov deflation, 30 probes give 2–3% on MNIST-sized Hessians (PyHessian's own trace
+  // stops near 30 undeflated samples, about 3%); the standard error is always reported, and
+  // --trace-samples buys more.
+  traceMaxSamples: 30,
   traceRelativeError: 2e-2,
   densityRuns: 1,
   densitySteps: 80,
@@ -90,6 +91,11 @@ function iterativeStages(n: number, layerCount: number, settings: MeasureSetting
 }
 
 const POWER_ITERATION_CAP = 100;
+/**
+ * Relative accuracy of one float32 Hessian-vector product: what the engine achieves against float64
+ * PyTorch (test/unit/engine/reference.test.ts). No residual below it is reported.
+ */
+const HVP_PRECISION = 1e-6;
 /** A whole-network trace whose standard error exceeds this fraction of it gets a warning. */
 const UNRELIABLE_TRACE = 0.1;
 const CROSS_CHECK_STAGE = { name: 'power-iteration cross-check', maxHvps: 2 * POWER_ITERATION_CAP };
@@ -262,6 +268,7 @@ async function topEigenpairs(operator: CurvatureOperator, k: number, context: Me
     signal: context.signal,
     onIteration: lanczosProgress(tracker, label),
     returnDecomposition: true,
+    productPrecision: HVP_PRECISION,
   });
   return { pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })), decomposition: result.decomposition! };
 }
@@ -290,20 +297,18 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   // sample, since a rescaled model has exactly the same D H D. A 0/1 mask gives a layer's block.
   // The Krylov space of each operator's eigenvalue run holds the top of its spectrum exactly, so
   // the probes only estimate what it leaves (deflated-trace.ts).
-  const mask = (layer: LayerBlocks, op: CurvatureOperator) => {
-    const w = new Float64Array(op.dimension);
-    for (const i of layerIndices(context, layer)) w[i] = 1;
+  const rangesOf = (layer: LayerBlocks) => layer.blocks.map((b) => [provider.blocks[b].offset, provider.blocks[b].offset + provider.blocks[b].size] as const);
+  const maskOf = (ranges: readonly (readonly [number, number])[]) => {
+    const w = new Float64Array(provider.dimension);
+    for (const [start, end] of ranges) w.fill(1, start, end);
     return w;
   };
   const traceRun = async (op: CurvatureOperator, label: string, operator: 'euclidean' | 'invariant', krylov: LanczosDecomposition) => {
-    const targets: TraceTarget[] = [{ name: 'network', offset: krylovTracePart(krylov) }];
-    if (settings.perLayer) {
-      for (const layer of context.layers) {
-        const weights = mask(layer, op);
-        targets.push({ name: layer.name, weights, offset: krylovTracePart(krylov, weights) });
-      }
-    }
-    const result = await hutchinson(deflatedOperator(op, krylov), targets, {
+    const layers = settings.perLayer ? context.layers.map((layer) => ({ layer, ranges: rangesOf(layer) })) : [];
+    const targets: TraceTarget[] = [{ name: 'network', offset: krylovTracePart(krylov) }, ...layers.map(({ layer, ranges }) => ({ name: layer.name, offset: krylovTracePart(krylov, maskOf(ranges)) }))];
+    const sampleValues = deflatedSampleValues(krylov, [{ ranges: null }, ...layers.map(({ ranges }) => ({ ranges }))]);
+    const result = await hutchinson(op, targets, {
+      sampleValues,
       maxSamples: settings.traceMaxSamples,
       relativeStandardError: settings.traceRelativeError,
       seed: settings.seed + 1,

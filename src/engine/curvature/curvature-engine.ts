@@ -229,7 +229,7 @@ export class CurvatureEngine {
     for (const block of this.network.blocks) {
       if (!wanted.has(block.index)) continue;
       const map = directions.get(block.layer) ?? {};
-      map[block.role] = tf.keep(tf.tensor(Float32Array.from(v.subarray(block.offset, block.offset + block.size)), block.shape, 'float32'));
+      map[block.role] = tf.keep(tf.tensor(new Float32Array(v.subarray(block.offset, block.offset + block.size)), block.shape, 'float32'));
       directions.set(block.layer, map);
     }
     const out = new Float64Array(this.network.dimension);

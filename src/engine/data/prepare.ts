@@ -82,7 +82,7 @@ export function prepareData(raw: RawDataset, model: ModelInterface, loss: LossCh
     inputs = inputs instanceof Int32Array ? inputs : Int32Array.from(inputs);
     inputDtype = 'int32';
   } else if (inputs instanceof Int32Array) {
-    inputs = Float32Array.from(inputs);
+    inputs = new Float32Array(inputs);
   }
 
   const labels = gather(y.data, elementCount(y.shape.slice(1)), indices);
@@ -111,12 +111,12 @@ function fitTargets(labels: Float32Array | Int32Array, y: NdArray, outputShape: 
     if (width !== classes) throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${classes} classes`, file);
     const negative = labels.findIndex((v) => v < 0);
     if (negative >= 0) throw new SharpnessError(`label rows must be class probabilities, but sample ${Math.floor(negative / width)} has a negative entry`, file);
-    return { targets: Float32Array.from(labels), targetShape: [classes] };
+    return { targets: new Float32Array(labels), targetShape: [classes] };
   }
   if (width !== outputs) throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${outputs} (${shapeText(outputShape)})`, file);
   if (loss.name === 'binary_crossentropy') {
     const bad = labels.findIndex((v) => v < 0 || v > 1);
     if (bad >= 0) throw new SharpnessError(`binary cross-entropy needs labels in [0, 1], but sample ${Math.floor(bad / width)} has ${labels[bad]}`, file);
   }
-  return { targets: Float32Array.from(labels), targetShape: outputShape };
+  return { targets: new Float32Array(labels), targetShape: outputShape };
 }

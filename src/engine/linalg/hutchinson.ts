@@ -49,6 +49,11 @@ export interface HutchinsonOptions {
   onIteration?: (info: { sample: number; maxSamples: number; estimates: TraceEstimate[] }) => void;
   /** Also return the diagonal estimate, the mean of z ⊙ Az (default false). */
   returnDiagonal?: boolean;
+  /**
+   * Each sample's value per target from the probe z and y = Az, in place of Σ_i w_i z_i y_i (the
+   * targets' weights are then ignored); deflated-trace.ts uses it to fold the deflation into one pass.
+   */
+  sampleValues?: (z: Float64Array, y: Float64Array) => number[];
 }
 
 export interface HutchinsonResult {
@@ -66,6 +71,12 @@ export interface HutchinsonResult {
  * is ~0 next to the others needs no 1% relative accuracy, and could never reach it.
  */
 const NEGLIGIBLE_FRACTION = 0.1;
+
+function sumOf(values: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum;
+}
 
 /**
  * Estimates Σ_i w_i A_ii for every target from the same Rademacher samples. Stops after
@@ -98,10 +109,11 @@ export async function hutchinson(
     const z = random.rademacherVector(n);
     const y = await applyChecked(op, z, options.signal);
     sample++;
+    const custom = options.sampleValues?.(z, y);
     for (let i = 0; i < n; i++) y[i] *= z[i]; // y becomes z ⊙ Az
     if (diagonalSum) for (let i = 0; i < n; i++) diagonalSum[i] += y[i];
     targets.forEach((target, t) => {
-      const value = target.weights ? dot(target.weights, y) : y.reduce((sum, x) => sum + x, 0);
+      const value = custom ? custom[t] : target.weights ? dot(target.weights, y) : sumOf(y);
       const delta = value - means[t];
       means[t] += delta / sample;
       squaredDeviations[t] += delta * (value - means[t]);

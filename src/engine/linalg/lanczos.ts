@@ -67,7 +67,7 @@ export async function lanczosDecomposition(
   const alpha = new Float64Array(maxSteps);
   const beta = new Float64Array(maxSteps);
   const basis: Float64Array[] = [];
-  let v: Float64Array = Float64Array.from(startVector);
+  let v: Float64Array = startVector.slice();
   scale(v, 1 / startNorm);
   // Largest Gershgorin row sum of T so far: between ‖T‖ and √3‖A‖, a free estimate of A's scale.
   let normEstimate = 0;
@@ -115,6 +115,12 @@ export interface LanczosOptions {
   maxIterations?: number;
   /** A Ritz pair (θ, x) is converged when ‖Ax − θx‖ ≤ tolerance · max|Ritz value| (default 1e-5). */
   tolerance?: number;
+  /**
+   * Relative error of one product by the operator (default 0: exact). The Lanczos relation knows
+   * nothing of it, so a reported residual is never below precision · max|Ritz value|: products
+   * computed in float32 cannot certify an eigenpair to 1e-12.
+   */
+  productPrecision?: number;
   /** Seed of the random (standard normal) start vector; default DEFAULT_SEED. */
   seed?: number;
   /** Start here instead of at a random vector (takes precedence over `seed`). */
@@ -174,12 +180,13 @@ export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {
   if (!SPECTRUM_ENDS.includes(which)) throw new RangeError(`which must be one of ${SPECTRUM_ENDS.join(', ')}, got ${which}`);
   const maxIterations = Math.min(n, positiveInteger('maxIterations', options.maxIterations, Math.max(2 * k + 20, 60)));
   const tolerance = nonNegativeNumber('tolerance', options.tolerance, 1e-5);
+  const precision = nonNegativeNumber('productPrecision', options.productPrecision, 0);
   const start = options.startVector ?? new SeededRandom(options.seed ?? DEFAULT_SEED).normalVector(n);
   const decomposition = await lanczosDecomposition(op, start, {
     maxSteps: maxIterations,
     signal: options.signal,
     afterStep: (sofar) => {
-      const pairs = wantedRitzPairs(sofar, which, k, tolerance, false);
+      const pairs = wantedRitzPairs(sofar, which, k, tolerance, false, precision);
       const convergedCount = pairs.filter((pair) => pair.converged).length;
       options.onIteration?.({
         iteration: sofar.alpha.length,
@@ -193,7 +200,7 @@ export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {
   });
   const steps = decomposition.alpha.length;
   const result: LanczosResult = {
-    eigenpairs: wantedRitzPairs(decomposition, which, k, tolerance, options.returnVectors === true),
+    eigenpairs: wantedRitzPairs(decomposition, which, k, tolerance, options.returnVectors === true, precision),
     iterations: steps,
     applications: steps,
     invariantSubspace: decomposition.invariantSubspace,
@@ -208,6 +215,7 @@ function wantedRitzPairs(
   k: number,
   tolerance: number,
   withVectors: boolean,
+  precision: number,
 ): RitzPair[] {
   const { alpha, beta, basis } = decomposition;
   const m = alpha.length;
@@ -230,7 +238,7 @@ function wantedRitzPairs(
   }
   const spread = Math.max(Math.abs(values[0]), Math.abs(values[m - 1]));
   return wantedIndices(values, which, Math.min(k, m)).map((j) => {
-    const residual = Math.abs(residualNorm * lastComponent(j));
+    const residual = Math.max(Math.abs(residualNorm * lastComponent(j)), precision * spread);
     const pair: RitzPair = { value: values[j], residual, converged: residual <= tolerance * spread };
     if (vectorsOfT !== undefined) pair.vector = combine(basis, vectorsOfT.subarray(j * m, (j + 1) * m));
     return pair;

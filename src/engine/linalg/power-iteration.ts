@@ -78,7 +78,7 @@ async function iterate(
   for (const u of deflate) checkLength(u, n, 'deflation vector');
   const maxIterations = positiveInteger('maxIterations', options.maxIterations, 100);
   const tolerance = nonNegativeNumber('tolerance', options.tolerance, 1e-3);
-  let v: Float64Array = Float64Array.from(start);
+  let v: Float64Array = start.slice();
   let previous: number | undefined;
   let value = 0;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {

@@ -2,7 +2,7 @@
 // trace, for any weights; and with a dominant top of the spectrum the probes need far fewer samples.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflatedOperator, krylovTracePart } from '../../../src/engine/linalg/deflated-trace';
+import { deflatedOperator, deflatedSampleValues, krylovTracePart } from '../../../src/engine/linalg/deflated-trace';
 import { hutchinson } from '../../../src/engine/linalg/hutchinson';
 import { lanczos } from '../../../src/engine/linalg/lanczos';
 import { denseOperator } from '../../../src/engine/linalg/operator';
@@ -62,4 +62,29 @@ test('the deflated estimate is unbiased: its mean over many seeds is the trace',
   const average = means.reduce((a, b) => a + b, 0) / means.length;
   const spread = Math.sqrt(means.reduce((s, m) => s + (m - average) ** 2, 0) / (means.length - 1) / means.length);
   assert.ok(Math.abs(average - exact) <= 4 * spread, `${average} vs ${exact} ± ${spread}`);
+});
+
+test('the one-pass sample values equal z ⊙ PAPz summed over each range, for the whole and for parts', async () => {
+  const decomposition = await krylov(9);
+  const ranges = [[[0, 20]], [[20, 45], [50, 60]], [[45, 50]]] as const;
+  const values = deflatedSampleValues(decomposition, [{ ranges: null }, ...ranges.map((r) => ({ ranges: r }))]);
+  const partialValues = deflatedSampleValues(decomposition, [{ ranges: null }, { ranges: ranges[0] }]);
+  const deflated = deflatedOperator(op, decomposition);
+  const random = new SeededRandom(4);
+  for (let sample = 0; sample < 3; sample++) {
+    const z = random.rademacherVector(n);
+    const papz = await deflated.apply(z);
+    const explicit = (parts: readonly (readonly [number, number])[] | null) => {
+      let sum = 0;
+      for (const [start, end] of parts ?? [[0, n]]) for (let i = start; i < end; i++) sum += z[i] * papz[i];
+      return sum;
+    };
+    const y = await op.apply(z);
+    const got = values(z, y);
+    assertClose(got[0], explicit(null), 1e-10, 'whole (ranges cover everything)');
+    ranges.forEach((r, t) => assertClose(got[t + 1], explicit(r), 1e-10, `range target ${t}`));
+    const partial = partialValues(z, y);
+    assertClose(partial[0], explicit(null), 1e-10, 'whole (ranges do not cover everything)');
+    assertClose(partial[1], explicit(ranges[0]), 1e-10, 'one range');
+  }
 });

@@ -221,3 +221,19 @@ describe('lanczosDecomposition', () => {
 function dotOf(a: Float64Array, b: Float64Array): number {
   return a.reduce((sum, x, i) => sum + x * b[i], 0);
 }
+
+describe('the precision of the products', () => {
+  it('floors every reported residual, so a tolerance below it is never met', async () => {
+    const values = [10, 5, 2, 1, 0.5, 0.25, 0.1, 0.05];
+    const op = denseOperator(matrixWithSpectrum(values, 8), values.length);
+    const exact = await lanczos(op, { k: 2, tolerance: 1e-12 });
+    assert.ok(exact.eigenpairs.every((p) => p.converged), 'exact products certify to 1e-12');
+    const float32 = await lanczos(op, { k: 2, tolerance: 1e-12, productPrecision: 1e-6 });
+    for (const pair of float32.eigenpairs) {
+      assert.ok(pair.residual >= 1e-6 * 10 * (1 - 1e-12), `residual ${pair.residual} floored at 1e-6 · max|θ|`);
+      assert.equal(pair.converged, false);
+    }
+    const loose = await lanczos(op, { k: 2, tolerance: 1e-4, productPrecision: 1e-6 });
+    assert.ok(loose.eigenpairs.every((p) => p.converged), 'a tolerance above the precision is met');
+  });
+});

@@ -4,11 +4,11 @@
  * (src/engine/backend/wasm-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { bilinearOp, memoized } from '../ops';
+import { bilinearOp, memoized, type BilinearSpec } from '../ops';
 import { normalizeActivationName } from '../activations';
 import { resolveActivation } from './activation-layers';
 import { requireRank, windowOutputLength, type LayerConfig } from './config';
-import type { BuiltLayer, LayerKind } from './kind';
+import type { BuiltLayer, LayerContext, LayerKind } from './kind';
 import type { NodeOp, Shape, Tensor, WeightRole } from '../types';
 
 interface ConvGeometry {
@@ -93,20 +93,54 @@ function transposedPatches(x: Tensor, geometry: ConvGeometry, filterShape: [numb
   });
 }
 
+/** The parts Conv2D and DepthwiseConv2D differ in; the rest (bias, activation, weights, symmetry) is shared. */
+interface ConvolutionParts {
+  kernelRole: WeightRole;
+  filterShape: [number, number, number, number];
+  /** Output channels (the units a neuron-wise rescaling scales). */
+  channels: number;
+  depthwise: boolean;
+  apply: BilinearSpec['apply'];
+  adjointInput: BilinearSpec['adjointInput'];
+  adjointKernel: BilinearSpec['adjointKernel'];
+}
+
+function convolutionLayer({ config, inputShapes: [shape], trainable }: LayerContext, geometry: ConvGeometry, parts: ConvolutionParts): BuiltLayer {
+  const useBias = config.boolean('use_bias', true);
+  const biasRole: WeightRole | null = useBias ? 'bias' : null;
+  const affine = bilinearOp({
+    kernelRole: parts.kernelRole,
+    biasRole,
+    kernelTrainable: trainable,
+    biasTrainable: trainable,
+    inputDifferentiable: true,
+    apply: parts.apply,
+    adjointInput: parts.adjointInput,
+    adjointKernel: parts.adjointKernel,
+    biasReduce: sumOverPositions,
+  });
+  const { ops, homogeneous } = withActivation(config, affine);
+  return {
+    outputShape: [...outputSize(geometry, shape), parts.channels],
+    weights: [{ role: parts.kernelRole, shape: parts.filterShape, trainable }, ...(biasRole ? [{ role: biasRole, shape: [parts.channels], trainable }] : [])],
+    ops,
+    symmetry: { role: 'kernel', kernelRole: parts.kernelRole, biasRole, homogeneousActivation: homogeneous, units: parts.channels, inputChannelAxis: 2, depthwise: parts.depthwise },
+  };
+}
+
 export const conv2dLayer: LayerKind = {
   classNames: ['Conv2D', 'Convolution2D'],
-  build({ config, inputShapes: [shape], trainable }): BuiltLayer {
-    const geometry = readGeometry(config, shape);
+  build(context): BuiltLayer {
+    const shape = context.inputShapes[0];
+    const geometry = readGeometry(context.config, shape);
     const { strides, padding } = geometry;
-    const filters = config.positiveInteger('filters');
-    const useBias = config.boolean('use_bias', true);
+    const filters = context.config.positiveInteger('filters');
     const filterShape: [number, number, number, number] = [...geometry.kernel, shape[2], filters];
-    const affine = bilinearOp({
+    return convolutionLayer(context, geometry, {
       kernelRole: 'kernel',
-      biasRole: useBias ? 'bias' : null,
-      kernelTrainable: trainable,
-      biasTrainable: trainable,
-      inputDifferentiable: true,
+      filterShape,
+      channels: filters,
+      depthwise: false,
       apply: (x, kernel) => tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, strides, padding),
       adjointInput: (dy, kernel, _record, inputShape) =>
         tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: kernel }, { strides, pad: padding, dataFormat: 'NHWC', inputShape }) as Tensor,
@@ -119,60 +153,26 @@ export const conv2dLayer: LayerKind = {
         const product = tf.matMul(shifts as tf.Tensor2D, tf.reshape(x, [-1, shape[2]]));
         return tf.transpose(tf.reshape(product, [geometry.kernel[0], geometry.kernel[1], filters, shape[2]]), [0, 1, 3, 2]);
       },
-      biasReduce: sumOverPositions,
     });
-    const { ops, homogeneous } = withActivation(config, affine);
-    return {
-      outputShape: [...outputSize(geometry, shape), filters],
-      weights: [
-        { role: 'kernel', shape: filterShape, trainable },
-        ...(useBias ? [{ role: 'bias' as WeightRole, shape: [filters], trainable }] : []),
-      ],
-      ops,
-      symmetry: { role: 'kernel', kernelRole: 'kernel', biasRole: useBias ? 'bias' : null, homogeneousActivation: homogeneous, units: filters, inputChannelAxis: 2, depthwise: false },
-    };
   },
 };
 
 export const depthwiseConv2dLayer: LayerKind = {
   classNames: ['DepthwiseConv2D'],
-  build({ config, inputShapes: [shape], trainable }): BuiltLayer {
-    const geometry = readGeometry(config, shape);
-    const { strides, padding } = geometry;
-    const multiplier = config.positiveInteger('depth_multiplier', 1);
-    const useBias = config.boolean('use_bias', true);
-    const channels = shape[2] * multiplier;
+  build(context): BuiltLayer {
+    const shape = context.inputShapes[0];
+    const geometry = readGeometry(context.config, shape);
+    const multiplier = context.config.positiveInteger('depth_multiplier', 1);
     const filterShape: [number, number, number, number] = [...geometry.kernel, shape[2], multiplier];
-    const attrs = { strides, pad: padding, dilations: [1, 1] as [number, number] };
-    const affine = bilinearOp({
+    const attrs = { strides: geometry.strides, pad: geometry.padding, dilations: [1, 1] as [number, number] };
+    return convolutionLayer(context, geometry, {
       kernelRole: 'depthwise_kernel',
-      biasRole: useBias ? 'bias' : null,
-      kernelTrainable: trainable,
-      biasTrainable: trainable,
-      inputDifferentiable: true,
-      apply: (x, kernel) => tf.depthwiseConv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, strides, padding),
-      adjointInput: (dy, kernel, _record, inputShape) =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: kernel }, { ...attrs, inputShape }) as Tensor,
+      filterShape,
+      channels: shape[2] * multiplier,
+      depthwise: true,
+      apply: (x, kernel) => tf.depthwiseConv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, geometry.strides, geometry.padding),
+      adjointInput: (dy, kernel, _record, inputShape) => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: kernel }, { ...attrs, inputShape }) as Tensor,
       adjointKernel: (x, dy) => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }) as Tensor,
-      biasReduce: sumOverPositions,
     });
-    const { ops, homogeneous } = withActivation(config, affine);
-    return {
-      outputShape: [...outputSize(geometry, shape), channels],
-      weights: [
-        { role: 'depthwise_kernel', shape: filterShape, trainable },
-        ...(useBias ? [{ role: 'bias' as WeightRole, shape: [channels], trainable }] : []),
-      ],
-      ops,
-      symmetry: {
-        role: 'kernel',
-        kernelRole: 'depthwise_kernel',
-        biasRole: useBias ? 'bias' : null,
-        homogeneousActivation: homogeneous,
-        units: channels,
-        inputChannelAxis: 2,
-        depthwise: true,
-      },
-    };
   },
 };
