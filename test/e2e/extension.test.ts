@@ -17,6 +17,8 @@ const SETTINGS = { samples: 64, seed: 7, threads: 1 };
 /** Relative agreement between the panel's numbers and the CLI's. */
 const TOLERANCE = 1e-6;
 const FLOW_TIMEOUT = 420_000;
+/** How the data pick describes a file in the model's own folder. */
+const NEXT_TO_MODEL = 'next to the model';
 
 let bench: Workbench | undefined;
 /** Models analysed so far in this window, with the CLI's report for the same settings (flow 3 checks the sidebar against them). */
@@ -72,13 +74,17 @@ function assertSameNumbers(table: { layer: string; values: Record<string, number
   }
 }
 
-/** Answers the data question (asked on a model's first analysis): checks which file is offered first and picks `file` (in `folder`). */
-async function answerDataPick(b: Workbench, modelRelative: string, file: string, folder?: string): Promise<void> {
+/**
+ * Answers the data question (asked on a model's first analysis): checks which file is offered first
+ * and picks `file`, the one whose description contains `where` ('next to the model' for a file in the
+ * model's folder, else its workspace-relative path).
+ */
+async function answerDataPick(b: Workbench, modelRelative: string, file: string, where: string): Promise<void> {
   const pick = await b.quickPick(`Analysis data for ${modelRelative}`);
   const labels = await pick.labels();
   assert.equal(labels[0], file, `the data file closest to the model comes first (got ${labels.join(', ')})`);
   await b.screenshot(`data-pick-${modelRelative.split('/')[0]}`);
-  await pick.pick(file, folder);
+  await pick.pick(file, where);
 }
 
 interface TreeRow {
@@ -143,7 +149,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await b.screenshot('01-explorer-context-menu');
       await menu.choose('Sharpness: Inspect Model');
 
-      await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', 'mnist-small-batch');
+      await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', NEXT_TO_MODEL);
       const panel = await b.panel();
       await b.editorTab('Sharpness: mnist-small-batch').waitFor({ state: 'visible' });
       await panel.selectTab('per-layer');
@@ -172,7 +178,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       }
       await b.screenshot('02-model-quick-pick');
       await models.pick('mnist-large-batch/model.json');
-      await answerDataPick(b, 'mnist-large-batch/model.json', 'data.npz', 'mnist-large-batch');
+      await answerDataPick(b, 'mnist-large-batch/model.json', 'data.npz', NEXT_TO_MODEL);
 
       const panel = await b.panel();
       const invariant = panel.byTestId('summary-invariant-sharpness');
@@ -205,7 +211,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
 
       // Clicking a model inspects it (the tree item's command); the sidebar then shows its numbers.
       await tree.locator('.monaco-list-row[aria-level="1"] .label-name', { hasText: /^mlp$/ }).click();
-      await answerDataPick(b, 'mlp/model.json', 'data.npz', 'mlp');
+      await answerDataPick(b, 'mlp/model.json', 'data.npz', NEXT_TO_MODEL);
       const panel = await b.panel();
       await panel.byTestId('summary-invariant-sharpness').waitFor({ state: 'visible', timeout: T.analysis });
       analysed.set('mlp', cliReport(join(b.workspace, 'mlp', 'model.json'), join(b.workspace, 'mlp', 'data.npz'), SETTINGS));
@@ -241,7 +247,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const kinds = await waitUntil('the data or rescaling-kind quick pick', async () => {
         const title = (await b.quickInput().locator('.quick-input-title').textContent()) ?? '';
         if (title.includes('Analysis data for')) {
-          await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', 'mnist-small-batch');
+          await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', NEXT_TO_MODEL);
           return false;
         }
         return title.includes('Rescaling Experiment: a function-preserving rescaling') ? b.quickPick('Rescaling Experiment: a function-preserving rescaling') : false;
@@ -284,7 +290,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
         log(`extension host ${host}: ${baseline} threads before the analysis`);
         await b.runCommand('Sharpness: Inspect Model…');
         await (await b.quickPick('Inspect Model')).pick('mnist-long/model.json');
-        await answerDataPick(b, 'mnist-long/model.json', 'mnist-test.npz');
+        await answerDataPick(b, 'mnist-long/model.json', 'mnist-test.npz', 'mnist-test.npz');
 
         const status = b.statusBarItem(/Sharpness:/);
         await status.waitFor({ state: 'visible', timeout: T.ui });
@@ -322,7 +328,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
     flow('06-broken-model', async (b) => {
       const row = await b.revealInExplorer('broken', 'model.json');
       await (await b.contextMenu(row)).choose('Sharpness: Inspect Model');
-      await answerDataPick(b, 'broken/model.json', 'data.npz', 'broken');
+      await answerDataPick(b, 'broken/model.json', 'data.npz', NEXT_TO_MODEL);
 
       const errors = b.notifications(/Sharpness Lens:/);
       await errors.first().waitFor({ state: 'visible', timeout: T.analysis });
