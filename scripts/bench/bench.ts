@@ -172,9 +172,10 @@ function analyzeInFreshProcess(model: string, data: string, repeat: number): Fre
 }
 
 /** Tensor count and RSS across 20 consecutive default analyses of the MLP workload in one process. */
-function leakCheck(workload: Workload): { analyses: number; tensorsFirst: number; tensorsLast: number; rssFirstMb: number; rssLastMb: number } {
+/** 20 default analyses in one process: tensors and RSS after each (a leak grows; wasm's heap, which never shrinks, levels off). */
+function leakCheck(workload: Workload): { analyses: number; tensors: number[]; rssMb: number[] } {
   const { runs } = analyzeInFreshProcess(join(workload.folder, 'model.json'), join(workload.folder, 'data.npz'), 20);
-  return { analyses: runs.length, tensorsFirst: runs[0].tensors, tensorsLast: runs[runs.length - 1].tensors, rssFirstMb: runs[0].rssMb, rssLastMb: runs[runs.length - 1].rssMb };
+  return { analyses: runs.length, tensors: runs.map((r) => r.tensors), rssMb: runs.map((r) => r.rssMb) };
 }
 
 async function main(): Promise<void> {
@@ -245,7 +246,14 @@ function benchTable(summary: Summary): { plain: string; markdown: string } {
       `  default analyze (threads: ${r.ours.threadsAuto}; peak RSS ${r.ours.analyze.peakRssMb.toFixed(0)} MB), HVPs and seconds per stage: ${r.ours.analyze.stages.map((s) => `${s.name} ${s.hvps} (${s.seconds.toFixed(1)} s)`).join(', ')}`,
     ].join('\n');
   });
-  const memory = `${summary.leaks.analyses} consecutive default analyses of the MLP in one process: tensors ${summary.leaks.tensorsFirst} → ${summary.leaks.tensorsLast}, RSS ${summary.leaks.rssFirstMb.toFixed(0)} → ${summary.leaks.rssLastMb.toFixed(0)} MB`;
+  const { analyses, tensors, rssMb } = summary.leaks;
+  const after = [1, 2, 5, 10, 15, 20].filter((k) => k <= analyses);
+  const half = Math.floor(analyses / 2);
+  const highest = (from: number, to: number) => Math.max(...rssMb.slice(from, to)).toFixed(0);
+  const memory = [
+    `${analyses} consecutive default analyses of the MLP in one process: tensors after each ${Math.min(...tensors)}–${Math.max(...tensors)};`,
+    `  RSS after analyses ${after.join(', ')}: ${after.map((k) => rssMb[k - 1].toFixed(0)).join(', ')} MB; highest after 2–${half}: ${highest(1, half)} MB, after ${half + 1}–${analyses}: ${highest(half, analyses)} MB`,
+  ].join('\n');
   const head = `machine: ${summary.machine}; medians of ${summary.runs} runs; ratio = engine / reference (below 1 is faster); * = extrapolated past ${TRACE_CAP} samples from the variance; the engine's trace reuses its top-5 run's Krylov space`;
   return {
     plain: [head, '', textTable(header, rows), '', ...details, '', memory].join('\n'),
