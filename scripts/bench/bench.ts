@@ -160,22 +160,21 @@ async function measureWorkload(workload: Workload, runs: number) {
 }
 
 interface FreshRun {
-  runs: { seconds: number; hvps: number; stages: { name: string; hvps: number; seconds: number }[]; lambdaMax: number; tensors: number; rssMb: number }[];
+  runs: { seconds: number; hvps: number; stages: { name: string; hvps: number; seconds: number }[]; lambdaMax: number; tensors: number; rssMb: number; heapUsedMb: number }[];
   peakRssMb: number;
 }
 
 /** Default analyses in a new process (analyze-once.ts): a clean peak RSS for each. */
 function analyzeInFreshProcess(model: string, data: string, repeat: number): FreshRun {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'analyze-once.ts'), model, data, '--repeat', String(repeat)], { encoding: 'utf8', cwd: ROOT, timeout: 3_600_000 });
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'analyze-once.ts'), model, data, '--repeat', String(repeat)], { encoding: 'utf8', cwd: ROOT, timeout: 3_600_000 });
   if (run.status !== 0) throw new Error(`analyze-once failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
 
-/** Tensor count and RSS across 20 consecutive default analyses of the MLP workload in one process. */
-/** 20 default analyses in one process: tensors and RSS after each (a leak grows; wasm's heap, which never shrinks, levels off). */
-function leakCheck(workload: Workload): { analyses: number; tensors: number[]; rssMb: number[] } {
+/** 20 default analyses of the MLP workload in one process: tensors, RSS and V8 heap after each, after a full GC (a leak grows). */
+function leakCheck(workload: Workload): { analyses: number; tensors: number[]; rssMb: number[]; heapUsedMb: number[] } {
   const { runs } = analyzeInFreshProcess(join(workload.folder, 'model.json'), join(workload.folder, 'data.npz'), 20);
-  return { analyses: runs.length, tensors: runs.map((r) => r.tensors), rssMb: runs.map((r) => r.rssMb) };
+  return { analyses: runs.length, tensors: runs.map((r) => r.tensors), rssMb: runs.map((r) => r.rssMb), heapUsedMb: runs.map((r) => r.heapUsedMb) };
 }
 
 async function main(): Promise<void> {
@@ -246,13 +245,13 @@ function benchTable(summary: Summary): { plain: string; markdown: string } {
       `  default analyze (threads: ${r.ours.threadsAuto}; peak RSS ${r.ours.analyze.peakRssMb.toFixed(0)} MB), HVPs and seconds per stage: ${r.ours.analyze.stages.map((s) => `${s.name} ${s.hvps} (${s.seconds.toFixed(1)} s)`).join(', ')}`,
     ].join('\n');
   });
-  const { analyses, tensors, rssMb } = summary.leaks;
+  const { analyses, tensors, rssMb, heapUsedMb } = summary.leaks;
   const after = [1, 2, 5, 10, 15, 20].filter((k) => k <= analyses);
   const half = Math.floor(analyses / 2);
-  const highest = (from: number, to: number) => Math.max(...rssMb.slice(from, to)).toFixed(0);
+  const series = (values: number[]) => `${after.map((k) => values[k - 1].toFixed(0)).join(', ')} MB (highest after 2–${half}: ${Math.max(...values.slice(1, half)).toFixed(0)}, after ${half + 1}–${analyses}: ${Math.max(...values.slice(half)).toFixed(0)})`;
   const memory = [
-    `${analyses} consecutive default analyses of the MLP in one process: tensors after each ${Math.min(...tensors)}–${Math.max(...tensors)};`,
-    `  RSS after analyses ${after.join(', ')}: ${after.map((k) => rssMb[k - 1].toFixed(0)).join(', ')} MB; highest after 2–${half}: ${highest(1, half)} MB, after ${half + 1}–${analyses}: ${highest(half, analyses)} MB`,
+    `${analyses} consecutive default analyses of the MLP in one process, measured after a full GC: tensors after each ${Math.min(...tensors)}–${Math.max(...tensors)};`,
+    `  after analyses ${after.join(', ')}: RSS ${series(rssMb)}; V8 heap ${series(heapUsedMb)}`,
   ].join('\n');
   const head = `machine: ${summary.machine}; medians of ${summary.runs} runs; ratio = engine / reference (below 1 is faster); * = extrapolated past ${TRACE_CAP} samples from the variance; the engine's trace reuses its top-5 run's Krylov space`;
   return {
