@@ -24,6 +24,7 @@ import { makeLoss } from '../../src/engine/loss/losses';
 import { ParallelCurvatureProvider } from '../../src/engine/parallel/pool';
 import type { Report } from '../../src/shared/report';
 import { markdownTable, textTable } from '../../src/shared/report-format';
+import type { AnalysisRun } from './analyze-once';
 import { ensureWorkloads, type Workload } from './workloads';
 
 const ROOT = join(__dirname, '..', '..');
@@ -160,7 +161,7 @@ async function measureWorkload(workload: Workload, runs: number) {
 }
 
 interface FreshRun {
-  runs: { seconds: number; hvps: number; stages: { name: string; hvps: number; seconds: number }[]; lambdaMax: number; tensors: number; rssMb: number; heapUsedMb: number }[];
+  runs: AnalysisRun[];
   peakRssMb: number;
 }
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { findDataCandidates, guessLabels, type DataChoice } from './data-selection';
+import { findDataCandidates, guessLabels, NEXT_TO_MODEL, type DataChoice } from './data-selection';
 import { looksLikeModelJson } from './model-file';
 
 const STATE_KEY = 'sharpnessLens.data';
@@ -24,7 +24,7 @@ export class DataChoices {
     const candidates = findDataCandidates(modelPath, looksLikeModelJson);
     const browse = { label: '$(folder-opened) Browse…', description: 'choose a data file anywhere', path: '' };
     const items = [
-      ...candidates.map((path) => ({ label: basename(path), description: dirname(path) === dirname(modelPath) ? 'next to the model' : vscode.workspace.asRelativePath(path, false), path })),
+      ...candidates.map((path) => ({ label: basename(path), description: dirname(path) === dirname(modelPath) ? NEXT_TO_MODEL : vscode.workspace.asRelativePath(path, false), path })),
       browse,
     ];
     const picked = await vscode.window.showQuickPick(items, {

@@ -9,6 +9,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 
 export const DATA_EXTENSIONS = ['.npz', '.npy', '.json', '.csv'];
 
+/** How the data quick pick describes a candidate in the model's own folder (others show their workspace path). */
+export const NEXT_TO_MODEL = 'next to the model';
+
 export interface DataChoice {
   data: string;
   labels?: string;

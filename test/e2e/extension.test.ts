@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { NEXT_TO_MODEL } from '../../src/extension/data-selection.ts';
 import { formatValue } from '../../src/shared/report-format.ts';
 import { cliReport, log, packageExtension, relativelyClose, T, threadCount, waitForExamples, waitUntil, Workbench, type CliReport, type Panel } from './harness.ts';
 import type { Locator } from './playwright.ts';
@@ -17,8 +18,6 @@ const SETTINGS = { samples: 64, seed: 7, threads: 1 };
 /** Relative agreement between the panel's numbers and the CLI's. */
 const TOLERANCE = 1e-6;
 const FLOW_TIMEOUT = 420_000;
-/** How the data pick describes a file in the model's own folder. */
-const NEXT_TO_MODEL = 'next to the model';
 
 let bench: Workbench | undefined;
 /** Models analysed so far in this window, with the CLI's report for the same settings (flow 3 checks the sidebar against them). */
@@ -76,8 +75,8 @@ function assertSameNumbers(table: { layer: string; values: Record<string, number
 
 /**
  * Answers the data question (asked on a model's first analysis): checks which file is offered first
- * and picks `file`, the one whose description contains `where` ('next to the model' for a file in the
- * model's folder, else its workspace-relative path).
+ * and picks `file`, the one whose description contains `where` (NEXT_TO_MODEL for a file in the model's
+ * folder, else its workspace-relative path).
  */
 async function answerDataPick(b: Workbench, modelRelative: string, file: string, where: string): Promise<void> {
   const pick = await b.quickPick(`Analysis data for ${modelRelative}`);
