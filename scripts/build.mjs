@@ -36,7 +36,14 @@ const builds = [
   { ...nodeBundle, entryPoints: { 'engine-worker': join(root, 'src/engine/parallel/worker.ts') } },
   { ...nodeBundle, entryPoints: { extension: join(root, 'src/extension/extension.ts') } },
   { ...nodeBundle, entryPoints: { 'analysis-worker': join(root, 'src/extension/analysis-worker.ts') } },
-  { ...common, platform: 'browser', format: 'iife', target: 'es2020', entryPoints: { webview: join(root, 'webview/main.ts') }, outdir: dist },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    entryPoints: { webview: join(root, 'webview/main.ts') },
+    outdir: dist,
+  },
 ];
 
 function copyAssets() {

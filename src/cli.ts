@@ -132,7 +132,8 @@ function choice<T extends string>(values: Values, name: keyof Values, allowed: r
 
 function factorList(raw: string, flag: string): number[] {
   const factors = raw.split(',').map((s) => Number(s.trim()));
-  if (factors.length === 0 || factors.some((f) => !(f > 0) || !Number.isFinite(f))) throw new UsageError(`${flag} takes positive numbers separated by commas, got "${raw}"`);
+  if (factors.length === 0 || factors.some((f) => !(f > 0) || !Number.isFinite(f)))
+    throw new UsageError(`${flag} takes positive numbers separated by commas, got "${raw}"`);
   return factors;
 }
 
@@ -140,9 +141,13 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
   if (!values.data) throw new UsageError('--data is required (the analysis data: .npz, .npy, .json or .csv)');
   const lossRaw = values.loss ?? 'auto';
   const loss = lossRaw === 'auto' ? 'auto' : parseLossName(lossRaw);
-  if (!loss) throw new UsageError(`--loss must be auto, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy or mse, got "${lossRaw}"`);
+  if (!loss)
+    throw new UsageError(
+      `--loss must be auto, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy or mse, got "${lossRaw}"`,
+    );
   // Combinations the engine would refuse only after loading everything: they are usage errors.
-  if (values.rescale !== undefined && values['rescale-neurons'] !== undefined) throw new UsageError('give either --rescale or --rescale-neurons, not both');
+  if (values.rescale !== undefined && values['rescale-neurons'] !== undefined)
+    throw new UsageError('give either --rescale or --rescale-neurons, not both');
   const normalization = choice(values, 'normalization', ['layer', 'element'] as const, 'layer');
   if (values.horizontal && normalization !== 'layer') throw new UsageError('--horizontal is defined for --normalization layer only');
   const labelColumn = values['label-column'];
@@ -190,7 +195,9 @@ export function progressPrinter(enabled: boolean): { update: (event: ProgressEve
       last = now;
       const step = event.iteration !== null ? ` ${event.iteration}/${event.maxIterations}` : '';
       const eta = event.etaSeconds !== null ? ` · ≤${Math.ceil(event.etaSeconds)} s left` : '';
-      write(`[${event.stageIndex}/${event.stageCount}] ${event.stage}${step}${event.detail ? ` · ${event.detail}` : ''} · ${event.hvpCount} HVPs${eta}`);
+      write(
+        `[${event.stageIndex}/${event.stageCount}] ${event.stage}${step}${event.detail ? ` · ${event.detail}` : ''} · ${event.hvpCount} HVPs${eta}`,
+      );
     },
     clear: () => process.stderr.write('\r\x1b[2K'),
   };
@@ -224,8 +231,10 @@ function assertWritableOutput(out: string, models: string[], dataFiles: (string 
   const inputs = [...models, ...models.flatMap(shardFiles), ...dataFiles.filter((p): p is string => p !== undefined)];
   if (inputs.some((input) => sameFile(input, out))) throw new UsageError(`--out ${out} is one of the input files; it would be overwritten`);
   const folder = dirname(resolve(out));
-  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new SharpnessError(`cannot write the report: the folder ${folder} does not exist`, out);
-  if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new SharpnessError('is a folder; --out takes the report\'s file name', out);
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory())
+    throw new SharpnessError(`cannot write the report: the folder ${folder} does not exist`, out);
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory())
+    throw new SharpnessError("is a folder; --out takes the report's file name", out);
 }
 
 function writeReport(out: string, json: string): void {
@@ -284,7 +293,8 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
 async function runRescale(positionals: string[], values: Values): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('rescale takes exactly one model.json');
   if (!values.out) throw new UsageError('rescale needs --out <dir>, a new folder for the rescaled copy');
-  if ((values.factors === undefined) === (values.neurons === undefined)) throw new UsageError('rescale needs either --factors a1,a2,... or --neurons SEED');
+  if ((values.factors === undefined) === (values.neurons === undefined))
+    throw new UsageError('rescale needs either --factors a1,a2,... or --neurons SEED');
   const factors = values.factors === undefined ? null : factorList(values.factors, '--factors');
   const seed = integer(values, 'neurons', 0);
   const model = loadModel(positionals[0], { maxParameters: integer(values, 'max-parameters') });
@@ -347,7 +357,9 @@ export async function main(argv: string[]): Promise<number> {
     // Our messages may quote text from an input file, line breaks included; they stay one line. Anything
     // else is a bug, whose first line is what a user can report.
     const message =
-      error instanceof SharpnessError || error instanceof CancelledError ? error.message.replace(/\s*[\r\n]+\s*/g, ' ') : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
+      error instanceof SharpnessError || error instanceof CancelledError
+        ? error.message.replace(/\s*[\r\n]+\s*/g, ' ')
+        : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
     process.stderr.write(`sharpness-lens: ${message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return 1;

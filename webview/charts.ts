@@ -28,7 +28,20 @@ import { button, el } from './dom.ts';
 import { readTheme, withAlpha, type ChartTheme, type SeriesColor } from './theme.ts';
 import { formatValue } from './view-model/numbers.ts';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, ScatterController, Legend, Tooltip, Title);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LogarithmicScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Legend,
+  Tooltip,
+  Title,
+);
 
 export interface SeriesSpec {
   label: string;
@@ -86,10 +99,25 @@ function logTick(this: Scale, tickValue: number | string): string {
   return (decades > 2 ? [1] : [1, 2, 5]).includes(significand) ? tickLabel(value) : '';
 }
 
-function dataset(spec: ChartSpec, s: SeriesSpec, theme: ChartTheme): ChartDataset<'bar' | 'line', (number | null | { x: number; y: number })[]> {
+function dataset(
+  spec: ChartSpec,
+  s: SeriesSpec,
+  theme: ChartTheme,
+): ChartDataset<'bar' | 'line', (number | null | { x: number; y: number })[]> {
   const color = theme.series[s.color];
   if (spec.type === 'line') {
-    return { type: 'line', label: s.label, data: s.data, borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, tension: 0, spanGaps: false };
+    return {
+      type: 'line',
+      label: s.label,
+      data: s.data,
+      borderColor: color,
+      backgroundColor: color,
+      borderWidth: 1.5,
+      pointRadius: 0,
+      pointHitRadius: 4,
+      tension: 0,
+      spanGaps: false,
+    };
   }
   // Scriptable per bar; the legend (no dataIndex) shows the series' own colour.
   const flagged = (context: { dataIndex?: number }) => context.dataIndex !== undefined && s.flagged?.[context.dataIndex] === true;
@@ -107,7 +135,10 @@ function axisTitle(text: string, theme: ChartTheme) {
   return { display: true, text, color: theme.muted, font: { family: theme.fontFamily, size: theme.fontSize } };
 }
 
-function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'bar' | 'line', (number | null | { x: number; y: number })[], string | string[]> {
+function configuration(
+  spec: ChartSpec,
+  theme: ChartTheme,
+): ChartConfiguration<'bar' | 'line', (number | null | { x: number; y: number })[], string | string[]> {
   const ticks = { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize - 1 } };
   const grid = { color: theme.grid };
   // Unlabelled log ticks (2…9 × 10ⁿ) get fainter lines, so the decades stand out.
@@ -124,14 +155,38 @@ function configuration(spec: ChartSpec, theme: ChartTheme): ChartConfiguration<'
       scales: {
         x:
           spec.type === 'line'
-            ? { type: 'linear', min: spec.xRange?.[0], max: spec.xRange?.[1], title: axisTitle(spec.xTitle, theme), ticks: { ...ticks, includeBounds: false, callback: (v: number | string) => tickLabel(Number(v)) }, grid }
+            ? {
+                type: 'linear',
+                min: spec.xRange?.[0],
+                max: spec.xRange?.[1],
+                title: axisTitle(spec.xTitle, theme),
+                ticks: { ...ticks, includeBounds: false, callback: (v: number | string) => tickLabel(Number(v)) },
+                grid,
+              }
             : { type: 'category', title: axisTitle(spec.xTitle, theme), ticks, grid: { display: false } },
         y: spec.yLog
-          ? { type: 'logarithmic', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks: { ...ticks, callback: logTick }, grid: logGrid }
-          : { type: 'linear', min: spec.yMin, title: axisTitle(spec.yTitle, theme), ticks: { ...ticks, callback: (v: number | string) => tickLabel(Number(v)) }, grid },
+          ? {
+              type: 'logarithmic',
+              min: spec.yMin,
+              title: axisTitle(spec.yTitle, theme),
+              ticks: { ...ticks, callback: logTick },
+              grid: logGrid,
+            }
+          : {
+              type: 'linear',
+              min: spec.yMin,
+              title: axisTitle(spec.yTitle, theme),
+              ticks: { ...ticks, callback: (v: number | string) => tickLabel(Number(v)) },
+              grid,
+            },
       },
       plugins: {
-        title: { display: true, text: spec.title, color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 1, weight: 'bold' } },
+        title: {
+          display: true,
+          text: spec.title,
+          color: theme.foreground,
+          font: { family: theme.fontFamily, size: theme.fontSize + 1, weight: 'bold' },
+        },
         legend: {
           labels: {
             color: theme.foreground,
@@ -216,12 +271,26 @@ export class ChartRegistry {
         'figcaption',
         { class: 'chart-caption' },
         el('span', { class: 'sr-only' }, spec.title),
-        button('PNG', { class: 'secondary small', 'data-testid': 'export-png', 'data-chart': spec.id, 'aria-label': `Export “${spec.title}” as PNG`, title: 'Save this chart as a PNG image' }, () => this.exportImage(spec.id), 'file-media'),
+        button(
+          'PNG',
+          {
+            class: 'secondary small',
+            'data-testid': 'export-png',
+            'data-chart': spec.id,
+            'aria-label': `Export “${spec.title}” as PNG`,
+            title: 'Save this chart as a PNG image',
+          },
+          () => this.exportImage(spec.id),
+          'file-media',
+        ),
       ),
       el('div', { class: 'chart-canvas' }, canvas),
       spec.legendNote ? el('p', { class: 'note chart-note' }, spec.legendNote) : null,
     );
-    const chart = new Chart(canvas, { ...configuration(spec, this.theme), plugins: [backgroundPlugin(() => this.theme), renderedPlugin(figure)] }) as AnyChart;
+    const chart = new Chart(canvas, {
+      ...configuration(spec, this.theme),
+      plugins: [backgroundPlugin(() => this.theme), renderedPlugin(figure)],
+    }) as AnyChart;
     this.entries.push({ chart, spec, figure });
     return figure;
   }

@@ -36,7 +36,10 @@ export class CompareSection implements PanelSection {
         this.content,
         pending
           ? note('The comparison shows here once two or more of the models have been analysed.', { 'data-testid': 'compare-pending' })
-          : note('Compare models: run “Sharpness: Compare Models…” with two or more models of one architecture (e.g. trained with small and large batches) on the same data.', { 'data-testid': 'compare-empty' }),
+          : note(
+              'Compare models: run “Sharpness: Compare Models…” with two or more models of one architecture (e.g. trained with small and large batches) on the same data.',
+              { 'data-testid': 'compare-empty' },
+            ),
       );
       return;
     }
@@ -52,7 +55,10 @@ export class CompareSection implements PanelSection {
   private updateStatus(runs: IndexedRun[]): void {
     if (this.statusBuilt.changed([runs.map((r) => r.index).join(',')])) {
       this.statusViews = runs.map(() => new RunStatusView(this.context.post, true));
-      replaceContent(this.statusList, this.statusViews.map((v) => v.element));
+      replaceContent(
+        this.statusList,
+        this.statusViews.map((v) => v.element),
+      );
     }
     runs.forEach((run, i) => this.statusViews[i].update(run));
   }
@@ -61,18 +67,31 @@ export class CompareSection implements PanelSection {
     const flattest = flattestModel(series);
     const flattestEuclidean = flattestModel(series, 'euclideanSharpness');
     const rows = series.models.map((m) =>
-      el('tr', { 'data-testid': 'compare-row', 'data-model': m.label, 'data-path': m.modelPath }, el('th', { scope: 'row' }, m.label), m.cells.map((c) => numberCell(c.text, c.value, { 'data-measure': c.key }))),
+      el(
+        'tr',
+        { 'data-testid': 'compare-row', 'data-model': m.label, 'data-path': m.modelPath },
+        el('th', { scope: 'row' }, m.label),
+        m.cells.map((c) => numberCell(c.text, c.value, { 'data-measure': c.key })),
+      ),
     );
     return section(
       'Models',
       { 'data-testid': 'compare-models' },
-      series.warnings.length > 0 ? el('ul', { class: 'warnings', 'data-testid': 'compare-warnings' }, series.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`))) : null,
+      series.warnings.length > 0
+        ? el(
+            'ul',
+            { class: 'warnings', 'data-testid': 'compare-warnings' },
+            series.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`)),
+          )
+        : null,
       flattest
         ? el(
             'p',
             { class: 'verdict', 'data-testid': 'compare-verdict' },
             `Flattest by the invariant λ_max(D H D): ${flattest.label} (${formatValue(flattest.invariantSharpness)}).`,
-            flattestEuclidean ? ` By the Euclidean λ_max(H): ${flattestEuclidean.label} (${formatValue(flattestEuclidean.euclideanSharpness)})${flattestEuclidean === flattest ? ', the same model' : ', a different model: the Euclidean measure depends on the weights’ scale'}.` : null,
+            flattestEuclidean
+              ? ` By the Euclidean λ_max(H): ${flattestEuclidean.label} (${formatValue(flattestEuclidean.euclideanSharpness)})${flattestEuclidean === flattest ? ', the same model' : ', a different model: the Euclidean measure depends on the weights’ scale'}.`
+              : null,
           )
         : null,
       this.context.charts.figure({
@@ -89,33 +108,59 @@ export class CompareSection implements PanelSection {
         yTitle: 'λ_max (log scale)',
         yLog: true,
       }),
-      tableRegion('Models table', table('Each model’s sharpness, loss and accuracy', ['Model', ...COMPARE_COLUMNS.map((c) => c.label)], rows, { 'data-testid': 'compare-table' })),
+      tableRegion(
+        'Models table',
+        table('Each model’s sharpness, loss and accuracy', ['Model', ...COMPARE_COLUMNS.map((c) => c.label)], rows, {
+          'data-testid': 'compare-table',
+        }),
+      ),
     );
   }
 
   private perLayer(series: CompareSeries): HTMLElement {
     if (series.layers.length === 0) return note('None of these reports has per-layer sharpness.');
     const rows = series.layers.map((layer, l) =>
-      el('tr', { 'data-layer': layer }, el('th', { scope: 'row' }, layer), series.models.map((m, i) => numberCell(formatValue(series.perLayerInvariant[i][l]), series.perLayerInvariant[i][l], { 'data-model': m.label }))),
+      el(
+        'tr',
+        { 'data-layer': layer },
+        el('th', { scope: 'row' }, layer),
+        series.models.map((m, i) =>
+          numberCell(formatValue(series.perLayerInvariant[i][l]), series.perLayerInvariant[i][l], { 'data-model': m.label }),
+        ),
+      ),
     );
     return section(
       'Per layer',
       { 'data-testid': 'compare-per-layer' },
-      series.layerMatching === 'position' ? note('The models name their layers differently: layers are matched by position.', { 'data-testid': 'compare-layer-matching' }) : null,
+      series.layerMatching === 'position'
+        ? note('The models name their layers differently: layers are matched by position.', { 'data-testid': 'compare-layer-matching' })
+        : null,
       this.context.charts.figure({
         id: 'compare-layers',
         title: 'Invariant λ_max per layer, per model',
         description: `Grouped bar chart, logarithmic scale: λ_max of each layer's block of D H D, grouped by layer, one bar per model. ${series.layers
-          .map((layer, l) => `${layer}: ${series.models.map((m, i) => `${m.label} ${formatValue(series.perLayerInvariant[i][l])}`).join(', ')}`)
+          .map(
+            (layer, l) =>
+              `${layer}: ${series.models.map((m, i) => `${m.label} ${formatValue(series.perLayerInvariant[i][l])}`).join(', ')}`,
+          )
           .join('; ')}.`,
         type: 'bar',
         labels: series.layers,
-        series: series.models.map((m, i) => ({ label: m.label, color: MODEL_COLORS[i % MODEL_COLORS.length], data: series.perLayerInvariant[i].map(logAxisValue) })),
+        series: series.models.map((m, i) => ({
+          label: m.label,
+          color: MODEL_COLORS[i % MODEL_COLORS.length],
+          data: series.perLayerInvariant[i].map(logAxisValue),
+        })),
         xTitle: 'layer',
         yTitle: 'λ_max(D H D) of the layer (log scale)',
         yLog: true,
       }),
-      tableRegion('Per-layer comparison table', table('Invariant λ_max of each layer, per model', ['Layer', ...series.models.map((m) => m.label)], rows, { 'data-testid': 'compare-layers-table' })),
+      tableRegion(
+        'Per-layer comparison table',
+        table('Invariant λ_max of each layer, per model', ['Layer', ...series.models.map((m) => m.label)], rows, {
+          'data-testid': 'compare-layers-table',
+        }),
+      ),
     );
   }
 }

@@ -12,7 +12,8 @@ export type Attributes = Record<string, AttributeValue>;
 
 function setAttributes(element: Element, attributes: Attributes): void {
   for (const [name, value] of Object.entries(attributes)) {
-    if (name === 'style' || name.startsWith('on')) throw new Error(`el(): "${name}" is not allowed (CSP); use classes and addEventListener`);
+    if (name === 'style' || name.startsWith('on'))
+      throw new Error(`el(): "${name}" is not allowed (CSP); use classes and addEventListener`);
     if (value === null || value === undefined || value === false) continue;
     element.setAttribute(name, value === true ? '' : String(value));
   }
@@ -25,7 +26,11 @@ function toNodes(children: (Child | Child[])[]): Node[] {
   });
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   setAttributes(element, attributes);
   element.append(...toNodes(children));
@@ -37,7 +42,11 @@ export function replaceContent(parent: Element, ...children: (Child | Child[])[]
   parent.replaceChildren(...toNodes(children));
 }
 
-export function on<E extends HTMLElement, K extends keyof HTMLElementEventMap>(element: E, type: K, listener: (event: HTMLElementEventMap[K]) => void): E {
+export function on<E extends HTMLElement, K extends keyof HTMLElementEventMap>(
+  element: E,
+  type: K,
+  listener: (event: HTMLElementEventMap[K]) => void,
+): E {
   element.addEventListener(type, listener);
   return element;
 }
@@ -76,12 +85,26 @@ export function tableRegion(label: string, table: HTMLTableElement): HTMLDivElem
  * A table with a caption (for screen readers; the section heading shows it), column headers and rows.
  * Columns are numeric (right-aligned) except those listed in `textColumns`.
  */
-export function table(caption: string, headers: string[], rows: HTMLTableRowElement[], attributes: Attributes = {}, textColumns: number[] = [0]): HTMLTableElement {
+export function table(
+  caption: string,
+  headers: string[],
+  rows: HTMLTableRowElement[],
+  attributes: Attributes = {},
+  textColumns: number[] = [0],
+): HTMLTableElement {
   return el(
     'table',
     attributes,
     el('caption', { class: 'sr-only' }, caption),
-    el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: textColumns.includes(i) ? null : 'num' }, h)))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headers.map((h, i) => el('th', { scope: 'col', class: textColumns.includes(i) ? null : 'num' }, h)),
+      ),
+    ),
     el('tbody', {}, rows),
   );
 }

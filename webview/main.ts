@@ -24,7 +24,12 @@ function start(): void {
   const saved = host.savedState();
   const initial = isPanelState(saved) ? saved : embeddedState();
   if (!isPanelState(initial)) {
-    app.replaceChildren(note('The panel’s state is missing or unreadable: close the panel and run the analysis again.', { 'data-testid': 'panel-state-error', role: 'alert' }));
+    app.replaceChildren(
+      note('The panel’s state is missing or unreadable: close the panel and run the analysis again.', {
+        'data-testid': 'panel-state-error',
+        role: 'alert',
+      }),
+    );
     host.post({ type: 'ready' });
     return;
   }
@@ -35,7 +40,13 @@ function start(): void {
   const save = () => host.save({ ...state, view });
   const context: PanelContext = { post: host.post, charts: new ChartRegistry(host.post), view, viewChanged: save };
   const toolbar = new Toolbar(host.post);
-  const sections: PanelSection[] = [new SummarySection(context), new PerLayerSection(context), new SpectrumSection(context), new RescalingSection(context), new CompareSection(context)];
+  const sections: PanelSection[] = [
+    new SummarySection(context),
+    new PerLayerSection(context),
+    new SpectrumSection(context),
+    new RescalingSection(context),
+    new CompareSection(context),
+  ];
   const tabs = new Tabs(
     sections.map((s) => ({ id: s.id, label: s.label, panel: s.element })),
     view.tab,

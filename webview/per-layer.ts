@@ -5,8 +5,23 @@
 import type { PanelState } from '../src/shared/protocol.ts';
 import { Dependencies, type PanelContext, type PanelSection } from './context.ts';
 import { el, icon, note, numberCell, on, replaceContent, section, table, tableRegion } from './dom.ts';
-import { formatConverged, formatCount, formatPercent, formatShape, formatValue, formatWithError, logAxisValue } from './view-model/numbers.ts';
-import { layerDetails, PER_LAYER_COLUMNS, perLayerRows, sharpestLayer, type LayerSource, type PerLayerRow } from './view-model/per-layer.ts';
+import {
+  formatConverged,
+  formatCount,
+  formatPercent,
+  formatShape,
+  formatValue,
+  formatWithError,
+  logAxisValue,
+} from './view-model/numbers.ts';
+import {
+  layerDetails,
+  PER_LAYER_COLUMNS,
+  perLayerRows,
+  sharpestLayer,
+  type LayerSource,
+  type PerLayerRow,
+} from './view-model/per-layer.ts';
 import { runResults } from './view-model/results.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
 
@@ -33,13 +48,42 @@ function detailsView(report: LayerSource, name: string): HTMLElement {
       ['λ_max(D H D) / λ_max(H)', formatValue(d.invariantToEuclidean), d.invariantToEuclidean],
     );
   }
-  const weights = d.layer.weights.map((w) => el('tr', {}, el('th', { scope: 'row' }, w.name), el('td', {}, formatShape(w.shape)), el('td', {}, w.trainable ? 'trainable' : 'frozen')));
+  const weights = d.layer.weights.map((w) =>
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'row' }, w.name),
+      el('td', {}, formatShape(w.shape)),
+      el('td', {}, w.trainable ? 'trainable' : 'frozen'),
+    ),
+  );
   return section(
     `Layer ${name}`,
     { 'data-testid': 'layer-details', 'data-layer': name, class: 'layer-details' },
-    el('dl', { class: 'facts' }, facts.map(([label, text, value]) => el('div', { class: 'fact', 'data-value': value === null ? null : String(value) }, el('dt', {}, label), el('dd', { class: 'item-value' }, text)))),
-    el('p', { class: d.layer.positivelyHomogeneous ? 'homogeneity' : 'homogeneity not-homogeneous' }, icon(d.layer.positivelyHomogeneous ? 'check' : 'circle-slash'), ` ${d.homogeneity}`),
-    weights.length > 0 ? tableRegion(`Weights of ${name}`, table(`Weights of ${name}`, ['Weight', 'Shape', 'Trainable'], weights, { 'data-testid': 'layer-weights' }, [0, 1, 2])) : note('This layer has no weights.'),
+    el(
+      'dl',
+      { class: 'facts' },
+      facts.map(([label, text, value]) =>
+        el(
+          'div',
+          { class: 'fact', 'data-value': value === null ? null : String(value) },
+          el('dt', {}, label),
+          el('dd', { class: 'item-value' }, text),
+        ),
+      ),
+    ),
+    el(
+      'p',
+      { class: d.layer.positivelyHomogeneous ? 'homogeneity' : 'homogeneity not-homogeneous' },
+      icon(d.layer.positivelyHomogeneous ? 'check' : 'circle-slash'),
+      ` ${d.homogeneity}`,
+    ),
+    weights.length > 0
+      ? tableRegion(
+          `Weights of ${name}`,
+          table(`Weights of ${name}`, ['Weight', 'Shape', 'Trainable'], weights, { 'data-testid': 'layer-weights' }, [0, 1, 2]),
+        )
+      : note('This layer has no weights.'),
   );
 }
 
@@ -59,19 +103,29 @@ export class PerLayerSection implements PanelSection {
     if (!this.built.changed([runContentKey(run), isRunning(run)])) return;
     const results = runResults(run);
     // While the analysis runs, the layers finished so far (each streamed as its stage ends).
-    const report: LayerSource | null = results?.report ?? (results?.evaluation ? { model: results.evaluation.model, perLayer: results.perLayer } : null);
+    const report: LayerSource | null =
+      results?.report ?? (results?.evaluation ? { model: results.evaluation.model, perLayer: results.perLayer } : null);
     this.report = report;
     this.rowButtons = new Map();
     if (!report || (report.perLayer.length === 0 && !results?.report)) {
-      const message = isRunning(run) ? 'Per-layer sharpness shows here as the analysis finishes each layer.' : 'Per-layer sharpness shows here once the analysis has a report.';
+      const message = isRunning(run)
+        ? 'Per-layer sharpness shows here as the analysis finishes each layer.'
+        : 'Per-layer sharpness shows here once the analysis has a report.';
       return replaceContent(this.element, note(message, { 'data-testid': 'per-layer-empty' }));
     }
     if (report.perLayer.length === 0) {
-      return replaceContent(this.element, note('This report has no per-layer sharpness: it was computed with the per-layer measures turned off.', { 'data-testid': 'per-layer-empty' }));
+      return replaceContent(
+        this.element,
+        note('This report has no per-layer sharpness: it was computed with the per-layer measures turned off.', {
+          'data-testid': 'per-layer-empty',
+        }),
+      );
     }
     const rows = perLayerRows(report);
     const kernelLayers = report.model.layers.filter((l) => l.parameterCount > 0).length;
-    const soFar = results?.report ? null : note(`${rows.length} of ${kernelLayers} layers so far; the analysis is still running.`, { 'data-testid': 'per-layer-partial' });
+    const soFar = results?.report
+      ? null
+      : note(`${rows.length} of ${kernelLayers} layers so far; the analysis is still running.`, { 'data-testid': 'per-layer-partial' });
     const anyUnconverged = rows.some((r) => !r.converged);
     const figure = this.context.charts.figure({
       id: 'per-layer',
@@ -80,8 +134,18 @@ export class PerLayerSection implements PanelSection {
       type: 'bar',
       labels: rows.map((r) => r.name),
       series: [
-        { label: 'λ_max(D H D), invariant', color: 'blue', data: rows.map((r) => logAxisValue(r.cells[0].value)), flagged: rows.map((r) => !r.converged) },
-        { label: 'λ_max(H), Euclidean', color: 'orange', data: rows.map((r) => logAxisValue(r.cells[1].value)), flagged: rows.map((r) => !r.converged) },
+        {
+          label: 'λ_max(D H D), invariant',
+          color: 'blue',
+          data: rows.map((r) => logAxisValue(r.cells[0].value)),
+          flagged: rows.map((r) => !r.converged),
+        },
+        {
+          label: 'λ_max(H), Euclidean',
+          color: 'orange',
+          data: rows.map((r) => logAxisValue(r.cells[1].value)),
+          flagged: rows.map((r) => !r.converged),
+        },
       ],
       xTitle: 'layer',
       yTitle: 'λ_max (log scale)',
@@ -91,26 +155,49 @@ export class PerLayerSection implements PanelSection {
       legendNote: `Click a layer’s bars, or its name in the table, for its details.${anyUnconverged ? ' Outlined bars did not converge.' : ''}`,
     });
     replaceContent(this.element, soFar, figure, this.tableView(rows, !!results?.report), this.details);
-    const chosen = this.context.view.layer && rows.some((r) => r.name === this.context.view.layer) ? this.context.view.layer : sharpestLayer(report);
+    const chosen =
+      this.context.view.layer && rows.some((r) => r.name === this.context.view.layer) ? this.context.view.layer : sharpestLayer(report);
     if (chosen) this.select(chosen);
   }
 
   /** Rows are "per-layer-row" in a finished report, "per-layer-row-partial" while layers stream in. */
   private tableView(rows: PerLayerRow[], complete: boolean): HTMLElement {
     const body = rows.map((r) => {
-      const choose = on(el('button', { type: 'button', class: 'link layer-button', 'aria-pressed': 'false', 'data-testid': 'select-layer', 'data-layer': r.name }, r.name), 'click', () => this.select(r.name));
+      const choose = on(
+        el(
+          'button',
+          { type: 'button', class: 'link layer-button', 'aria-pressed': 'false', 'data-testid': 'select-layer', 'data-layer': r.name },
+          r.name,
+        ),
+        'click',
+        () => this.select(r.name),
+      );
       this.rowButtons.set(r.name, choose);
       return el(
         'tr',
-        { 'data-layer': r.name, 'data-testid': complete ? 'per-layer-row' : 'per-layer-row-partial', 'data-converged': String(r.converged) },
+        {
+          'data-layer': r.name,
+          'data-testid': complete ? 'per-layer-row' : 'per-layer-row-partial',
+          'data-converged': String(r.converged),
+        },
         el('th', { scope: 'row' }, choose),
         numberCell(formatCount(r.parameterCount), r.parameterCount, { 'data-measure': 'parameterCount' }),
-        r.cells.map((c) => numberCell(c.text, c.value, { 'data-measure': c.key, class: r.converged || !c.key.endsWith('Sharpness') ? 'num' : 'num not-converged' })),
+        r.cells.map((c) =>
+          numberCell(c.text, c.value, {
+            'data-measure': c.key,
+            class: r.converged || !c.key.endsWith('Sharpness') ? 'num' : 'num not-converged',
+          }),
+        ),
       );
     });
     return tableRegion(
       'Per-layer sharpness table',
-      table('Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated', ['Layer', 'Parameters', ...PER_LAYER_COLUMNS.map((c) => c.label)], body, { 'data-testid': 'per-layer-table', 'data-complete': String(complete) }),
+      table(
+        'Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated',
+        ['Layer', 'Parameters', ...PER_LAYER_COLUMNS.map((c) => c.label)],
+        body,
+        { 'data-testid': 'per-layer-table', 'data-complete': String(complete) },
+      ),
     );
   }
 

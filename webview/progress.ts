@@ -21,12 +21,20 @@ export class RunStatusView {
   private runIndex = -1;
   private shownError: string | null = null;
 
-  constructor(post: (message: PanelToHost) => void, private readonly showLabel: boolean) {
-    this.cancel = button('Cancel', { class: 'secondary', 'data-testid': 'cancel-run' }, () => {
-      this.cancel.disabled = true;
-      this.cancel.querySelector('span:last-child')!.textContent = 'Cancelling…';
-      post({ type: 'cancel', runIndex: this.runIndex });
-    }, 'debug-stop');
+  constructor(
+    post: (message: PanelToHost) => void,
+    private readonly showLabel: boolean,
+  ) {
+    this.cancel = button(
+      'Cancel',
+      { class: 'secondary', 'data-testid': 'cancel-run' },
+      () => {
+        this.cancel.disabled = true;
+        this.cancel.querySelector('span:last-child')!.textContent = 'Cancelling…';
+        post({ type: 'cancel', runIndex: this.runIndex });
+      },
+      'debug-stop',
+    );
     this.progress = el(
       'div',
       { class: 'progress', 'data-testid': 'run-progress' },

@@ -27,15 +27,36 @@ import { isRunning, kernelLayersOf, primaryRun, rescaledRun, reportKey, type Res
 
 const KINDS: { kind: RescaleDraft['kind']; label: string; hint: string }[] = [
   { kind: 'layer-wise', label: 'Layer-wise factors', hint: 'Multiply each kernel layer’s weights by a factor; the product must be 1.' },
-  { kind: 'random-layer-wise', label: 'Random layer-wise', hint: `Random factors, log-uniform within [1/spread, spread] (spread up to ${MAX_SPREAD}×), product 1.` },
-  { kind: 'neuron-wise', label: 'Random neuron-wise', hint: 'Scale each hidden unit’s incoming weights by a random λ and its outgoing weights by 1/λ.' },
+  {
+    kind: 'random-layer-wise',
+    label: 'Random layer-wise',
+    hint: `Random factors, log-uniform within [1/spread, spread] (spread up to ${MAX_SPREAD}×), product 1.`,
+  },
+  {
+    kind: 'neuron-wise',
+    label: 'Random neuron-wise',
+    hint: 'Scale each hidden unit’s incoming weights by a random λ and its outgoing weights by 1/λ.',
+  },
 ];
 
 const CHANGE_TEXT: Record<ComparisonRow['change'], string> = { unchanged: '≈ 1', moved: 'moved', far: 'moved far', unknown: 'n/a' };
 
 /** A labelled text field with its own error line, wired for screen readers. */
 function field(id: string, label: string, value: string, onInput: (text: string) => void, attributes: Record<string, string> = {}) {
-  const input = on(el('input', { id, type: 'text', inputmode: 'decimal', autocomplete: 'off', spellcheck: 'false', value, 'aria-describedby': `${id}-error`, ...attributes }), 'input', () => onInput(input.value));
+  const input = on(
+    el('input', {
+      id,
+      type: 'text',
+      inputmode: 'decimal',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      value,
+      'aria-describedby': `${id}-error`,
+      ...attributes,
+    }),
+    'input',
+    () => onInput(input.value),
+  );
   const error = el('span', { id: `${id}-error`, class: 'field-error' });
   const setError = (message: string | null) => {
     input.setAttribute('aria-invalid', String(message !== null));
@@ -48,7 +69,12 @@ export class RescalingSection implements PanelSection {
   readonly id = 'rescaling';
   readonly label = 'Rescaling';
   readonly element = el('div');
-  private readonly form = el('form', { class: 'rescale-form', 'data-testid': 'rescale-form', novalidate: true, 'aria-labelledby': 'rescale-form-heading' });
+  private readonly form = el('form', {
+    class: 'rescale-form',
+    'data-testid': 'rescale-form',
+    novalidate: true,
+    'aria-labelledby': 'rescale-form-heading',
+  });
   private readonly runStatus: RunStatusView;
   private readonly results = el('div', { class: 'section-content' });
   private readonly formBuilt = new Dependencies();
@@ -76,11 +102,13 @@ export class RescalingSection implements PanelSection {
     this.running = isRunning(rescaled?.run);
     this.neuronwiseAvailable = !before || before.model.symmetries.neuronwise.length > 0;
     const kernelLayers = kernelLayersOf(state);
-    if (this.formBuilt.changed([kernelLayers.join('\u0000'), this.neuronwiseAvailable])) this.buildForm(kernelLayers, rescaled?.run.rescaling ?? null);
+    if (this.formBuilt.changed([kernelLayers.join('\u0000'), this.neuronwiseAvailable]))
+      this.buildForm(kernelLayers, rescaled?.run.rescaling ?? null);
     this.refresh();
     this.runStatus.update(rescaled);
     const after = rescaled?.run.report ?? null;
-    if (this.resultsBuilt.changed([reportKey(before), reportKey(after), !!rescaled])) replaceContent(this.results, this.resultsView(before, after, !!rescaled));
+    if (this.resultsBuilt.changed([reportKey(before), reportKey(after), !!rescaled]))
+      replaceContent(this.results, this.resultsView(before, after, !!rescaled));
   }
 
   status(state: PanelState): 'running' | 'error' | null {
@@ -107,48 +135,118 @@ export class RescalingSection implements PanelSection {
 
     const radios = KINDS.map(({ kind, label, hint }) => {
       const disabled = (kind === 'neuron-wise' && !this.neuronwiseAvailable) || (kind !== 'neuron-wise' && kernelLayers.length === 0);
-      const radio = on(el('input', { type: 'radio', name: 'rescale-kind', value: kind, id: `rescale-kind-${kind}`, 'data-testid': `rescale-kind-${kind}`, disabled, 'aria-describedby': `rescale-kind-${kind}-hint` }), 'change', () => {
-        this.draft.kind = kind;
-        this.saveDraft();
-      });
+      const radio = on(
+        el('input', {
+          type: 'radio',
+          name: 'rescale-kind',
+          value: kind,
+          id: `rescale-kind-${kind}`,
+          'data-testid': `rescale-kind-${kind}`,
+          disabled,
+          'aria-describedby': `rescale-kind-${kind}-hint`,
+        }),
+        'change',
+        () => {
+          this.draft.kind = kind;
+          this.saveDraft();
+        },
+      );
       radio.checked = this.draft.kind === kind;
-      return el('div', { class: 'radio' }, radio, el('label', { for: radio.id }, label), el('span', { id: `rescale-kind-${kind}-hint`, class: 'item-hint' }, disabled && kind === 'neuron-wise' ? 'This model has no neuron-wise symmetry.' : hint));
+      return el(
+        'div',
+        { class: 'radio' },
+        radio,
+        el('label', { for: radio.id }, label),
+        el(
+          'span',
+          { id: `rescale-kind-${kind}-hint`, class: 'item-hint' },
+          disabled && kind === 'neuron-wise' ? 'This model has no neuron-wise symmetry.' : hint,
+        ),
+      );
     });
 
     const factorFields = kernelLayers.map((layer, i) =>
-      field(`rescale-factor-${i}`, layer, this.draft.factors[i], (text) => {
-        this.draft.factors[i] = text;
-        this.saveDraft();
-      }, { 'data-testid': 'rescale-factor', 'data-layer': layer }),
+      field(
+        `rescale-factor-${i}`,
+        layer,
+        this.draft.factors[i],
+        (text) => {
+          this.draft.factors[i] = text;
+          this.saveDraft();
+        },
+        { 'data-testid': 'rescale-factor', 'data-layer': layer },
+      ),
     );
-    const product = el('output', { class: 'product', 'data-testid': 'rescale-product', 'aria-live': 'polite', for: factorFields.map((f) => f.input.id).join(' ') });
-    const balance = on(el('button', { type: 'button', class: 'secondary', 'data-testid': 'rescale-balance' }, icon('symbol-operator'), el('span', {}, 'Set the last factor so the product is 1')), 'click', () => {
-      const last = balancingFactor(this.draft.factors.map(parseFactor));
-      if (last === null) return;
-      this.draft.factors[this.draft.factors.length - 1] = String(last);
-      factorFields[factorFields.length - 1].input.value = String(last);
-      this.saveDraft();
+    const product = el('output', {
+      class: 'product',
+      'data-testid': 'rescale-product',
+      'aria-live': 'polite',
+      for: factorFields.map((f) => f.input.id).join(' '),
     });
+    const balance = on(
+      el(
+        'button',
+        { type: 'button', class: 'secondary', 'data-testid': 'rescale-balance' },
+        icon('symbol-operator'),
+        el('span', {}, 'Set the last factor so the product is 1'),
+      ),
+      'click',
+      () => {
+        const last = balancingFactor(this.draft.factors.map(parseFactor));
+        if (last === null) return;
+        this.draft.factors[this.draft.factors.length - 1] = String(last);
+        factorFields[factorFields.length - 1].input.value = String(last);
+        this.saveDraft();
+      },
+    );
     const layerWise = el(
       'fieldset',
       { class: 'rescale-options', 'data-kind': 'layer-wise' },
       el('legend', {}, 'One factor per kernel layer'),
-      el('div', { class: 'factor-grid' }, factorFields.map((f) => f.element)),
+      el(
+        'div',
+        { class: 'factor-grid' },
+        factorFields.map((f) => f.element),
+      ),
       el('div', { class: 'product-line' }, product, balance),
-      note('Through positively homogeneous activations (ReLU, linear), scaling layer l by α_l changes nothing the network computes as long as ∏ α_l = 1; H becomes A⁻¹ H A⁻¹.'),
+      note(
+        'Through positively homogeneous activations (ReLU, linear), scaling layer l by α_l changes nothing the network computes as long as ∏ α_l = 1; H becomes A⁻¹ H A⁻¹.',
+      ),
     );
 
-    const seed = field('rescale-seed', 'Seed', this.draft.seed, (text) => {
-      this.draft.seed = text;
-      this.saveDraft();
-    }, { 'data-testid': 'rescale-seed', inputmode: 'numeric' });
-    const spread = field('rescale-spread', `Spread (up to ${MAX_SPREAD}×)`, this.draft.spread, (text) => {
-      this.draft.spread = text;
-      this.saveDraft();
-    }, { 'data-testid': 'rescale-spread' });
-    const random = el('fieldset', { class: 'rescale-options', 'data-kind': 'random' }, el('legend', {}, 'Random rescaling'), el('div', { class: 'factor-grid' }, seed.element, spread.element));
+    const seed = field(
+      'rescale-seed',
+      'Seed',
+      this.draft.seed,
+      (text) => {
+        this.draft.seed = text;
+        this.saveDraft();
+      },
+      { 'data-testid': 'rescale-seed', inputmode: 'numeric' },
+    );
+    const spread = field(
+      'rescale-spread',
+      `Spread (up to ${MAX_SPREAD}×)`,
+      this.draft.spread,
+      (text) => {
+        this.draft.spread = text;
+        this.saveDraft();
+      },
+      { 'data-testid': 'rescale-spread' },
+    );
+    const random = el(
+      'fieldset',
+      { class: 'rescale-options', 'data-kind': 'random' },
+      el('legend', {}, 'Random rescaling'),
+      el('div', { class: 'factor-grid' }, seed.element, spread.element),
+    );
 
-    const run = el('button', { type: 'submit', class: 'primary', 'data-testid': 'rescale-run' }, icon('play'), el('span', {}, 'Run rescaled analysis'));
+    const run = el(
+      'button',
+      { type: 'submit', class: 'primary', 'data-testid': 'rescale-run' },
+      icon('play'),
+      el('span', {}, 'Run rescaled analysis'),
+    );
     const formError = el('p', { class: 'field-error', 'data-testid': 'rescale-error', id: 'rescale-form-error' });
     run.setAttribute('aria-describedby', formError.id);
 
@@ -181,14 +279,26 @@ export class RescalingSection implements PanelSection {
         spread.setError(spreadError);
         problem = seedError || spreadError ? 'Correct the highlighted fields.' : null;
       }
-      formError.textContent = this.running ? 'A rescaled analysis is running.' : problem ?? '';
+      formError.textContent = this.running ? 'A rescaled analysis is running.' : (problem ?? '');
       run.disabled = this.running || rescalingChoice(this.draft, kernelLayers.length) === null;
     };
   }
 
   private resultsView(before: Report | null, after: Report | null, hasRun: boolean): (HTMLElement | null)[] {
-    if (!after) return [hasRun ? null : note('Choose a rescaling and run it: every measure is then shown before and after, with their ratio.', { 'data-testid': 'rescaling-empty' })];
-    if (!before) return [note('The comparison needs the analysis of the model before rescaling, which this panel does not have yet.', { 'data-testid': 'rescaling-empty' })];
+    if (!after)
+      return [
+        hasRun
+          ? null
+          : note('Choose a rescaling and run it: every measure is then shown before and after, with their ratio.', {
+              'data-testid': 'rescaling-empty',
+            }),
+      ];
+    if (!before)
+      return [
+        note('The comparison needs the analysis of the model before rescaling, which this panel does not have yet.', {
+          'data-testid': 'rescaling-empty',
+        }),
+      ];
     const rows = rescalingComparison(before, after);
     const verdict = rescalingVerdict(rows);
     return [
@@ -197,9 +307,18 @@ export class RescalingSection implements PanelSection {
         { 'data-testid': 'rescaling-results' },
         after.rescaling ? el('p', { 'data-testid': 'rescaling-description' }, `Rescaling: ${after.rescaling.description}.`) : null,
         this.outputDifference(after),
-        el('p', { class: verdict.invariantWorst?.unexpected ? 'verdict unexpected' : 'verdict', 'data-testid': 'rescaling-verdict' }, verdict.text),
+        el(
+          'p',
+          { class: verdict.invariantWorst?.unexpected ? 'verdict unexpected' : 'verdict', 'data-testid': 'rescaling-verdict' },
+          verdict.text,
+        ),
         this.networkChart(rows),
-        el('div', { class: 'chart-grid' }, this.layerChart(rows, 'λ_max(H)', 'euclidean'), this.layerChart(rows, 'λ_max(D H D)', 'invariant')),
+        el(
+          'div',
+          { class: 'chart-grid' },
+          this.layerChart(rows, 'λ_max(H)', 'euclidean'),
+          this.layerChart(rows, 'λ_max(D H D)', 'invariant'),
+        ),
         this.comparisonTable(rows),
       ),
     ];
@@ -258,14 +377,25 @@ export class RescalingSection implements PanelSection {
     const body = rows.map((r) =>
       el(
         'tr',
-        { 'data-testid': 'rescaling-row', 'data-key': r.key, 'data-layer': r.layer, 'data-invariant': String(r.invariant), class: r.unexpected ? 'unexpected' : null },
+        {
+          'data-testid': 'rescaling-row',
+          'data-key': r.key,
+          'data-layer': r.layer,
+          'data-invariant': String(r.invariant),
+          class: r.unexpected ? 'unexpected' : null,
+        },
         el('th', { scope: 'row' }, r.layer ?? 'network'),
         el('td', {}, r.measure),
         numberCell(r.beforeText, r.before, { 'data-measure': 'before' }),
         numberCell(r.afterText, r.after, { 'data-measure': 'after' }),
         el(
           'td',
-          { class: `num ratio ratio-${r.change}`, 'data-measure': 'ratio', 'data-value': r.ratio === null ? null : String(r.ratio), 'data-change': r.change },
+          {
+            class: `num ratio ratio-${r.change}`,
+            'data-measure': 'ratio',
+            'data-value': r.ratio === null ? null : String(r.ratio),
+            'data-change': r.change,
+          },
           el('span', { class: 'ratio-value' }, r.ratioText),
           ' ',
           el('span', { class: 'ratio-badge' }, CHANGE_TEXT[r.change]),
@@ -275,7 +405,13 @@ export class RescalingSection implements PanelSection {
     );
     return tableRegion(
       'Before and after table',
-      table('Every measure before and after the rescaling, with the ratio after/before', ['Scope', 'Measure', 'Before', 'After', 'After / before', 'Kind'], body, { 'data-testid': 'rescaling-table' }, [0, 1, 5]),
+      table(
+        'Every measure before and after the rescaling, with the ratio after/before',
+        ['Scope', 'Measure', 'Before', 'After', 'After / before', 'Kind'],
+        body,
+        { 'data-testid': 'rescaling-table' },
+        [0, 1, 5],
+      ),
     );
   }
 }

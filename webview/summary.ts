@@ -24,7 +24,13 @@ function item(i: SummaryItem, className: string, complete: boolean): HTMLElement
       'data-value': i.value === null ? null : String(i.value),
     },
     el('dt', {}, i.label),
-    el('dd', { class: 'item-value' }, i.qualifier ? icon('warning') : null, i.text, i.qualifier ? el('span', { class: 'qualifier' }, ` (${i.qualifier})`) : null),
+    el(
+      'dd',
+      { class: 'item-value' },
+      i.qualifier ? icon('warning') : null,
+      i.text,
+      i.qualifier ? el('span', { class: 'qualifier' }, ` (${i.qualifier})`) : null,
+    ),
     i.hint ? el('dd', { class: 'item-hint' }, i.hint) : null,
   );
 }
@@ -41,7 +47,16 @@ function layersTable(model: Report['model']): HTMLElement {
       el('td', { 'data-homogeneous': String(r.homogeneous) }, icon(r.homogeneous ? 'check' : 'circle-slash'), ` ${r.homogeneityText}`),
     ),
   );
-  return tableRegion('Layers', table('The model’s layers', ['Layer', 'Class', 'Parameters', 'Weights', 'Positively homogeneous'], rows, { 'data-testid': 'summary-layers' }, [0, 1, 3, 4]));
+  return tableRegion(
+    'Layers',
+    table(
+      'The model’s layers',
+      ['Layer', 'Class', 'Parameters', 'Weights', 'Positively homogeneous'],
+      rows,
+      { 'data-testid': 'summary-layers' },
+      [0, 1, 3, 4],
+    ),
+  );
 }
 
 function resultsView(results: RunResults): (HTMLElement | null)[] {
@@ -50,20 +65,46 @@ function resultsView(results: RunResults): (HTMLElement | null)[] {
   const facts = runItems(results);
   return [
     report ? null : note('Results so far: the rest fills in as the analysis finishes each stage.', { 'data-testid': 'summary-partial' }),
-    el('dl', { class: 'metrics', 'data-testid': 'summary-metrics', 'data-complete': String(report !== null) }, headlineItems(results).map((i) => item(i, 'metric', report !== null))),
-    facts.length > 0 ? section('Run', { 'data-testid': 'summary-run' }, el('dl', { class: 'facts' }, facts.map((i) => item(i, 'fact', report !== null)))) : null,
+    el(
+      'dl',
+      { class: 'metrics', 'data-testid': 'summary-metrics', 'data-complete': String(report !== null) },
+      headlineItems(results).map((i) => item(i, 'metric', report !== null)),
+    ),
+    facts.length > 0
+      ? section(
+          'Run',
+          { 'data-testid': 'summary-run' },
+          el(
+            'dl',
+            { class: 'facts' },
+            facts.map((i) => item(i, 'fact', report !== null)),
+          ),
+        )
+      : null,
     model ? section('Layers', { 'data-testid': 'summary-model-layers' }, layersTable(model)) : null,
     model
       ? section(
           'Rescaling symmetries',
           { 'data-testid': 'summary-symmetries' },
           model.symmetries.summary.length > 0
-            ? el('ul', {}, model.symmetries.summary.map((s) => el('li', {}, s)))
+            ? el(
+                'ul',
+                {},
+                model.symmetries.summary.map((s) => el('li', {}, s)),
+              )
             : note('No function-preserving rescaling applies to this model: every measure is already comparable.'),
         )
       : null,
     report && report.warnings.length > 0
-      ? section('Warnings', { 'data-testid': 'summary-warnings', class: 'warnings' }, el('ul', {}, report.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`))))
+      ? section(
+          'Warnings',
+          { 'data-testid': 'summary-warnings', class: 'warnings' },
+          el(
+            'ul',
+            {},
+            report.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`)),
+          ),
+        )
       : null,
   ];
 }
@@ -88,8 +129,13 @@ export class SummarySection implements PanelSection {
     if (!this.built.changed([runContentKey(run), !!primary, isRunning(run)])) return;
     const results = runResults(run);
     if (results) replaceContent(this.content, resultsView(results));
-    else if (!primary) replaceContent(this.content, note('No analysis yet. Run “Sharpness: Inspect Model” on a model.json.', { 'data-testid': 'summary-empty' }));
-    else if (isRunning(run)) replaceContent(this.content, note('The results show here as soon as the analysis has them.', { 'data-testid': 'summary-pending' }));
+    else if (!primary)
+      replaceContent(
+        this.content,
+        note('No analysis yet. Run “Sharpness: Inspect Model” on a model.json.', { 'data-testid': 'summary-empty' }),
+      );
+    else if (isRunning(run))
+      replaceContent(this.content, note('The results show here as soon as the analysis has them.', { 'data-testid': 'summary-pending' }));
     else replaceContent(this.content);
   }
 

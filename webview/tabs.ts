@@ -20,14 +20,26 @@ export class Tabs {
   private readonly order: string[];
   private selected: string;
 
-  constructor(definitions: TabDefinition[], initial: string, private readonly onSelect: (id: string) => void) {
+  constructor(
+    definitions: TabDefinition[],
+    initial: string,
+    private readonly onSelect: (id: string) => void,
+  ) {
     this.order = definitions.map((d) => d.id);
     this.selected = this.order.includes(initial) ? initial : this.order[0];
     const tablist = el('div', { role: 'tablist', 'aria-label': 'Sharpness report', class: 'tablist', 'data-testid': 'tablist' });
     for (const { id, label, panel } of definitions) {
       const tab = el(
         'button',
-        { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'data-testid': `tab-${id}`, 'data-tab': id, class: 'tab' },
+        {
+          type: 'button',
+          role: 'tab',
+          id: `tab-${id}`,
+          'aria-controls': `panel-${id}`,
+          'data-testid': `tab-${id}`,
+          'data-tab': id,
+          class: 'tab',
+        },
         el('span', { class: 'tab-label' }, label),
         el('span', { class: 'tab-status' }),
       );
@@ -43,7 +55,12 @@ export class Tabs {
       panel.classList.add('tabpanel');
       this.panels.set(id, panel);
     }
-    this.element = el('div', { class: 'tabs' }, tablist, definitions.map((d) => d.panel));
+    this.element = el(
+      'div',
+      { class: 'tabs' },
+      tablist,
+      definitions.map((d) => d.panel),
+    );
     this.apply();
   }
 

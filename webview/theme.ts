@@ -60,11 +60,19 @@ export function readTheme(style: { getPropertyValue(name: string): string }, bod
     kind,
     foreground: read('--vscode-editor-foreground', '--vscode-foreground') ?? fallback.foreground,
     muted: read('--vscode-descriptionForeground') ?? fallback.muted,
-    grid: (highContrast ? read('--vscode-contrastBorder') : null) ?? read('--vscode-charts-lines', '--vscode-panel-border') ?? fallback.grid,
+    grid:
+      (highContrast ? read('--vscode-contrastBorder') : null) ?? read('--vscode-charts-lines', '--vscode-panel-border') ?? fallback.grid,
     background: read('--vscode-editor-background') ?? fallback.background,
     fontFamily: read('--vscode-font-family') ?? 'system-ui, sans-serif',
     fontSize: Number.isFinite(fontSize) && fontSize > 0 ? fontSize : 13,
-    series: { blue: seriesColor('blue'), orange: seriesColor('orange'), green: seriesColor('green'), red: seriesColor('red'), purple: seriesColor('purple'), yellow: seriesColor('yellow') },
+    series: {
+      blue: seriesColor('blue'),
+      orange: seriesColor('orange'),
+      green: seriesColor('green'),
+      red: seriesColor('red'),
+      purple: seriesColor('purple'),
+      yellow: seriesColor('yellow'),
+    },
   };
 }
 

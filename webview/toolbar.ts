@@ -18,18 +18,38 @@ export class Toolbar {
   private modelPath = '';
 
   constructor(post: (message: PanelToHost) => void) {
-    this.modelLink = on(el('button', { type: 'button', class: 'link', 'data-testid': 'open-model', title: 'Open model.json' }), 'click', () => {
-      if (this.modelPath) post({ type: 'openFile', path: this.modelPath });
-    });
-    this.rerun = button('Re-run', { class: 'secondary', 'data-testid': 'rerun', title: 'Run the analysis again' }, () => post({ type: 'rerun' }), 'refresh');
+    this.modelLink = on(
+      el('button', { type: 'button', class: 'link', 'data-testid': 'open-model', title: 'Open model.json' }),
+      'click',
+      () => {
+        if (this.modelPath) post({ type: 'openFile', path: this.modelPath });
+      },
+    );
+    this.rerun = button(
+      'Re-run',
+      { class: 'secondary', 'data-testid': 'rerun', title: 'Run the analysis again' },
+      () => post({ type: 'rerun' }),
+      'refresh',
+    );
     this.exports = EXPORTS.map(({ format, label, title }) =>
-      button(label, { class: 'secondary', 'data-testid': `export-${format}`, title, 'aria-label': `Export report as ${label}` }, () => post({ type: 'export', format }), 'export'),
+      button(
+        label,
+        { class: 'secondary', 'data-testid': `export-${format}`, title, 'aria-label': `Export report as ${label}` },
+        () => post({ type: 'export', format }),
+        'export',
+      ),
     );
     this.element = el(
       'header',
       { class: 'toolbar', 'data-testid': 'toolbar' },
       el('div', { class: 'toolbar-title' }, this.title, this.modelLink),
-      el('div', { class: 'toolbar-actions', role: 'group', 'aria-label': 'Report actions' }, this.rerun, el('span', { class: 'toolbar-separator', 'aria-hidden': 'true' }), this.exports),
+      el(
+        'div',
+        { class: 'toolbar-actions', role: 'group', 'aria-label': 'Report actions' },
+        this.rerun,
+        el('span', { class: 'toolbar-separator', 'aria-hidden': 'true' }),
+        this.exports,
+      ),
     );
   }
 

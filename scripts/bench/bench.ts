@@ -39,16 +39,30 @@ interface Reference {
   hvpSeconds: number;
   top5: { seconds: number; hvps: number; eigenvalues: number[] };
   trace: { seconds: number; hvps: number; value: number };
-  traceToOnePercent: { seconds: number; hvps: number; measuredSamples: number; extrapolated: boolean; value: number; standardError: number };
+  traceToOnePercent: {
+    seconds: number;
+    hvps: number;
+    measuredSamples: number;
+    extrapolated: boolean;
+    value: number;
+    standardError: number;
+  };
   top5PlusTraceSeconds: number;
 }
 
 function runReference(workload: Workload, runs: number): { reference: Reference | null; note: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { reference: null, note: 'PyTorch reference not run: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread)' };
+  if (probe.status !== 0)
+    return {
+      reference: null,
+      note: 'PyTorch reference not run: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread)',
+    };
   const results: Reference[] = [];
   for (let r = 0; r < runs; r++) {
-    const run = spawnSync('/usr/bin/python3', [join(__dirname, 'reference_pyhessian.py'), workload.folder, '--threads', '2'], { encoding: 'utf8', timeout: 3_600_000 });
+    const run = spawnSync('/usr/bin/python3', [join(__dirname, 'reference_pyhessian.py'), workload.folder, '--threads', '2'], {
+      encoding: 'utf8',
+      timeout: 3_600_000,
+    });
     if (run.status !== 0) return { reference: null, note: `PyTorch reference failed: ${run.stderr.trim().split('\n').pop()}` };
     results.push(JSON.parse(run.stdout));
   }
@@ -76,7 +90,10 @@ function flopsPerHvp(report: Report): number {
     const kernel = layer.weights.find((w) => w.name.endsWith('/kernel'))?.shape;
     if (!kernel) continue;
     const n = report.data.sampleCount;
-    const product = layer.className === 'Dense' ? 2 * n * kernel[0] * kernel[1] : 2 * n * layer.outputShape[0] * layer.outputShape[1] * kernel.reduce((a, b) => a * b, 1);
+    const product =
+      layer.className === 'Dense'
+        ? 2 * n * kernel[0] * kernel[1]
+        : 2 * n * layer.outputShape[0] * layer.outputShape[1] * kernel.reduce((a, b) => a * b, 1);
     // R{y} = R{x}W + xV, R{dW} = xᵀR{dy} + R{x}ᵀdy, R{dx} = R{dy}Wᵀ + dy Vᵀ; the first layer has no R{x} and no dx.
     flops += (first ? 2 : 6) * product;
     first = false;
@@ -122,7 +139,15 @@ async function measureWorkload(workload: Workload, runs: number) {
   const threads = chooseThreads('auto', inputs.data.count, inputs.network.dimension, DEFAULT_CHUNK_SIZE);
   const parallel = await ParallelCurvatureProvider.start(
     2,
-    { modelPath: request.model, inputShape: inputs.model.inputShape, maxParameters: 1e9, weightOverrides: null, backend: 'wasm', loss: inputs.loss.name, options: { ...options, cacheBytes: options.cacheBytes / 2 } },
+    {
+      modelPath: request.model,
+      inputShape: inputs.model.inputShape,
+      maxParameters: 1e9,
+      weightOverrides: null,
+      backend: 'wasm',
+      loss: inputs.loss.name,
+      options: { ...options, cacheBytes: options.cacheBytes / 2 },
+    },
     inputs.data,
     inputs.network.blocks,
     inputs.network.dimension,
@@ -138,12 +163,23 @@ async function measureWorkload(workload: Workload, runs: number) {
     // The engine's trace: Hutchinson on what the top-5 run's Krylov space leaves (deflated-trace.ts).
     start = performance.now();
     const krylov = top.decomposition!;
-    const trace = await hutchinson(operator, [{ name: 'trace', offset: krylovTracePart(krylov) }], { relativeStandardError: 0.01, maxSamples: TRACE_CAP, seed: r + 1, sampleValues: deflatedSampleValues(krylov, [{ ranges: null }]) });
+    const trace = await hutchinson(operator, [{ name: 'trace', offset: krylovTracePart(krylov) }], {
+      relativeStandardError: 0.01,
+      maxSamples: TRACE_CAP,
+      seed: r + 1,
+      sampleValues: deflatedSampleValues(krylov, [{ ranges: null }]),
+    });
     const seconds = (performance.now() - start) / 1000;
     const { mean, standardError } = trace.estimates[0];
     // Past the cap, the time to 1% is extrapolated from the variance, as the reference does.
     const needed = Math.max(trace.applications, Math.ceil(trace.applications * (standardError / (0.01 * Math.abs(mean))) ** 2));
-    traceRuns.push({ seconds: (seconds * needed) / trace.applications, hvps: needed, extrapolated: needed > trace.applications, value: mean, standardError });
+    traceRuns.push({
+      seconds: (seconds * needed) / trace.applications,
+      hvps: needed,
+      extrapolated: needed > trace.applications,
+      value: mean,
+      standardError,
+    });
   }
   await parallel.dispose();
   inputs.network.dispose();
@@ -155,7 +191,12 @@ async function measureWorkload(workload: Workload, runs: number) {
     hvpTwoThreads,
     top5: { seconds: median(top5Runs.map((r) => r.seconds)), hvps: median(top5Runs.map((r) => r.hvps)), values: top5Runs[0].values },
     traceToOnePercent: { ...traceRuns[0], seconds: median(traceRuns.map((r) => r.seconds)), hvps: median(traceRuns.map((r) => r.hvps)) },
-    analyze: { seconds: median(analyses.map((a) => a.runs[0].seconds)), hvps: analyses[0].runs[0].hvps, stages: analyses[0].runs[0].stages, peakRssMb: Math.max(...analyses.map((a) => a.peakRssMb)) },
+    analyze: {
+      seconds: median(analyses.map((a) => a.runs[0].seconds)),
+      hvps: analyses[0].runs[0].hvps,
+      stages: analyses[0].runs[0].stages,
+      peakRssMb: Math.max(...analyses.map((a) => a.peakRssMb)),
+    },
     report,
   };
 }
@@ -167,7 +208,11 @@ interface FreshRun {
 
 /** Default analyses in a new process (analyze-once.ts): a clean peak RSS for each. */
 function analyzeInFreshProcess(model: string, data: string, repeat: number): FreshRun {
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'analyze-once.ts'), model, data, '--repeat', String(repeat)], { encoding: 'utf8', cwd: ROOT, timeout: 3_600_000 });
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(__dirname, 'analyze-once.ts'), model, data, '--repeat', String(repeat)],
+    { encoding: 'utf8', cwd: ROOT, timeout: 3_600_000 },
+  );
   if (run.status !== 0) throw new Error(`analyze-once failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -175,11 +220,18 @@ function analyzeInFreshProcess(model: string, data: string, repeat: number): Fre
 /** 20 default analyses of the MLP workload in one process: tensors, RSS and V8 heap after each, after a full GC (a leak grows). */
 function leakCheck(workload: Workload): { analyses: number; tensors: number[]; rssMb: number[]; heapUsedMb: number[] } {
   const { runs } = analyzeInFreshProcess(join(workload.folder, 'model.json'), join(workload.folder, 'data.npz'), 20);
-  return { analyses: runs.length, tensors: runs.map((r) => r.tensors), rssMb: runs.map((r) => r.rssMb), heapUsedMb: runs.map((r) => r.heapUsedMb) };
+  return {
+    analyses: runs.length,
+    tensors: runs.map((r) => r.tensors),
+    rssMb: runs.map((r) => r.rssMb),
+    heapUsedMb: runs.map((r) => r.heapUsedMb),
+  };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'skip-reference': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '3' }, 'skip-reference': { type: 'boolean', default: false } },
+  });
   const runs = Number(values.runs);
   const out = join(ROOT, 'bench-results');
   mkdirSync(out, { recursive: true });
@@ -190,16 +242,38 @@ async function main(): Promise<void> {
   const results = [];
   for (const workload of workloads) {
     log(`${workload.name}: PyTorch reference (${runs} runs)…`);
-    const { reference, note } = values['skip-reference'] ? { reference: null, note: 'reference skipped (--skip-reference)' } : runReference(workload, runs);
+    const { reference, note } = values['skip-reference']
+      ? { reference: null, note: 'reference skipped (--skip-reference)' }
+      : runReference(workload, runs);
     log(`${workload.name}: engine (${runs} runs)…`);
     const ours = await measureWorkload(workload, runs);
     const flops = flopsPerHvp(ours.report);
-    const agreement = reference ? Math.abs(ours.top5.values[0] - reference.top5.eigenvalues[0]) / Math.abs(reference.top5.eigenvalues[0]) : null;
-    results.push({ workload: workload.name, description: workload.description, parameters: ours.report.model.parameterCount, referenceNote: note, reference, ours, flopsPerHvp: flops, agreement });
+    const agreement = reference
+      ? Math.abs(ours.top5.values[0] - reference.top5.eigenvalues[0]) / Math.abs(reference.top5.eigenvalues[0])
+      : null;
+    results.push({
+      workload: workload.name,
+      description: workload.description,
+      parameters: ours.report.model.parameterCount,
+      referenceNote: note,
+      reference,
+      ours,
+      flopsPerHvp: flops,
+      agreement,
+    });
   }
   log('20 consecutive analyses…');
   const leaks = leakCheck(workloads[0]);
-  const summary = { machine: peak.description, nativePeakGflops: peak.nativeGflops, wasmPeakGflops: peak.wasmGflops, backend: 'wasm', runs, results, leaks, date: new Date().toISOString() };
+  const summary = {
+    machine: peak.description,
+    nativePeakGflops: peak.nativeGflops,
+    wasmPeakGflops: peak.wasmGflops,
+    backend: 'wasm',
+    runs,
+    results,
+    leaks,
+    date: new Date().toISOString(),
+  };
   writeFileSync(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
   const text = benchTable(summary);
   writeFileSync(join(out, 'bench.md'), text.markdown);
@@ -211,7 +285,16 @@ type Summary = {
   nativePeakGflops: number;
   wasmPeakGflops: number;
   runs: number;
-  results: { workload: string; description: string; parameters: number; referenceNote: string; reference: Reference | null; ours: Awaited<ReturnType<typeof measureWorkload>>; flopsPerHvp: number; agreement: number | null }[];
+  results: {
+    workload: string;
+    description: string;
+    parameters: number;
+    referenceNote: string;
+    reference: Reference | null;
+    ours: Awaited<ReturnType<typeof measureWorkload>>;
+    flopsPerHvp: number;
+    agreement: number | null;
+  }[];
   leaks: ReturnType<typeof leakCheck>;
 };
 
@@ -222,9 +305,33 @@ function benchTable(summary: Summary): { plain: string; markdown: string } {
   const rows: string[][] = [];
   for (const r of summary.results) {
     const ref = r.reference;
-    rows.push([r.workload, 'one exact HVP (1 thread)', seconds(r.ours.hvpOneThread), '1', ref ? seconds(ref.hvpSeconds) : '—', '1', ratio(r.ours.hvpOneThread, ref?.hvpSeconds)]);
-    rows.push([r.workload, 'one exact HVP (2 threads)', seconds(r.ours.hvpTwoThreads), '1', ref ? seconds(ref.hvpSeconds) : '—', '1', ratio(r.ours.hvpTwoThreads, ref?.hvpSeconds)]);
-    rows.push([r.workload, 'top-5 eigenvalues of H', seconds(r.ours.top5.seconds), String(r.ours.top5.hvps), ref ? seconds(ref.top5.seconds) : '—', ref ? String(ref.top5.hvps) : '—', ratio(r.ours.top5.seconds, ref?.top5.seconds)]);
+    rows.push([
+      r.workload,
+      'one exact HVP (1 thread)',
+      seconds(r.ours.hvpOneThread),
+      '1',
+      ref ? seconds(ref.hvpSeconds) : '—',
+      '1',
+      ratio(r.ours.hvpOneThread, ref?.hvpSeconds),
+    ]);
+    rows.push([
+      r.workload,
+      'one exact HVP (2 threads)',
+      seconds(r.ours.hvpTwoThreads),
+      '1',
+      ref ? seconds(ref.hvpSeconds) : '—',
+      '1',
+      ratio(r.ours.hvpTwoThreads, ref?.hvpSeconds),
+    ]);
+    rows.push([
+      r.workload,
+      'top-5 eigenvalues of H',
+      seconds(r.ours.top5.seconds),
+      String(r.ours.top5.hvps),
+      ref ? seconds(ref.top5.seconds) : '—',
+      ref ? String(ref.top5.hvps) : '—',
+      ratio(r.ours.top5.seconds, ref?.top5.seconds),
+    ]);
     const star = (extrapolated: boolean | undefined) => (extrapolated ? '*' : '');
     rows.push([
       r.workload,
@@ -235,7 +342,15 @@ function benchTable(summary: Summary): { plain: string; markdown: string } {
       ref ? String(ref.traceToOnePercent.hvps) + star(ref.traceToOnePercent.extrapolated) : '—',
       ratio(r.ours.traceToOnePercent.seconds, ref?.traceToOnePercent.seconds),
     ]);
-    rows.push([r.workload, 'default analyze vs PyHessian top-5 + trace', seconds(r.ours.analyze.seconds), String(r.ours.analyze.hvps), ref ? seconds(ref.top5PlusTraceSeconds) : '—', ref ? String(ref.top5.hvps + ref.trace.hvps) : '—', ratio(r.ours.analyze.seconds, ref?.top5PlusTraceSeconds)]);
+    rows.push([
+      r.workload,
+      'default analyze vs PyHessian top-5 + trace',
+      seconds(r.ours.analyze.seconds),
+      String(r.ours.analyze.hvps),
+      ref ? seconds(ref.top5PlusTraceSeconds) : '—',
+      ref ? String(ref.top5.hvps + ref.trace.hvps) : '—',
+      ratio(r.ours.analyze.seconds, ref?.top5PlusTraceSeconds),
+    ]);
   }
   const details = summary.results.map((r) => {
     const gflops = r.flopsPerHvp / r.ours.hvpTwoThreads / 1e9;
@@ -249,7 +364,8 @@ function benchTable(summary: Summary): { plain: string; markdown: string } {
   const { analyses, tensors, rssMb, heapUsedMb } = summary.leaks;
   const after = [1, 2, 5, 10, 15, 20].filter((k) => k <= analyses);
   const half = Math.floor(analyses / 2);
-  const series = (values: number[]) => `${after.map((k) => values[k - 1].toFixed(0)).join(', ')} MB (highest after 2–${half}: ${Math.max(...values.slice(1, half)).toFixed(0)}, after ${half + 1}–${analyses}: ${Math.max(...values.slice(half)).toFixed(0)})`;
+  const series = (values: number[]) =>
+    `${after.map((k) => values[k - 1].toFixed(0)).join(', ')} MB (highest after 2–${half}: ${Math.max(...values.slice(1, half)).toFixed(0)}, after ${half + 1}–${analyses}: ${Math.max(...values.slice(half)).toFixed(0)})`;
   const memory = [
     `${analyses} consecutive default analyses of the MLP in one process, measured after a full GC: tensors after each ${Math.min(...tensors)}–${Math.max(...tensors)};`,
     `  after analyses ${after.join(', ')}: RSS ${series(rssMb)}; V8 heap ${series(heapUsedMb)}`,
@@ -265,4 +381,3 @@ main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });
-

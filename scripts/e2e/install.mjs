@@ -61,7 +61,8 @@ function ensureAptPackages() {
   const asRoot = process.getuid?.() === 0;
   const sudo = asRoot ? [] : ['sudo', '-n'];
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => (sudo.length ? run(sudo[0], [...sudo.slice(1), 'apt-get', ...args], { env: aptEnv }) : run('apt-get', args, { env: aptEnv }));
+  const apt = (args) =>
+    sudo.length ? run(sudo[0], [...sudo.slice(1), 'apt-get', ...args], { env: aptEnv }) : run('apt-get', args, { env: aptEnv });
   apt(['update']);
   apt(['install', '-y', '--no-install-recommends', ...missing]);
 }

@@ -25,7 +25,8 @@ function readDigits(): { image: Float32Array; label: number }[] {
   const digits: { image: Float32Array; label: number }[] = [];
   for (let label = 0; label < CLASSES; label++) {
     const data: number[] = JSON.parse(readFileSync(join(folder, `${label}.json`), 'utf8')).data;
-    for (let start = 0; start + PIXELS <= data.length; start += PIXELS) digits.push({ image: Float32Array.from(data.slice(start, start + PIXELS)), label });
+    for (let start = 0; start + PIXELS <= data.length; start += PIXELS)
+      digits.push({ image: Float32Array.from(data.slice(start, start + PIXELS)), label });
   }
   return digits;
 }

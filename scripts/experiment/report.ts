@@ -27,7 +27,19 @@ function pairs(summary: ExperimentSummary): { seed: number; small: ExperimentRun
 }
 
 export function experimentMarkdown(summary: ExperimentSummary): string {
-  const header = ['seed', 'batch', 'epochs', 'train loss (all)', 'loss (sample)', 'test acc', 'acc gap', 'λ_max(H)', 'tr(H)', 'λ_max(DHD) layer', 'λ_max(DHD) element'];
+  const header = [
+    'seed',
+    'batch',
+    'epochs',
+    'train loss (all)',
+    'loss (sample)',
+    'test acc',
+    'acc gap',
+    'λ_max(H)',
+    'tr(H)',
+    'λ_max(DHD) layer',
+    'λ_max(DHD) element',
+  ];
   const row = (r: ExperimentRun) => [
     String(r.seed),
     String(r.batchSize),
@@ -60,7 +72,17 @@ export function experimentMarkdown(summary: ExperimentSummary): string {
   return [
     `Batch ${summary.smallBatch} vs ${summary.largeBatch}, ${summary.optimizer}, trained to a training loss of ${summary.targetLoss}; ${summary.trainCount} training / ${summary.testCount} test digits; ${Math.round(summary.seconds)} s in all.`,
     '',
-    markdownTable(header, [...all.flatMap((p) => [row(p.small), row(p.large)]), averageRow(summary.smallBatch, all.map((p) => p.small)), averageRow(summary.largeBatch, all.map((p) => p.large))]),
+    markdownTable(header, [
+      ...all.flatMap((p) => [row(p.small), row(p.large)]),
+      averageRow(
+        summary.smallBatch,
+        all.map((p) => p.small),
+      ),
+      averageRow(
+        summary.largeBatch,
+        all.map((p) => p.large),
+      ),
+    ]),
     '',
     `Large batch sharper by λ_max(DHD) on ${holds} of ${all.length} seeds; larger accuracy gap on ${gapHolds} of ${all.length}.`,
     '',
@@ -92,11 +114,23 @@ export function experimentSvg(summary: ExperimentSummary): string {
     })
     .join('\n  ');
   const points = summary.runs
-    .map((r, i) => `<circle cx="${px(xs[i]).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="6" fill="${colour(r)}"><title>batch ${r.batchSize}, seed ${r.seed}</title></circle><text x="${(px(xs[i]) + 9).toFixed(1)}" y="${(py(ys[i]) + 4).toFixed(1)}" font-size="11">s${r.seed}</text>`)
+    .map(
+      (r, i) =>
+        `<circle cx="${px(xs[i]).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="6" fill="${colour(r)}"><title>batch ${r.batchSize}, seed ${r.seed}</title></circle><text x="${(px(xs[i]) + 9).toFixed(1)}" y="${(py(ys[i]) + 4).toFixed(1)}" font-size="11">s${r.seed}</text>`,
+    )
     .join('\n  ');
   const ticks = (lo: number, hi: number, count: number) => Array.from({ length: count + 1 }, (_, k) => lo + ((hi - lo) * k) / count);
-  const xTicks = ticks(x0, x1, 5).map((x) => `<text x="${px(x).toFixed(1)}" y="${height - margin.bottom + 18}" font-size="11" text-anchor="middle">${x.toFixed(2)}</text>`).join('');
-  const yTicks = ticks(y0, y1, 5).map((y) => `<text x="${margin.left - 8}" y="${(py(y) + 4).toFixed(1)}" font-size="11" text-anchor="end">${formatValue(10 ** y, 3)}</text>`).join('');
+  const xTicks = ticks(x0, x1, 5)
+    .map(
+      (x) => `<text x="${px(x).toFixed(1)}" y="${height - margin.bottom + 18}" font-size="11" text-anchor="middle">${x.toFixed(2)}</text>`,
+    )
+    .join('');
+  const yTicks = ticks(y0, y1, 5)
+    .map(
+      (y) =>
+        `<text x="${margin.left - 8}" y="${(py(y) + 4).toFixed(1)}" font-size="11" text-anchor="end">${formatValue(10 ** y, 3)}</text>`,
+    )
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
   <rect width="100%" height="100%" fill="white"/>
   <text x="${width / 2}" y="22" font-size="14" text-anchor="middle">Invariant sharpness vs generalization gap (MNIST, ReLU MLP)</text>

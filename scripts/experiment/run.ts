@@ -29,7 +29,10 @@ const ANALYSIS_SAMPLES = 1024;
 const SPLIT_SEED = 2026;
 
 function writeDigits(path: string, set: DigitSet): void {
-  writeFileSync(path, encodeNpz({ x: { values: set.x, shape: [set.count, PIXELS] }, y: { values: Uint8Array.from(set.y), shape: [set.count] } }));
+  writeFileSync(
+    path,
+    encodeNpz({ x: { values: set.x, shape: [set.count, PIXELS] }, y: { values: Uint8Array.from(set.y), shape: [set.count] } }),
+  );
 }
 
 /** The plot as PNG too (README images on the VS Code marketplace cannot be SVG), by headless Chromium when it is installed. */
@@ -39,8 +42,20 @@ function renderPng(svg: string, png: string): void {
     return;
   }
   const profile = mkdtempSync(join(tmpdir(), 'sharpness-plot-'));
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
-  spawnSync(CHROMIUM, [...flags, `--screenshot=${resolve(png)}`, '--window-size=640,400', pathToFileURL(resolve(svg)).href], { stdio: 'ignore', timeout: 60_000 });
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ];
+  spawnSync(CHROMIUM, [...flags, `--screenshot=${resolve(png)}`, '--window-size=640,400', pathToFileURL(resolve(svg)).href], {
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
   rmSync(profile, { recursive: true, force: true });
 }
 
@@ -71,7 +86,9 @@ async function main(): Promise<void> {
   });
   const seeds = Number(values.seeds);
   const optimizer: OptimizerChoice =
-    values.optimizer === 'adam' ? { kind: 'adam', learningRate: Number(values['learning-rate'] ?? 1e-3) } : { kind: 'sgd', learningRate: Number(values['learning-rate'] ?? 0.05), momentum: 0.9 };
+    values.optimizer === 'adam'
+      ? { kind: 'adam', learningRate: Number(values['learning-rate'] ?? 1e-3) }
+      : { kind: 'sgd', learningRate: Number(values['learning-rate'] ?? 0.05), momentum: 0.9 };
   const out = values.out!;
   const started = performance.now();
   await initializeBackend('wasm');
@@ -79,12 +96,21 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const testPath = join(out, 'mnist-test.npz');
   writeDigits(testPath, test);
-  console.log(`MNIST: ${train.count} training and ${test.count} test digits; ReLU MLP ${[PIXELS, ...HIDDEN_UNITS, 10].join('-')}, ${describeOptimizer(optimizer)}, to training loss ${TARGET_LOSS}`);
+  console.log(
+    `MNIST: ${train.count} training and ${test.count} test digits; ReLU MLP ${[PIXELS, ...HIDDEN_UNITS, 10].join('-')}, ${describeOptimizer(optimizer)}, to training loss ${TARGET_LOSS}`,
+  );
 
   const runs: ExperimentRun[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     for (const batchSize of [SMALL_BATCH, LARGE_BATCH]) {
-      const run = await trainMlp(train, { batchSize, seed, targetLoss: TARGET_LOSS, maxEpochs: MAX_EPOCHS, optimizer, log: (line) => console.log(`  ${line}`) });
+      const run = await trainMlp(train, {
+        batchSize,
+        seed,
+        targetLoss: TARGET_LOSS,
+        maxEpochs: MAX_EPOCHS,
+        optimizer,
+        log: (line) => console.log(`  ${line}`),
+      });
       const folder = join(out, `seed${seed}-batch${batchSize}`);
       const testState = evaluateSet(run.model, test);
       await saveLayersModel(run.model, folder, {
@@ -100,20 +126,49 @@ async function main(): Promise<void> {
       });
       writeDigits(join(folder, 'data.npz'), head(train, ANALYSIS_SAMPLES));
       run.model.dispose();
-      const assessment = await assessModel({ model: join(folder, 'model.json'), trainData: join(folder, 'data.npz'), testData: testPath, label: `batch ${batchSize}, seed ${seed}` });
-      console.log(`  → ${run.epochs} epochs (${run.seconds.toFixed(0)} s), test accuracy ${(100 * assessment.test.accuracy!).toFixed(2)}%, λ_max(DHD) ${assessment.report.invariant.sharpness.toPrecision(4)}`);
-      runs.push({ seed, batchSize, epochs: run.epochs, steps: run.steps, trainingSeconds: run.seconds, reachedTarget: run.reachedTarget, trainLoss: run.trainLoss, folder: relative(out, folder), assessment });
+      const assessment = await assessModel({
+        model: join(folder, 'model.json'),
+        trainData: join(folder, 'data.npz'),
+        testData: testPath,
+        label: `batch ${batchSize}, seed ${seed}`,
+      });
+      console.log(
+        `  → ${run.epochs} epochs (${run.seconds.toFixed(0)} s), test accuracy ${(100 * assessment.test.accuracy!).toFixed(2)}%, λ_max(DHD) ${assessment.report.invariant.sharpness.toPrecision(4)}`,
+      );
+      runs.push({
+        seed,
+        batchSize,
+        epochs: run.epochs,
+        steps: run.steps,
+        trainingSeconds: run.seconds,
+        reachedTarget: run.reachedTarget,
+        trainLoss: run.trainLoss,
+        folder: relative(out, folder),
+        assessment,
+      });
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const summary = { smallBatch: SMALL_BATCH, largeBatch: LARGE_BATCH, targetLoss: TARGET_LOSS, optimizer: describeOptimizer(optimizer), trainCount: train.count, testCount: test.count, seconds, runs };
+  const summary = {
+    smallBatch: SMALL_BATCH,
+    largeBatch: LARGE_BATCH,
+    targetLoss: TARGET_LOSS,
+    optimizer: describeOptimizer(optimizer),
+    trainCount: train.count,
+    testCount: test.count,
+    seconds,
+    runs,
+  };
   writeFileSync(join(out, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(out, 'results.md'), experimentMarkdown(summary));
   writeFileSync(join(out, 'plot.svg'), experimentSvg(summary));
   renderPng(join(out, 'plot.svg'), join(out, 'plot.png'));
   console.log(`\n${experimentMarkdown(summary)}\nwritten to ${out} in ${seconds.toFixed(0)} s`);
   if (values.bundle) {
-    for (const [name, batchSize] of [['mnist-small-batch', SMALL_BATCH], ['mnist-large-batch', LARGE_BATCH]] as const) {
+    for (const [name, batchSize] of [
+      ['mnist-small-batch', SMALL_BATCH],
+      ['mnist-large-batch', LARGE_BATCH],
+    ] as const) {
       const source = runs.find((r) => r.seed === 1 && r.batchSize === batchSize)!;
       const target = join('examples', name);
       rmSync(target, { recursive: true, force: true });

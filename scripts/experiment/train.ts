@@ -37,7 +37,14 @@ export function buildMlp(seed: number): tfl.LayersModel {
       }),
     ),
   );
-  model.add(tfl.layers.dense({ name: 'output', units: CLASSES, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }) }));
+  model.add(
+    tfl.layers.dense({
+      name: 'output',
+      units: CLASSES,
+      activation: 'softmax',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 100 + 99 }),
+    }),
+  );
   return model;
 }
 
@@ -55,17 +62,27 @@ export function evaluateSet(model: tfl.LayersModel, set: DigitSet): { loss: numb
 export type OptimizerChoice = { kind: 'sgd'; learningRate: number; momentum: number } | { kind: 'adam'; learningRate: number };
 
 export function describeOptimizer(choice: OptimizerChoice): string {
-  return choice.kind === 'sgd' ? `SGD (learning rate ${choice.learningRate}, momentum ${choice.momentum})` : `Adam (learning rate ${choice.learningRate})`;
+  return choice.kind === 'sgd'
+    ? `SGD (learning rate ${choice.learningRate}, momentum ${choice.momentum})`
+    : `Adam (learning rate ${choice.learningRate})`;
 }
 
 export async function trainMlp(
   train: DigitSet,
-  options: { batchSize: number; seed: number; targetLoss: number; maxEpochs: number; optimizer: OptimizerChoice; log?: (line: string) => void },
+  options: {
+    batchSize: number;
+    seed: number;
+    targetLoss: number;
+    maxEpochs: number;
+    optimizer: OptimizerChoice;
+    log?: (line: string) => void;
+  },
 ): Promise<TrainingRun> {
   const model = buildMlp(options.seed);
   const { optimizer } = options;
   model.compile({
-    optimizer: optimizer.kind === 'sgd' ? tf.train.momentum(optimizer.learningRate, optimizer.momentum) : tf.train.adam(optimizer.learningRate),
+    optimizer:
+      optimizer.kind === 'sgd' ? tf.train.momentum(optimizer.learningRate, optimizer.momentum) : tf.train.adam(optimizer.learningRate),
     loss: 'sparseCategoricalCrossentropy',
   });
   const random = new SeededRandom(options.seed + 7919);
@@ -82,7 +99,10 @@ export async function trainMlp(
       const x = new Float32Array(batch.length * PIXELS);
       batch.forEach((index, k) => x.set(train.x.subarray(index * PIXELS, (index + 1) * PIXELS), k * PIXELS));
       const xs = tf.tensor2d(x, [batch.length, PIXELS]);
-      const ys = tf.tensor1d(Int32Array.from(batch, (index) => train.y[index]), 'float32');
+      const ys = tf.tensor1d(
+        Int32Array.from(batch, (index) => train.y[index]),
+        'float32',
+      );
       lossSum += ((await model.trainOnBatch(xs, ys)) as number) * batch.length;
       xs.dispose();
       ys.dispose();
@@ -91,9 +111,18 @@ export async function trainMlp(
     epochs++;
     const runningLoss = lossSum / train.count;
     if (runningLoss <= 1.5 * options.targetLoss) trainLoss = evaluateSet(model, train).loss;
-    if (options.log && (epochs % 50 === 0 || trainLoss <= options.targetLoss)) options.log(`batch ${options.batchSize}, seed ${options.seed}: epoch ${epochs}, running training loss ${runningLoss.toFixed(4)}`);
+    if (options.log && (epochs % 50 === 0 || trainLoss <= options.targetLoss))
+      options.log(`batch ${options.batchSize}, seed ${options.seed}: epoch ${epochs}, running training loss ${runningLoss.toFixed(4)}`);
   }
   const seconds = (performance.now() - started) / 1000;
   const final = evaluateSet(model, train);
-  return { model, epochs, steps, seconds, reachedTarget: final.loss <= options.targetLoss, trainLoss: final.loss, trainAccuracy: final.accuracy };
+  return {
+    model,
+    epochs,
+    steps,
+    seconds,
+    reachedTarget: final.loss <= options.targetLoss,
+    trainLoss: final.loss,
+    trainAccuracy: final.accuracy,
+  };
 }

@@ -25,7 +25,10 @@ export async function assessModel(
   const common = { model: request.model, data: request.trainData, rescale: request.rescale ?? null };
   const report = await analyze(common, hooks);
   // Only λ_max is wanted from the element-normalised run; the minimum of trace probes keeps it cheap.
-  const element = await analyze({ ...common, settings: { normalization: 'element', topK: 1, perLayer: false, traceMaxSamples: 10 } }, hooks);
+  const element = await analyze(
+    { ...common, settings: { normalization: 'element', topK: 1, perLayer: false, traceMaxSamples: 10 } },
+    hooks,
+  );
   const test = await evaluateModel({ model: request.model, data: request.testData });
   return {
     label: request.label,

@@ -20,7 +20,18 @@ export interface DemoResult {
 const percent = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
 
 function rows(result: DemoResult): { header: string[]; body: string[][] } {
-  const header = ['model', 'batch', 'train acc', 'test acc', 'acc gap', 'loss gap', 'λ_max(H)', 'tr(H)', 'λ_max(DHD) layer', 'λ_max(DHD) element'];
+  const header = [
+    'model',
+    'batch',
+    'train acc',
+    'test acc',
+    'acc gap',
+    'loss gap',
+    'λ_max(H)',
+    'tr(H)',
+    'λ_max(DHD) layer',
+    'λ_max(DHD) element',
+  ];
   const entry = (e: DemoEntry, label: string) => [
     label,
     e.batchSize === null ? '—' : String(e.batchSize),
@@ -35,7 +46,10 @@ function rows(result: DemoResult): { header: string[]; body: string[][] } {
   ];
   return {
     header,
-    body: [...result.models.map((m) => entry(m, m.label)), entry(result.rescaled, `${result.rescaled.of}, α = (${result.rescaled.factors.join(', ')})`)],
+    body: [
+      ...result.models.map((m) => entry(m, m.label)),
+      entry(result.rescaled, `${result.rescaled.of}, α = (${result.rescaled.factors.join(', ')})`),
+    ],
   };
 }
 
@@ -67,7 +81,9 @@ export function verdicts(result: DemoResult): string[] {
         : `On these models the invariant measure ranks the small-batch minimum sharper (λ_max(DHD) ${ratio(small.report.invariant.sharpness, large.report.invariant.sharpness)}), unlike Rangamani et al.'s finding;`,
     );
     const wider = large.accuracyGap > small.accuracyGap;
-    lines.push(`the large-batch model's generalization gap is ${wider ? 'larger' : 'not larger'} (${percent(large.accuracyGap)} vs ${percent(small.accuracyGap)} in accuracy).`);
+    lines.push(
+      `the large-batch model's generalization gap is ${wider ? 'larger' : 'not larger'} (${percent(large.accuracyGap)} vs ${percent(small.accuracyGap)} in accuracy).`,
+    );
   }
   const flat = byLabel(result.flatLabel);
   const sharp = byLabel(result.sharpLabel);
@@ -85,7 +101,10 @@ export function verdicts(result: DemoResult): string[] {
 }
 
 function describe(report: Report): string {
-  const shape = [report.model.inputShape.join('×'), ...report.model.layers.filter((l) => l.className === 'Dense').map((l) => l.outputShape.join('×'))].join('-');
+  const shape = [
+    report.model.inputShape.join('×'),
+    ...report.model.layers.filter((l) => l.className === 'Dense').map((l) => l.outputShape.join('×')),
+  ].join('-');
   return `ReLU MLP ${shape} (${report.model.parameterCount.toLocaleString('en-US')} parameters), ${report.data.loss}; curvature on ${report.data.sampleCount.toLocaleString('en-US')} training digits, ${report.backend}, ${report.method}`;
 }
 
@@ -107,5 +126,16 @@ export function demoTable(result: DemoResult): string {
 export function demoMarkdown(result: DemoResult): string {
   const { header, body } = rows(result);
   const layers = layerRows(result);
-  return ['## Small-batch vs large-batch minima on MNIST', '', describe(result.models[0].report), '', markdownTable(header, body), '', markdownTable(layers.header, layers.body), '', ...verdicts(result).map((v) => `- ${v}`), ''].join('\n');
+  return [
+    '## Small-batch vs large-batch minima on MNIST',
+    '',
+    describe(result.models[0].report),
+    '',
+    markdownTable(header, body),
+    '',
+    markdownTable(layers.header, layers.body),
+    '',
+    ...verdicts(result).map((v) => `- ${v}`),
+    '',
+  ].join('\n');
 }

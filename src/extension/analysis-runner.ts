@@ -87,14 +87,17 @@ export class AnalysisRunner implements vscode.Disposable {
     this.log.info(`[${id}] analysing ${request.model} with ${request.data} (worker thread ${worker.threadId})`);
     let notify: ((event: ProgressEvent) => void) | undefined;
     if (options.notify !== false) {
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sharpness: ${options.label}`, cancellable: true }, (progress, token) => {
-        token.onCancellationRequested(() => handle.cancel());
-        notify = (event) => progress.report({ message: describe(event) });
-        return done.then(
-          () => undefined,
-          () => undefined,
-        );
-      });
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Sharpness: ${options.label}`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => handle.cancel());
+          notify = (event) => progress.report({ message: describe(event) });
+          return done.then(
+            () => undefined,
+            () => undefined,
+          );
+        },
+      );
     }
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') {
@@ -109,7 +112,9 @@ export class AnalysisRunner implements vscode.Disposable {
       } else if (message.type === 'partial') {
         options.onPartial?.(message.partial);
       } else if (message.type === 'result') {
-        this.log.info(`[${id}] done: λ_max(H) ${message.report.euclidean.topEigenvalues[0]}, λ_max(DHD) ${message.report.invariant.sharpness}, ${message.report.cost.hvpCount} HVPs in ${message.report.cost.seconds.toFixed(1)} s`);
+        this.log.info(
+          `[${id}] done: λ_max(H) ${message.report.euclidean.topEigenvalues[0]}, λ_max(DHD) ${message.report.invariant.sharpness}, ${message.report.cost.hvpCount} HVPs in ${message.report.cost.seconds.toFixed(1)} s`,
+        );
         finish(() => settle.resolve(message.report));
       } else {
         this.log.error(`[${id}] ${message.message}`);

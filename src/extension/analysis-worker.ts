@@ -11,11 +11,18 @@ const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 port.once('message', (request: WorkerRequest) => {
-  analyze(request.request, { onProgress: (event) => post({ type: 'progress', event }), onPartial: (partial) => post({ type: 'partial', partial }) }).then(
+  analyze(request.request, {
+    onProgress: (event) => post({ type: 'progress', event }),
+    onPartial: (partial) => post({ type: 'partial', partial }),
+  }).then(
     (report) => post({ type: 'result', report }),
     (error: unknown) => {
       const message = error instanceof Error ? error.message.split('\n').join(' ') : String(error);
-      post({ type: 'error', message: error instanceof SharpnessError ? message : `internal error: ${message}`, file: error instanceof SharpnessError ? (error.file ?? null) : null });
+      post({
+        type: 'error',
+        message: error instanceof SharpnessError ? message : `internal error: ${message}`,
+        file: error instanceof SharpnessError ? (error.file ?? null) : null,
+      });
     },
   );
 });

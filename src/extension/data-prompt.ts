@@ -24,12 +24,18 @@ export class DataChoices {
     const candidates = findDataCandidates(modelPath, looksLikeModelJson);
     const browse = { label: '$(folder-opened) Browse…', description: 'choose a data file anywhere', path: '' };
     const items = [
-      ...candidates.map((path) => ({ label: basename(path), description: dirname(path) === dirname(modelPath) ? NEXT_TO_MODEL : vscode.workspace.asRelativePath(path, false), path })),
+      ...candidates.map((path) => ({
+        label: basename(path),
+        description: dirname(path) === dirname(modelPath) ? NEXT_TO_MODEL : vscode.workspace.asRelativePath(path, false),
+        path,
+      })),
       browse,
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: `Analysis data for ${vscode.workspace.asRelativePath(modelPath)}`,
-      placeHolder: candidates.length ? 'Data files near the model (.npz with x and y, .npy, .json {x, y}, .csv)' : 'No data files near the model: browse for one',
+      placeHolder: candidates.length
+        ? 'Data files near the model (.npz with x and y, .npy, .json {x, y}, .csv)'
+        : 'No data files near the model: browse for one',
       ignoreFocusOut: true,
     });
     if (!picked) return undefined;
@@ -48,7 +54,11 @@ export class DataChoices {
     if (data.toLowerCase().endsWith('.npy')) {
       choice.labels = guessLabels(data);
       if (!choice.labels) {
-        const labels = await vscode.window.showOpenDialog({ title: 'Labels for the .npy inputs', defaultUri: vscode.Uri.file(dirname(data)), filters: { NumPy: ['npy'] } });
+        const labels = await vscode.window.showOpenDialog({
+          title: 'Labels for the .npy inputs',
+          defaultUri: vscode.Uri.file(dirname(data)),
+          filters: { NumPy: ['npy'] },
+        });
         if (!labels?.[0]) return undefined;
         choice.labels = labels[0].fsPath;
       }

@@ -36,7 +36,8 @@ export function readSidecar(modelPath: string): Sidecar | null {
   } catch (error) {
     throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path}: expected an object like {"data": "data.npz"}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`${path}: expected an object like {"data": "data.npz"}`);
   const record = parsed as Record<string, unknown>;
   const folder = dirname(modelPath);
   const sidecar: Sidecar = {};
@@ -46,7 +47,8 @@ export function readSidecar(modelPath: string): Sidecar | null {
     sidecar[key] = resolve(folder, record[key] as string);
   }
   if (record.samples !== undefined) {
-    if (!Number.isInteger(record.samples) || (record.samples as number) < 1) throw new Error(`${path}: "samples" must be a positive integer`);
+    if (!Number.isInteger(record.samples) || (record.samples as number) < 1)
+      throw new Error(`${path}: "samples" must be a positive integer`);
     sidecar.samples = record.samples as number;
   }
   return sidecar;
@@ -60,7 +62,10 @@ export function findDataCandidates(modelPath: string, isModelFile: (path: string
   const folder = dirname(modelPath);
   const stem = basename(modelPath, extname(modelPath)).toLowerCase();
   const scored: { path: string; score: number }[] = [];
-  for (const [dir, distance] of [[folder, 0], [dirname(folder), 1]] as const) {
+  for (const [dir, distance] of [
+    [folder, 0],
+    [dirname(folder), 1],
+  ] as const) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -95,7 +100,15 @@ export function guessLabels(dataPath: string): string | undefined {
   if (extname(dataPath).toLowerCase() !== '.npy') return undefined;
   const folder = dirname(dataPath);
   const stem = basename(dataPath, '.npy');
-  const candidates = [stem.replace(/(^|[_-])x($|[_-])/i, '$1y$2'), 'y', 'labels', `${stem}_labels`, `${stem}-labels`, `${stem}_y`, `${stem}-y`];
+  const candidates = [
+    stem.replace(/(^|[_-])x($|[_-])/i, '$1y$2'),
+    'y',
+    'labels',
+    `${stem}_labels`,
+    `${stem}-labels`,
+    `${stem}_y`,
+    `${stem}-y`,
+  ];
   for (const name of candidates) {
     const path = join(folder, `${name}.npy`);
     if (name !== stem && existsSync(path)) return path;

@@ -19,7 +19,8 @@ const INSPECTOR_VIEW_TYPE = 'sharpnessLens.inspector';
 /** A command's model argument: a Uri (explorer), a tree node ({ uri }), or nothing (ask). */
 function modelArgument(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'object' && arg !== null && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri) return (arg as { uri: vscode.Uri }).uri;
+  if (typeof arg === 'object' && arg !== null && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri)
+    return (arg as { uri: vscode.Uri }).uri;
   return undefined;
 }
 
@@ -40,7 +41,9 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showErrorMessage(`Sharpness Lens: ${(error as Error).message}`);
       return undefined;
     }
-    const data: DataChoice | undefined = sidecar?.data ? { data: sidecar.data, labels: sidecar.labels } : (dataChoices.remembered(modelPath) ?? (await dataChoices.ask(modelPath)));
+    const data: DataChoice | undefined = sidecar?.data
+      ? { data: sidecar.data, labels: sidecar.labels }
+      : (dataChoices.remembered(modelPath) ?? (await dataChoices.ask(modelPath)));
     if (!data) return undefined;
     const settings = readSettings((key, fallback) => vscode.workspace.getConfiguration('sharpnessLens').get(key, fallback));
     return analysisRequest(modelPath, data, settings, sidecar, rescaling ?? null);
@@ -65,7 +68,9 @@ export function activate(context: vscode.ExtensionContext): void {
       existing.reveal();
       return existing;
     }
-    const webviewPanel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, `Sharpness: ${titleOf(modelPath)}`, vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+    const webviewPanel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, `Sharpness: ${titleOf(modelPath)}`, vscode.ViewColumn.Active, {
+      retainContextWhenHidden: false,
+    });
     webviewPanel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'sharpness.svg');
     const panel = track(new SharpnessPanel(webviewPanel, deps, state ?? initialState(modelPath, index)));
     panels.set(modelPath, panel);
@@ -79,7 +84,11 @@ export function activate(context: vscode.ExtensionContext): void {
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
-      index.list.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: index.latest(uri) ? `λ_max(DHD) ${index.latest(uri)!.invariant.toPrecision(4)}` : undefined, uri })),
+      index.list.map((uri) => ({
+        label: vscode.workspace.asRelativePath(uri),
+        description: index.latest(uri) ? `λ_max(DHD) ${index.latest(uri)!.invariant.toPrecision(4)}` : undefined,
+        uri,
+      })),
       { title, placeHolder: 'TF.js models in this workspace' },
     );
     return picked?.uri.fsPath;
@@ -90,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): void {
     const modelPath = uri?.fsPath ?? (await pickModel('Inspect Model'));
     if (!modelPath) return;
     if (!looksLikeModelJson(modelPath)) {
-      void vscode.window.showErrorMessage(`Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} is not a TF.js layers model (no "modelTopology").`);
+      void vscode.window.showErrorMessage(
+        `Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} is not a TF.js layers model (no "modelTopology").`,
+      );
       return;
     }
     // Ask for the data before opening the panel, so dismissing the question leaves nothing behind.
@@ -118,7 +129,11 @@ export function activate(context: vscode.ExtensionContext): void {
       const preselected = modelArgument(arg)?.fsPath;
       const picked = await vscode.window.showQuickPick(
         index.list.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri, picked: uri.fsPath === preselected })),
-        { title: 'Compare Models', placeHolder: 'Choose two or more models (same data file for each is asked once per model)', canPickMany: true },
+        {
+          title: 'Compare Models',
+          placeHolder: 'Choose two or more models (same data file for each is asked once per model)',
+          canPickMany: true,
+        },
       );
       if (!picked) return;
       if (picked.length < 2) {
@@ -133,8 +148,16 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!panel) return;
       const kind = await vscode.window.showQuickPick(
         [
-          { label: 'Random layer-wise rescaling', description: 'factors up to 100×, product 1', choice: { kind: 'random-layer-wise', seed: 1, spread: 100 } as RescalingChoice },
-          { label: 'Random neuron-wise rescaling', description: 'each hidden unit by its own factor', choice: { kind: 'neuron-wise', seed: 1 } as RescalingChoice },
+          {
+            label: 'Random layer-wise rescaling',
+            description: 'factors up to 100×, product 1',
+            choice: { kind: 'random-layer-wise', seed: 1, spread: 100 } as RescalingChoice,
+          },
+          {
+            label: 'Random neuron-wise rescaling',
+            description: 'each hidden unit by its own factor',
+            choice: { kind: 'neuron-wise', seed: 1 } as RescalingChoice,
+          },
           { label: 'Layer-wise factors…', description: 'one factor per kernel layer', choice: null },
         ],
         { title: 'Rescaling Experiment: a function-preserving rescaling, then the same measures again' },
@@ -176,7 +199,10 @@ export function activate(context: vscode.ExtensionContext): void {
       const modelPath = modelArgument(arg)?.fsPath ?? lastActive?.modelPath ?? (await pickModel('Select Analysis Data'));
       if (!modelPath) return;
       const choice = await dataChoices.ask(modelPath);
-      if (choice) void vscode.window.showInformationMessage(`Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} will be analysed with ${vscode.workspace.asRelativePath(choice.data)}.`);
+      if (choice)
+        void vscode.window.showInformationMessage(
+          `Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} will be analysed with ${vscode.workspace.asRelativePath(choice.data)}.`,
+        );
     }),
     vscode.commands.registerCommand('sharpnessLens.refreshModels', () => index.refresh()),
     vscode.commands.registerCommand('sharpnessLens.cancelAnalysis', () => {

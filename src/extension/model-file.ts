@@ -53,7 +53,11 @@ export function summarizeModel(path: string, maxBytes = 64 * 2 ** 20): ModelSumm
     if (!topology || typeof topology !== 'object') return null;
     const converter = 'model_config' in topology;
     const config = converter ? topology.model_config : topology;
-    const layerList: KerasLayer[] = Array.isArray(config?.config) ? config.config : Array.isArray(config?.config?.layers) ? config.config.layers : [];
+    const layerList: KerasLayer[] = Array.isArray(config?.config)
+      ? config.config
+      : Array.isArray(config?.config?.layers)
+        ? config.config.layers
+        : [];
     const counts = new Map<string, number>();
     for (const group of Array.isArray(json.weightsManifest) ? json.weightsManifest : []) {
       for (const w of Array.isArray(group?.weights) ? group.weights : []) {

@@ -48,8 +48,14 @@ export class ModelIndex implements vscode.Disposable {
     this.scanning ??= (async () => {
       const limit = vscode.workspace.getConfiguration('sharpnessLens').get<number>('maxModelFiles', 500);
       const candidates = await vscode.workspace.findFiles('**/*.json', '{**/node_modules/**,**/.git/**,**/*.sharpness.json}', limit);
-      this.models = candidates.filter((uri) => uri.scheme === 'file' && looksLikeModelJson(uri.fsPath)).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-      await vscode.commands.executeCommand('setContext', 'sharpnessLens.modelPaths', this.models.map((uri) => uri.fsPath));
+      this.models = candidates
+        .filter((uri) => uri.scheme === 'file' && looksLikeModelJson(uri.fsPath))
+        .sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      await vscode.commands.executeCommand(
+        'setContext',
+        'sharpnessLens.modelPaths',
+        this.models.map((uri) => uri.fsPath),
+      );
       this.changed.fire();
     })().finally(() => (this.scanning = null));
     return this.scanning;

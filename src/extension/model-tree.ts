@@ -18,7 +18,13 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   getChildren(node?: Node): Node[] {
     if (!node) return this.index.list.map((uri) => ({ kind: 'model', uri }));
     if (node.kind === 'layer') return [];
-    return (this.index.summary(node.uri)?.layers ?? []).map((l) => ({ kind: 'layer', uri: node.uri, name: l.name, className: l.className, weightCount: l.weightCount }));
+    return (this.index.summary(node.uri)?.layers ?? []).map((l) => ({
+      kind: 'layer',
+      uri: node.uri,
+      name: l.name,
+      className: l.className,
+      weightCount: l.weightCount,
+    }));
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -33,7 +39,10 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       item.iconPath = new vscode.ThemeIcon('symbol-structure');
       item.description = latest ? `λ_max(DHD) ${formatValue(latest.invariant)}` : this.index.summary(node.uri) ? undefined : 'unreadable';
       item.tooltip = new vscode.MarkdownString(
-        `**${relative}**\n\n` + (latest ? `invariant sharpness λ_max(DHD, ${latest.normalization} D): ${formatValue(latest.invariant)}  \nEuclidean λ_max(H): ${formatValue(latest.euclidean)}  \nanalysed ${latest.at}` : 'not analysed yet — click to inspect'),
+        `**${relative}**\n\n` +
+          (latest
+            ? `invariant sharpness λ_max(DHD, ${latest.normalization} D): ${formatValue(latest.invariant)}  \nEuclidean λ_max(H): ${formatValue(latest.euclidean)}  \nanalysed ${latest.at}`
+            : 'not analysed yet — click to inspect'),
       );
       item.command = { command: 'sharpnessLens.inspectModel', title: 'Inspect Model', arguments: [node.uri] };
       return item;

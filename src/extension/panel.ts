@@ -58,11 +58,26 @@ export class SharpnessPanel implements vscode.Disposable {
     private state: PanelState,
   ) {
     const webview = webviewPanel.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')] };
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist'), vscode.Uri.joinPath(deps.extensionUri, 'media')],
+    };
     // Runs interrupted by a reload cannot resume: say so instead of showing a spinner forever.
-    this.state.runs = this.state.runs.map((run) => (run.report || run.error || run.cancelled ? run : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' }));
+    this.state.runs = this.state.runs.map((run) =>
+      run.report || run.error || run.cancelled
+        ? run
+        : { ...run, progress: null, partials: [], error: 'interrupted (the window reloaded); run it again' },
+    );
     const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, ...path)).toString();
-    webview.html = panelHtml({ cspSource: webview.cspSource, scriptUri: uri('dist', 'webview.js'), styleUri: uri('media', 'panel.css'), codiconsUri: uri('dist', 'codicons', 'codicon.css') }, this.state);
+    webview.html = panelHtml(
+      {
+        cspSource: webview.cspSource,
+        scriptUri: uri('dist', 'webview.js'),
+        styleUri: uri('media', 'panel.css'),
+        codiconsUri: uri('dist', 'codicons', 'codicon.css'),
+      },
+      this.state,
+    );
     this.subscriptions.push(
       webview.onDidReceiveMessage((message: PanelToHost) => void this.receive(message)),
       vscode.window.onDidChangeActiveColorTheme(() => this.post({ type: 'theme' })),
@@ -203,11 +218,18 @@ export class SharpnessPanel implements vscode.Disposable {
     if (!target) return;
     const text =
       format === 'json'
-        ? JSON.stringify(reports.length === 1 ? reports[0].report : { schemaVersion: 1, reports: reports.map((r) => ({ label: r.label, ...r.report })) }, null, 2) + '\n'
+        ? JSON.stringify(
+            reports.length === 1 ? reports[0].report : { schemaVersion: 1, reports: reports.map((r) => ({ label: r.label, ...r.report })) },
+            null,
+            2,
+          ) + '\n'
         : format === 'csv'
           ? formatCsv(reports.length === 1 ? reports[0].report : reports)
           : reports.length > 1 && this.state.runs.some((r) => r.role === 'compare')
-            ? formatComparison(reports.map((r) => r.report), 'markdown')
+            ? formatComparison(
+                reports.map((r) => r.report),
+                'markdown',
+              )
             : reports.map((r) => formatMarkdown(r.report)).join('\n');
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     this.deps.log.info(`exported ${format} to ${target.fsPath}`);

@@ -17,7 +17,16 @@ export interface ExtensionSettings {
   exactThreshold: number;
 }
 
-export const DEFAULT_SETTINGS: ExtensionSettings = { samples: 1024, topK: 5, normalization: 'layer', backend: 'auto', threads: 'auto', density: false, seed: 0, exactThreshold: 400 };
+export const DEFAULT_SETTINGS: ExtensionSettings = {
+  samples: 1024,
+  topK: 5,
+  normalization: 'layer',
+  backend: 'auto',
+  threads: 'auto',
+  density: false,
+  seed: 0,
+  exactThreshold: 400,
+};
 
 /** Settings as VS Code returns them, with anything invalid replaced by its default. */
 export function readSettings(get: <T>(key: string, fallback: T) => T): ExtensionSettings {
@@ -38,7 +47,13 @@ export function readSettings(get: <T>(key: string, fallback: T) => T): Extension
   };
 }
 
-export function analysisRequest(model: string, data: DataChoice, settings: ExtensionSettings, sidecar: Sidecar | null, rescaling: RescalingChoice | null = null): AnalyzeRequest {
+export function analysisRequest(
+  model: string,
+  data: DataChoice,
+  settings: ExtensionSettings,
+  sidecar: Sidecar | null,
+  rescaling: RescalingChoice | null = null,
+): AnalyzeRequest {
   const request: AnalyzeRequest = {
     model,
     data: data.data,
@@ -47,7 +62,12 @@ export function analysisRequest(model: string, data: DataChoice, settings: Exten
     seed: settings.seed,
     backend: settings.backend,
     threads: settings.threads,
-    settings: { topK: settings.topK, normalization: settings.normalization, density: settings.density, exactThreshold: settings.exactThreshold },
+    settings: {
+      topK: settings.topK,
+      normalization: settings.normalization,
+      density: settings.density,
+      exactThreshold: settings.exactThreshold,
+    },
   };
   if (rescaling?.kind === 'layer-wise') request.rescale = rescaling.factors;
   if (rescaling?.kind === 'neuron-wise') request.rescaleNeurons = rescaling.seed;
@@ -64,5 +84,7 @@ export function randomLayerwiseFactors(count: number, seed: number, spread: numb
 
 /** A rescaling choice as the layer-wise factors or neuron-wise seed the engine takes. */
 export function resolveRescaling(choice: RescalingChoice, kernelLayers: number): RescalingChoice {
-  return choice.kind === 'random-layer-wise' ? { kind: 'layer-wise', factors: randomLayerwiseFactors(kernelLayers, choice.seed, choice.spread) } : choice;
+  return choice.kind === 'random-layer-wise'
+    ? { kind: 'layer-wise', factors: randomLayerwiseFactors(kernelLayers, choice.seed, choice.spread) }
+    : choice;
 }

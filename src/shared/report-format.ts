@@ -25,13 +25,21 @@ function percent(x: number | null): string {
 /** Left-aligned first column, right-aligned numbers. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export function markdownTable(header: string[], rows: string[][]): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
-  return [`| ${header.map(escape).join(' | ')} |`, `|${header.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(escape).join(' | ')} |`,
+    `|${header.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
+  ].join('\n');
 }
 
 function invariantLabel(report: Report): string {
@@ -42,14 +50,20 @@ function summaryRows(report: Report): string[][] {
   const { euclidean: e, invariant: i } = report;
   const rows = [
     ['λ_max', formatValue(e.topEigenvalues[0]), formatValue(i.sharpness)],
-    [`top-${e.topEigenvalues.length}`, e.topEigenvalues.map((v) => formatValue(v, 3)).join(' '), i.topEigenvalues.map((v) => formatValue(v, 3)).join(' ')],
+    [
+      `top-${e.topEigenvalues.length}`,
+      e.topEigenvalues.map((v) => formatValue(v, 3)).join(' '),
+      i.topEigenvalues.map((v) => formatValue(v, 3)).join(' '),
+    ],
     ['trace', withError(e.trace, e.traceStandardError), withError(i.trace, i.traceStandardError)],
   ];
-  if (e.minEigenvalue !== null && i.minEigenvalue !== null) rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
+  if (e.minEigenvalue !== null && i.minEigenvalue !== null)
+    rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
   rows.push(['λ·ε²/(2(1+L)), ε=1e-3', '', formatValue(i.normalizedSharpness)]);
   const check = report.crossCheck;
   if (check) {
-    const cell = (c: { value: number; iterations: number; relativeDifference: number }) => `${formatValue(c.value)} (${c.iterations} it., Δ ${formatValue(c.relativeDifference, 2)})`;
+    const cell = (c: { value: number; iterations: number; relativeDifference: number }) =>
+      `${formatValue(c.value)} (${c.iterations} it., Δ ${formatValue(c.relativeDifference, 2)})`;
     rows.push(['λ_max by power iteration', cell(check.euclidean), cell(check.invariant)]);
   }
   return rows;
@@ -118,12 +132,39 @@ function csvCell(value: string | number | null): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const CSV_HEADER = ['scope', 'parameters', 'euclidean_lambda_max', 'invariant_lambda_max', 'euclidean_trace', 'invariant_trace', 'euclidean_trace_se', 'invariant_trace_se'];
+const CSV_HEADER = [
+  'scope',
+  'parameters',
+  'euclidean_lambda_max',
+  'invariant_lambda_max',
+  'euclidean_trace',
+  'invariant_trace',
+  'euclidean_trace_se',
+  'invariant_trace_se',
+];
 
 function csvRows(report: Report): (string | number | null)[][] {
   return [
-    ['network', report.model.parameterCount, report.euclidean.topEigenvalues[0], report.invariant.sharpness, report.euclidean.trace, report.invariant.trace, report.euclidean.traceStandardError, report.invariant.traceStandardError],
-    ...report.perLayer.map((l) => [l.name, l.parameterCount, l.euclideanSharpness, l.invariantSharpness, l.euclideanTrace, l.invariantTrace, l.euclideanTraceStandardError, l.invariantTraceStandardError]),
+    [
+      'network',
+      report.model.parameterCount,
+      report.euclidean.topEigenvalues[0],
+      report.invariant.sharpness,
+      report.euclidean.trace,
+      report.invariant.trace,
+      report.euclidean.traceStandardError,
+      report.invariant.traceStandardError,
+    ],
+    ...report.perLayer.map((l) => [
+      l.name,
+      l.parameterCount,
+      l.euclideanSharpness,
+      l.invariantSharpness,
+      l.euclideanTrace,
+      l.invariantTrace,
+      l.euclideanTraceStandardError,
+      l.invariantTraceStandardError,
+    ]),
   ];
 }
 
@@ -154,7 +195,10 @@ export function formatComparison(reports: Report[], format: 'table' | 'markdown'
   const { header, rows } = comparisonRows(reports);
   const layerNames = [...new Set(reports.flatMap((r) => r.perLayer.map((l) => l.name)))];
   const perLayerHeader = ['layer λ_max(DHD)', ...reports.map((r) => r.model.path)];
-  const perLayerRows = layerNames.map((name) => [name, ...reports.map((r) => formatValue(r.perLayer.find((l) => l.name === name)?.invariantSharpness))]);
+  const perLayerRows = layerNames.map((name) => [
+    name,
+    ...reports.map((r) => formatValue(r.perLayer.find((l) => l.name === name)?.invariantSharpness)),
+  ]);
   const render = format === 'markdown' ? markdownTable : textTable;
   const normalization = reports[0]?.invariant.normalization ?? 'layer';
   const note = `invariant = D H D with ${normalization} D; data ${reports[0]?.data.path}, ${reports[0]?.data.sampleCount} samples`;

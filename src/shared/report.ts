@@ -80,7 +80,12 @@ export interface Report {
     inputShape: number[];
     outputShape: number[];
     layers: LayerReport[];
-    symmetries: { summary: string[]; kernelLayers: string[]; neuronwise: { layer: string; units: number; consumer: string; through: string[] }[]; batchNormalized: string[] };
+    symmetries: {
+      summary: string[];
+      kernelLayers: string[];
+      neuronwise: { layer: string; units: number; consumer: string; through: string[] }[];
+      batchNormalized: string[];
+    };
   };
   data: {
     path: string;

@@ -10,7 +10,19 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { NEXT_TO_MODEL } from '../../src/extension/data-selection.ts';
 import { formatValue } from '../../src/shared/report-format.ts';
-import { cliReport, log, packageExtension, relativelyClose, T, threadCount, waitForExamples, waitUntil, Workbench, type CliReport, type Panel } from './harness.ts';
+import {
+  cliReport,
+  log,
+  packageExtension,
+  relativelyClose,
+  T,
+  threadCount,
+  waitForExamples,
+  waitUntil,
+  Workbench,
+  type CliReport,
+  type Panel,
+} from './harness.ts';
 import type { Locator } from './playwright.ts';
 
 /** The analysis settings of the quick flows: few samples, one thread (bit-for-bit the CLI's numbers), a fixed seed. */
@@ -51,7 +63,9 @@ async function perLayerTable(panel: Panel): Promise<{ layer: string; values: Rec
   return rows.evaluateAll((elements) =>
     elements.map((row) => ({
       layer: row.dataset.layer ?? '',
-      values: Object.fromEntries(Array.from(row.querySelectorAll<HTMLElement>('td[data-measure]')).map((cell) => [cell.dataset.measure, Number(cell.dataset.value)])),
+      values: Object.fromEntries(
+        Array.from(row.querySelectorAll<HTMLElement>('td[data-measure]')).map((cell) => [cell.dataset.measure, Number(cell.dataset.value)]),
+      ),
     })),
   );
 }
@@ -68,7 +82,10 @@ function assertSameNumbers(table: { layer: string; values: Record<string, number
     for (const key of ['parameterCount', 'invariantSharpness', 'euclideanSharpness', 'invariantTrace', 'euclideanTrace'] as const) {
       const shown = row.values[key];
       assert.ok(Number.isFinite(shown), `${row.layer} ${key}: the table has no number (data-value ${shown})`);
-      assert.ok(relativelyClose(shown, expected[key], TOLERANCE), `${row.layer} ${key}: panel ${shown} vs CLI ${expected[key]} (relative tolerance ${TOLERANCE})`);
+      assert.ok(
+        relativelyClose(shown, expected[key], TOLERANCE),
+        `${row.layer} ${key}: panel ${shown} vs CLI ${expected[key]} (relative tolerance ${TOLERANCE})`,
+      );
     }
   }
 }
@@ -144,7 +161,10 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const menu = await b.contextMenu(row);
       const labels = await menu.labels();
       log(`explorer context menu: ${labels.join(' | ')}`);
-      assert.ok(labels.includes('Sharpness: Inspect Model'), `the explorer's context menu on model.json offers "Sharpness: Inspect Model" (has: ${labels.join(', ')})`);
+      assert.ok(
+        labels.includes('Sharpness: Inspect Model'),
+        `the explorer's context menu on model.json offers "Sharpness: Inspect Model" (has: ${labels.join(', ')})`,
+      );
       await b.screenshot('01-explorer-context-menu');
       await menu.choose('Sharpness: Inspect Model');
 
@@ -154,18 +174,26 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await panel.selectTab('per-layer');
       // The finished report's rows (streamed partial results have "per-layer-row-partial"), then its chart.
       const table = await perLayerTable(panel);
-      const cli = cliReport(join(b.workspace, 'mnist-small-batch', 'model.json'), join(b.workspace, 'mnist-small-batch', 'data.npz'), SETTINGS);
+      const cli = cliReport(
+        join(b.workspace, 'mnist-small-batch', 'model.json'),
+        join(b.workspace, 'mnist-small-batch', 'data.npz'),
+        SETTINGS,
+      );
       assertSameNumbers(table, cli);
       const pixels = await panel.chartPixels('per-layer');
       log(`per-layer chart: ${JSON.stringify(pixels)}`);
       assert.ok(pixels.width > 100 && pixels.height > 100, `the chart has a real size (${pixels.width}×${pixels.height})`);
       assert.ok(pixels.opaque > 0, 'the chart painted some non-transparent pixels');
       assert.ok(pixels.foreground > 2000, `the chart drew more than its background (${pixels.foreground} foreground pixels)`);
-      assert.ok(pixels.largestColourAreas.length >= 2 && pixels.largestColourAreas[1] > 300, `two colours cover bar-sized areas (${pixels.largestColourAreas})`);
+      assert.ok(
+        pixels.largestColourAreas.length >= 2 && pixels.largestColourAreas[1] > 300,
+        `two colours cover bar-sized areas (${pixels.largestColourAreas})`,
+      );
       analysed.set('mnist-small-batch', cli);
       await panel.byTestId('per-layer-table').scrollIntoViewIfNeeded();
       await b.screenshot('01-per-layer');
-    }));
+    }),
+  );
 
   test('(2) palette → Inspect Model… → pick a model → summary and per-layer numbers equal the CLI’s', { timeout: FLOW_TIMEOUT }, () =>
     flow('02-palette-inspect', async (b) => {
@@ -182,11 +210,18 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const panel = await b.panel();
       const invariant = panel.byTestId('summary-invariant-sharpness');
       await invariant.waitFor({ state: 'visible', timeout: T.analysis });
-      const cli = cliReport(join(b.workspace, 'mnist-large-batch', 'model.json'), join(b.workspace, 'mnist-large-batch', 'data.npz'), SETTINGS);
+      const cli = cliReport(
+        join(b.workspace, 'mnist-large-batch', 'model.json'),
+        join(b.workspace, 'mnist-large-batch', 'data.npz'),
+        SETTINGS,
+      );
       const shown = Number(await invariant.getAttribute('data-value'));
       assert.ok(relativelyClose(shown, cli.invariant.sharpness, TOLERANCE), `λ_max(DHD): panel ${shown} vs CLI ${cli.invariant.sharpness}`);
       const euclidean = Number(await panel.byTestId('summary-euclidean-sharpness').getAttribute('data-value'));
-      assert.ok(relativelyClose(euclidean, cli.euclidean.topEigenvalues[0], TOLERANCE), `λ_max(H): panel ${euclidean} vs CLI ${cli.euclidean.topEigenvalues[0]}`);
+      assert.ok(
+        relativelyClose(euclidean, cli.euclidean.topEigenvalues[0], TOLERANCE),
+        `λ_max(H): panel ${euclidean} vs CLI ${cli.euclidean.topEigenvalues[0]}`,
+      );
       await b.screenshot('02-summary');
 
       await panel.selectTab('per-layer');
@@ -195,47 +230,66 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       assert.ok(pixels.foreground > 2000, `the per-layer chart drew bars (${pixels.foreground} foreground pixels)`);
       analysed.set('mnist-large-batch', cli);
       await b.screenshot('02-per-layer');
-    }));
+    }),
+  );
 
-  test('(3) Sharpness view: the models, each expanding into its layers with the latest invariant sharpness', { timeout: FLOW_TIMEOUT }, () =>
-    flow('03-sidebar', async (b) => {
-      const tree = await b.openSharpnessView();
-      const models = ['broken', 'mlp', 'mnist-large-batch', 'mnist-long', 'mnist-small-batch'];
-      const shown = await waitUntil('the workspace’s models in the Sharpness view', async () => {
-        const names = (await treeRows(tree)).filter((r) => r.level === 1).map((r) => r.name);
-        return names.length === models.length ? names : false;
-      });
-      assert.deepEqual(shown, models, 'the models, sorted by path');
-      await b.screenshot('03-sidebar-models');
-
-      // Clicking a model inspects it (the tree item's command); the sidebar then shows its numbers.
-      await tree.locator('.monaco-list-row[aria-level="1"] .label-name', { hasText: /^mlp$/ }).click();
-      await answerDataPick(b, 'mlp/model.json', 'data.npz', NEXT_TO_MODEL);
-      const panel = await b.panel();
-      await panel.byTestId('summary-invariant-sharpness').waitFor({ state: 'visible', timeout: T.analysis });
-      analysed.set('mlp', cliReport(join(b.workspace, 'mlp', 'model.json'), join(b.workspace, 'mlp', 'data.npz'), SETTINGS));
-
-      for (const [name, cli] of analysed) {
-        const expected = `λ_max(DHD) ${formatValue(cli.invariant.sharpness)}`;
-        await waitUntil(`${name}'s description "${expected}"`, async () => modelInTree(await treeRows(tree), name)?.row.description === expected);
-        if (modelInTree(await treeRows(tree), name)?.row.expanded !== 'true') {
-          await tree.locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).locator('.monaco-tl-twistie').click();
-        }
-        const layers = await waitUntil(`${name} expanded into its layers`, async () => {
-          const model = modelInTree(await treeRows(tree), name);
-          return model?.row.expanded === 'true' && model.layers.length > 0 ? model.layers : false;
+  test(
+    '(3) Sharpness view: the models, each expanding into its layers with the latest invariant sharpness',
+    { timeout: FLOW_TIMEOUT },
+    () =>
+      flow('03-sidebar', async (b) => {
+        const tree = await b.openSharpnessView();
+        const models = ['broken', 'mlp', 'mnist-large-batch', 'mnist-long', 'mnist-small-batch'];
+        const shown = await waitUntil('the workspace’s models in the Sharpness view', async () => {
+          const names = (await treeRows(tree)).filter((r) => r.level === 1).map((r) => r.name);
+          return names.length === models.length ? names : false;
         });
-        assert.deepEqual(layers.map((l) => l.name), cli.model.layers.map((l) => l.name), `${name}: one row per layer`);
-        for (const layer of cli.perLayer) {
-          const className = cli.model.layers.find((l) => l.name === layer.name)?.className;
-          const description = layers.find((l) => l.name === layer.name)?.description;
-          assert.equal(description, `${formatValue(layer.invariantSharpness)} · ${className}`, `${name}/${layer.name}: the layer's invariant sharpness`);
+        assert.deepEqual(shown, models, 'the models, sorted by path');
+        await b.screenshot('03-sidebar-models');
+
+        // Clicking a model inspects it (the tree item's command); the sidebar then shows its numbers.
+        await tree.locator('.monaco-list-row[aria-level="1"] .label-name', { hasText: /^mlp$/ }).click();
+        await answerDataPick(b, 'mlp/model.json', 'data.npz', NEXT_TO_MODEL);
+        const panel = await b.panel();
+        await panel.byTestId('summary-invariant-sharpness').waitFor({ state: 'visible', timeout: T.analysis });
+        analysed.set('mlp', cliReport(join(b.workspace, 'mlp', 'model.json'), join(b.workspace, 'mlp', 'data.npz'), SETTINGS));
+
+        for (const [name, cli] of analysed) {
+          const expected = `λ_max(DHD) ${formatValue(cli.invariant.sharpness)}`;
+          await waitUntil(
+            `${name}'s description "${expected}"`,
+            async () => modelInTree(await treeRows(tree), name)?.row.description === expected,
+          );
+          if (modelInTree(await treeRows(tree), name)?.row.expanded !== 'true') {
+            await tree
+              .locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+              .locator('.monaco-tl-twistie')
+              .click();
+          }
+          const layers = await waitUntil(`${name} expanded into its layers`, async () => {
+            const model = modelInTree(await treeRows(tree), name);
+            return model?.row.expanded === 'true' && model.layers.length > 0 ? model.layers : false;
+          });
+          assert.deepEqual(
+            layers.map((l) => l.name),
+            cli.model.layers.map((l) => l.name),
+            `${name}: one row per layer`,
+          );
+          for (const layer of cli.perLayer) {
+            const className = cli.model.layers.find((l) => l.name === layer.name)?.className;
+            const description = layers.find((l) => l.name === layer.name)?.description;
+            assert.equal(
+              description,
+              `${formatValue(layer.invariantSharpness)} · ${className}`,
+              `${name}/${layer.name}: the layer's invariant sharpness`,
+            );
+          }
         }
-      }
-      log(`sidebar checked for: ${[...analysed.keys()].join(', ')}`);
-      await b.screenshot('03-sidebar-layers');
-      await b.showExplorer();
-    }));
+        log(`sidebar checked for: ${[...analysed.keys()].join(', ')}`);
+        await b.screenshot('03-sidebar-layers');
+        await b.showExplorer();
+      }),
+  );
 
   test('(4) rescaling experiment: invariant λ_max unchanged, Euclidean moved, same function', { timeout: FLOW_TIMEOUT }, () =>
     flow('04-rescaling', async (b) => {
@@ -249,7 +303,9 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
           await answerDataPick(b, 'mnist-small-batch/model.json', 'data.npz', NEXT_TO_MODEL);
           return false;
         }
-        return title.includes('Rescaling Experiment: a function-preserving rescaling') ? b.quickPick('Rescaling Experiment: a function-preserving rescaling') : false;
+        return title.includes('Rescaling Experiment: a function-preserving rescaling')
+          ? b.quickPick('Rescaling Experiment: a function-preserving rescaling')
+          : false;
       });
       const labels = await kinds.labels();
       assert.ok(labels.includes('Random layer-wise rescaling'), `the kinds offered: ${labels.join(', ')}`);
@@ -266,7 +322,9 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       const invariant = await ratio('network:invariant-lambda-max');
       const euclidean = await ratio('network:euclidean-lambda-max');
       const difference = Number(await panel.byTestId('max-output-difference').getAttribute('data-value'));
-      log(`rescaling: invariant ratio ${invariant.value} (${invariant.change}), Euclidean ratio ${euclidean.value} (${euclidean.change}), max output difference ${difference}`);
+      log(
+        `rescaling: invariant ratio ${invariant.value} (${invariant.change}), Euclidean ratio ${euclidean.value} (${euclidean.change}), max output difference ${difference}`,
+      );
       assert.ok(Math.abs(invariant.value - 1) < 1e-3, `invariant λ_max(DHD) after/before = ${invariant.value}, should be ≈ 1`);
       assert.equal(invariant.change, 'unchanged');
       assert.ok(Math.abs(Math.log(euclidean.value)) > Math.log(1.5), `Euclidean λ_max(H) after/before = ${euclidean.value}, should move`);
@@ -276,7 +334,8 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await b.screenshot('04-rescaling-results');
       await panel.byTestId('rescaling-table').scrollIntoViewIfNeeded();
       await b.screenshot('04-rescaling-table');
-    }));
+    }),
+  );
 
   test('(5) cancelling a long analysis ends its worker thread', { timeout: FLOW_TIMEOUT }, () =>
     flow('05-cancel', async (b) => {
@@ -307,13 +366,23 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
         await progress.first().hover();
         await b.notificationButton(progress.first(), 'Cancel').click();
         await status.waitFor({ state: 'hidden', timeout: T.ui });
-        assert.equal(await panel.byTestId('summary-invariant-sharpness').count(), 0, 'the analysis finished before it was cancelled: make it longer');
-        await waitUntil('the panel to report the cancellation', async () => /cancelled/i.test(await panel.byTestId('run-cancelled').first().innerText()));
+        assert.equal(
+          await panel.byTestId('summary-invariant-sharpness').count(),
+          0,
+          'the analysis finished before it was cancelled: make it longer',
+        );
+        await waitUntil('the panel to report the cancellation', async () =>
+          /cancelled/i.test(await panel.byTestId('run-cancelled').first().innerText()),
+        );
         assert.equal(await panel.byTestId('run-error').first().isVisible(), false, 'a cancellation is not shown as an error');
-        const after = await waitUntil(`the extension host back to ${baseline} threads`, () => {
-          const n = threadCount(host);
-          return n <= baseline ? n : false;
-        }, T.ui);
+        const after = await waitUntil(
+          `the extension host back to ${baseline} threads`,
+          () => {
+            const n = threadCount(host);
+            return n <= baseline ? n : false;
+          },
+          T.ui,
+        );
         log(`cancelled: ${after} threads (was ${baseline} before, ${during} during)`);
         assert.equal(await progress.count(), 0, 'the progress notification is gone');
         assert.equal(await b.notifications(/Sharpness Lens:/).count(), 0, 'a cancellation is not reported as an error');
@@ -321,7 +390,8 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       } finally {
         await b.overrideSettings({});
       }
-    }));
+    }),
+  );
 
   test('(6) a broken model: one error notification naming the file, with an action to show it', { timeout: FLOW_TIMEOUT }, () =>
     flow('06-broken-model', async (b) => {
@@ -339,11 +409,15 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       assert.match(text, /truncated/i);
       assert.equal(await errors.count(), 1, 'exactly one error notification');
       await errors.first().hover();
-      const buttons = (await errors.first().locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((s) => s.trim());
+      const buttons = (await errors.first().locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((s) =>
+        s.trim(),
+      );
       // The shard is binary: the action reveals it in the explorer rather than opening it as text.
       assert.deepEqual(buttons, ['Reveal File', 'Show Log']);
       const panel = await b.panel();
-      await waitUntil('the panel to show the error', async () => ((await panel.byTestId('run-error').first().innerText()) ?? '').includes('truncated'));
+      await waitUntil('the panel to show the error', async () =>
+        ((await panel.byTestId('run-error').first().innerText()) ?? '').includes('truncated'),
+      );
       await b.screenshot('06-error-notification');
 
       await b.notificationButton(errors.first(), 'Reveal File').click();
@@ -351,5 +425,6 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await waitUntil('weights.bin selected in the explorer', async () => (await selected.count()) === 1);
       await waitUntil('the error notification dismissed', async () => (await errors.count()) === 0);
       await b.screenshot('06-reveal-file');
-    }));
+    }),
+  );
 });

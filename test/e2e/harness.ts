@@ -44,7 +44,12 @@ export class WaitAborted extends Error {}
  * last value seen. A probe that throws is retried (the workbench re-renders under it), unless it
  * throws WaitAborted.
  */
-export async function waitUntil<R>(what: string, probe: () => Promise<R | undefined | false> | R | undefined | false, timeout = T.ui, interval = 100): Promise<R> {
+export async function waitUntil<R>(
+  what: string,
+  probe: () => Promise<R | undefined | false> | R | undefined | false,
+  timeout = T.ui,
+  interval = 100,
+): Promise<R> {
   const deadline = Date.now() + timeout;
   let last: unknown;
   for (;;) {
@@ -94,7 +99,22 @@ export function packageExtension(): void {
 
 /** The CLI's JSON report for the same model, data and settings the extension was given. */
 export function cliReport(model: string, data: string, settings: { samples: number; seed: number; topK?: number }): CliReport {
-  const args = [join(ROOT, 'dist', 'cli.js'), 'analyze', model, '--data', data, '--format', 'json', '--quiet', '--samples', String(settings.samples), '--seed', String(settings.seed), '--threads', '1'];
+  const args = [
+    join(ROOT, 'dist', 'cli.js'),
+    'analyze',
+    model,
+    '--data',
+    data,
+    '--format',
+    'json',
+    '--quiet',
+    '--samples',
+    String(settings.samples),
+    '--seed',
+    String(settings.seed),
+    '--threads',
+    '1',
+  ];
   if (settings.topK !== undefined) args.push('--top-k', String(settings.topK));
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`sharpness-lens analyze ${model} exited with ${result.status}: ${result.stderr}`);
@@ -105,7 +125,14 @@ export interface CliReport {
   model: { layers: { name: string; className: string }[] };
   invariant: { sharpness: number };
   euclidean: { topEigenvalues: number[] };
-  perLayer: { name: string; parameterCount: number; invariantSharpness: number; euclideanSharpness: number; invariantTrace: number; euclideanTrace: number }[];
+  perLayer: {
+    name: string;
+    parameterCount: number;
+    invariantSharpness: number;
+    euclideanSharpness: number;
+    invariantTrace: number;
+    euclideanTrace: number;
+  }[];
 }
 
 /** |a − b| ≤ tolerance · max(|a|, |b|) (and exact zeros agree). */
@@ -142,7 +169,9 @@ export function makeWorkspace(into: string): void {
 
 /** Waits until the example models exist (a training run may be regenerating them). */
 export async function waitForExamples(): Promise<void> {
-  const files = ['mnist-small-batch', 'mnist-large-batch'].flatMap((name) => ['model.json', 'weights.bin', 'data.npz'].map((f) => join(ROOT, 'examples', name, f)));
+  const files = ['mnist-small-batch', 'mnist-large-batch'].flatMap((name) =>
+    ['model.json', 'weights.bin', 'data.npz'].map((f) => join(ROOT, 'examples', name, f)),
+  );
   files.push(join(ROOT, 'examples', 'mnist-test.npz'));
   await waitUntil('the example models in examples/', () => files.every((f) => existsSync(f)), 300_000, 1000);
 }
@@ -199,7 +228,15 @@ export class Workbench {
     this.extensionsDir = join(this.scratch, 'extensions');
     this.home = join(this.scratch, 'home');
     this.settings = options.settings;
-    for (const dir of [this.workspace, join(this.userDataDir, 'User'), this.extensionsDir, join(this.home, '.config'), join(this.home, '.local', 'share'), join(this.home, '.cache')]) mkdirSync(dir, { recursive: true });
+    for (const dir of [
+      this.workspace,
+      join(this.userDataDir, 'User'),
+      this.extensionsDir,
+      join(this.home, '.config'),
+      join(this.home, '.local', 'share'),
+      join(this.home, '.cache'),
+    ])
+      mkdirSync(dir, { recursive: true });
   }
 
   get page(): Page {
@@ -226,8 +263,16 @@ export class Workbench {
   /** code-server, chromium and npm see an isolated HOME; nothing of the test runner leaks in. */
   private env(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(npm_|NODE_TEST|NODE_OPTIONS|VSCODE_|ELECTRON_)/i.test(key)) env[key] = value;
-    return { ...env, HOME: this.home, XDG_CONFIG_HOME: join(this.home, '.config'), XDG_DATA_HOME: join(this.home, '.local', 'share'), XDG_CACHE_HOME: join(this.home, '.cache'), TMPDIR: this.tools.tmp };
+    for (const [key, value] of Object.entries(process.env))
+      if (!/^(npm_|NODE_TEST|NODE_OPTIONS|VSCODE_|ELECTRON_)/i.test(key)) env[key] = value;
+    return {
+      ...env,
+      HOME: this.home,
+      XDG_CONFIG_HOME: join(this.home, '.config'),
+      XDG_DATA_HOME: join(this.home, '.local', 'share'),
+      XDG_CACHE_HOME: join(this.home, '.cache'),
+      TMPDIR: this.tools.tmp,
+    };
   }
 
   private writeSettings(): void {
@@ -245,17 +290,26 @@ export class Workbench {
   async overrideSettings(overrides: Settings): Promise<void> {
     const tag = `e2e-${++this.settingsVersion}`;
     mkdirSync(join(this.workspace, '.vscode'), { recursive: true });
-    writeFileSync(join(this.workspace, '.vscode', 'settings.json'), JSON.stringify({ ...overrides, 'window.title': `\${rootName} [${tag}]` }, null, 2) + '\n');
+    writeFileSync(
+      join(this.workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ ...overrides, 'window.title': `\${rootName} [${tag}]` }, null, 2) + '\n',
+    );
     await waitUntil(`the settings change (window title with [${tag}])`, async () => (await this.page.title()).includes(`[${tag}]`), T.ui);
   }
 
   private installExtension(): void {
     log(`installing ${basename(VSIX)} into a fresh extensions dir`);
-    const result = spawnSync(this.tools.codeServer, ['--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir, '--install-extension', VSIX], { env: this.env(), encoding: 'utf8', timeout: T.start });
+    const result = spawnSync(
+      this.tools.codeServer,
+      ['--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir, '--install-extension', VSIX],
+      { env: this.env(), encoding: 'utf8', timeout: T.start },
+    );
     const out = `${result.stdout}${result.stderr}`;
-    if (result.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`code-server --install-extension failed (${result.status}): ${out}`);
+    if (result.status !== 0 || !/successfully installed/i.test(out))
+      throw new Error(`code-server --install-extension failed (${result.status}): ${out}`);
     const installed = readdirSync(this.extensionsDir).filter((d) => d.startsWith('sharpness-lens.'));
-    if (installed.length !== 1) throw new Error(`expected the extension in ${this.extensionsDir}, found ${readdirSync(this.extensionsDir).join(', ')}`);
+    if (installed.length !== 1)
+      throw new Error(`expected the extension in ${this.extensionsDir}, found ${readdirSync(this.extensionsDir).join(', ')}`);
   }
 
   /** Ends code-server's process group if the test process exits or is interrupted without teardown. */
@@ -285,9 +339,18 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
       const args = [
-        '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none',
-        '--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir,
-        '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+        '--bind-addr',
+        `127.0.0.1:${this.port}`,
+        '--auth',
+        'none',
+        '--user-data-dir',
+        this.userDataDir,
+        '--extensions-dir',
+        this.extensionsDir,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
         this.workspace,
       ];
       log(`code-server on port ${this.port}`);
@@ -301,10 +364,15 @@ export class Workbench {
       let exited: number | string | null = null;
       server.on('exit', (code, signal) => (exited = code ?? signal));
       try {
-        await waitUntil('code-server /healthz', async () => {
-          if (exited !== null) throw new WaitAborted(`code-server exited (${exited}): ${this.serverLog.slice(-2000)}`);
-          return (await httpStatus(`http://127.0.0.1:${this.port}/healthz`)) === 200;
-        }, T.start, 200);
+        await waitUntil(
+          'code-server /healthz',
+          async () => {
+            if (exited !== null) throw new WaitAborted(`code-server exited (${exited}): ${this.serverLog.slice(-2000)}`);
+            return (await httpStatus(`http://127.0.0.1:${this.port}/healthz`)) === 200;
+          },
+          T.start,
+          200,
+        );
         return;
       } catch (error) {
         await this.stopServer();
@@ -323,7 +391,16 @@ export class Workbench {
       viewport: { width: 1400, height: 900 },
       env: this.env(),
       timeout: T.start,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     const page = this.context.pages()[0] ?? (await this.context.newPage());
     this.page_ = page;
@@ -333,7 +410,10 @@ export class Workbench {
       if (m.type() === 'error' && !/vsda/.test(m.text())) this.consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => this.consoleErrors.push(`pageerror: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`, { waitUntil: 'domcontentloaded', timeout: T.start });
+    await page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`, {
+      waitUntil: 'domcontentloaded',
+      timeout: T.start,
+    });
     // The workbench is ready when the explorer shows the workspace's folders.
     await this.explorerRow('mnist-small-batch').waitFor({ state: 'visible', timeout: T.start });
     await this.screenshot('00-workbench-ready');
@@ -360,16 +440,22 @@ export class Workbench {
   async runCommand(label: string): Promise<void> {
     const input = this.quickInput().locator('input.input');
     // The palette sometimes opens before the workbench takes keyboard focus: retry opening it.
-    await waitUntil('the command palette', async () => {
-      if (!(await input.isVisible())) {
-        await this.page.keyboard.press('Escape');
-        await this.page.keyboard.press('F1');
-      }
-      await input.waitFor({ state: 'visible', timeout: 3000 });
-      return true;
-    }, T.ui);
+    await waitUntil(
+      'the command palette',
+      async () => {
+        if (!(await input.isVisible())) {
+          await this.page.keyboard.press('Escape');
+          await this.page.keyboard.press('F1');
+        }
+        await input.waitFor({ state: 'visible', timeout: 3000 });
+        return true;
+      },
+      T.ui,
+    );
     await input.fill(`>${label}`);
-    const row = this.quickInput().locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: exactText(label) }) }).first();
+    const row = this.quickInput()
+      .locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: exactText(label) }) })
+      .first();
     await row.waitFor({ state: 'visible' });
     await row.click();
     await this.quickInputClosedOrChanged(label);
@@ -378,7 +464,9 @@ export class Workbench {
   private async quickInputClosedOrChanged(previousLabel: string): Promise<void> {
     await waitUntil(`the palette entry "${previousLabel}" to run`, async () => {
       if (!(await this.quickInput().isVisible())) return true;
-      const value = await this.quickInput().locator('input.input').evaluate((e) => (e as HTMLInputElement).value);
+      const value = await this.quickInput()
+        .locator('input.input')
+        .evaluate((e) => (e as HTMLInputElement).value);
       return value !== `>${previousLabel}`;
     });
   }
@@ -397,14 +485,21 @@ export class Workbench {
   // ── the explorer ────────────────────────────────────────────────────────────────────────────
 
   explorerRow(name: string): Locator {
-    return this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"], .explorer-folders-view .monaco-list-row[aria-label^="${name},"]`).first();
+    return this.page
+      .locator(
+        `.explorer-folders-view .monaco-list-row[aria-label="${name}"], .explorer-folders-view .monaco-list-row[aria-label^="${name},"]`,
+      )
+      .first();
   }
 
   /** Collapses every folder in the explorer, so each flow starts from the same tree. */
   async collapseExplorer(): Promise<void> {
     await this.showExplorer();
     await this.runCommand('Collapse Folders in Explorer');
-    await waitUntil('the explorer folders collapsed', async () => (await this.page.locator('.explorer-folders-view .monaco-list-row[aria-expanded="true"]').count()) === 0);
+    await waitUntil(
+      'the explorer folders collapsed',
+      async () => (await this.page.locator('.explorer-folders-view .monaco-list-row[aria-expanded="true"]').count()) === 0,
+    );
   }
 
   async showExplorer(): Promise<void> {
@@ -419,7 +514,9 @@ export class Workbench {
     const folderRow = this.explorerRow(folder);
     await folderRow.click();
     await waitUntil(`the explorer folder ${folder} expanded`, async () => (await folderRow.getAttribute('aria-expanded')) === 'true');
-    const rows = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${file}"], .explorer-folders-view .monaco-list-row[aria-label^="${file},"]`);
+    const rows = this.page.locator(
+      `.explorer-folders-view .monaco-list-row[aria-label="${file}"], .explorer-folders-view .monaco-list-row[aria-label^="${file},"]`,
+    );
     await waitUntil(`exactly one ${file} row`, async () => (await rows.count()) === 1);
     return rows.first();
   }
@@ -694,5 +791,3 @@ export interface ChartPixels {
 export function threadCount(pid: number): number {
   return readdirSync(`/proc/${pid}/task`).length;
 }
-
-

@@ -19,7 +19,9 @@ export interface LocatorFilter {
 }
 
 export interface Locator {
-  click(options?: Timeout & { button?: 'left' | 'right' | 'middle'; force?: boolean; clickCount?: number; position?: { x: number; y: number } }): Promise<void>;
+  click(
+    options?: Timeout & { button?: 'left' | 'right' | 'middle'; force?: boolean; clickCount?: number; position?: { x: number; y: number } },
+  ): Promise<void>;
   dblclick(options?: Timeout): Promise<void>;
   hover(options?: Timeout): Promise<void>;
   fill(value: string, options?: Timeout): Promise<void>;
@@ -57,8 +59,14 @@ export interface Page {
   goto(url: string, options?: Timeout & { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit' }): Promise<unknown>;
   locator(selector: string, options?: LocatorFilter): Locator;
   frameLocator(selector: string): FrameLocator;
-  keyboard: { press(key: string, options?: { delay?: number }): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
-  mouse: { click(x: number, y: number, options?: { button?: 'left' | 'right' | 'middle' }): Promise<void>; move(x: number, y: number): Promise<void> };
+  keyboard: {
+    press(key: string, options?: { delay?: number }): Promise<void>;
+    type(text: string, options?: { delay?: number }): Promise<void>;
+  };
+  mouse: {
+    click(x: number, y: number, options?: { button?: 'left' | 'right' | 'middle' }): Promise<void>;
+    move(x: number, y: number): Promise<void>;
+  };
   screenshot(options?: Timeout & { path?: string; fullPage?: boolean }): Promise<Buffer>;
   title(): Promise<string>;
   bringToFront(): Promise<void>;

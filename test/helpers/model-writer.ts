@@ -23,7 +23,12 @@ export function temporaryDirectory(prefix = 'sharpness-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function writeSequentialModel(dir: string, inputShape: number[], layers: LayerSpec[], options: { seed?: number; loss?: string } = {}): WrittenModel {
+export function writeSequentialModel(
+  dir: string,
+  inputShape: number[],
+  layers: LayerSpec[],
+  options: { seed?: number; loss?: string } = {},
+): WrittenModel {
   mkdirSync(dir, { recursive: true });
   const random = new SeededRandom(options.seed ?? 1);
   const manifest: { name: string; shape: number[]; dtype: 'float32' }[] = [];
@@ -33,7 +38,11 @@ export function writeSequentialModel(dir: string, inputShape: number[], layers: 
     for (const w of layer.weights ?? []) {
       const size = w.shape.reduce((a, b) => a * b, 1);
       const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
-      const values = w.values ?? Float32Array.from({ length: size }, () => (w.role.includes('variance') ? 0.5 + random.uniform() : random.normal() * Math.sqrt(2 / fanIn) * (w.shape.length > 1 ? 1 : 0.1)));
+      const values =
+        w.values ??
+        Float32Array.from({ length: size }, () =>
+          w.role.includes('variance') ? 0.5 + random.uniform() : random.normal() * Math.sqrt(2 / fanIn) * (w.shape.length > 1 ? 1 : 0.1),
+        );
       manifest.push({ name: `${name}/${w.role}`, shape: w.shape, dtype: 'float32' });
       buffers.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     }
@@ -45,8 +54,21 @@ export function writeSequentialModel(dir: string, inputShape: number[], layers: 
     format: 'layers-model',
     generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
     convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: 'sequential_1', layers: topologyLayers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
-    ...(options.loss ? { trainingConfig: { loss: options.loss, metrics: ['accuracy'], optimizer_config: { class_name: 'SGD', config: { learningRate: 0.1 } } } } : {}),
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'sequential_1', layers: topologyLayers },
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    },
+    ...(options.loss
+      ? {
+          trainingConfig: {
+            loss: options.loss,
+            metrics: ['accuracy'],
+            optimizer_config: { class_name: 'SGD', config: { learningRate: 0.1 } },
+          },
+        }
+      : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights: manifest }],
   };
   writeFileSync(join(dir, 'model.json'), JSON.stringify(json, null, 1));

@@ -255,9 +255,7 @@ for (const name of cases) {
     model.dispose();
 
     assert.equal(expected.outputs.length, 4);
-    expected.outputs.forEach((row, i) =>
-      row.forEach((v, j) => assertClose(out[i][j], v, 1e-5, 1e-7, `output [${i}][${j}]`)),
-    );
+    expected.outputs.forEach((row, i) => row.forEach((v, j) => assertClose(out[i][j], v, 1e-5, 1e-7, `output [${i}][${j}]`)));
     assertClose(lossFromOutputs(expected.loss.name, out, ds), expected.loss.value, 1e-5, 1e-8, 'loss');
     assert.equal(accuracyFromOutputs(expected.loss.name, out, ds), expected.accuracy);
   });

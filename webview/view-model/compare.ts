@@ -83,9 +83,16 @@ export function compareSeries(entries: LabelledReport[]): CompareSeries {
   const names = [...new Set(entries.flatMap((e) => e.report.perLayer.map((l) => l.name)))];
   const depth = entries[0]?.report.perLayer.length ?? 0;
   const layerMatching = depth > 0 && names.length > depth && entries.every((e) => e.report.perLayer.length === depth) ? 'position' : 'name';
-  const layers = layerMatching === 'name' ? names : Array.from({ length: depth }, (_, i) => [...new Set(entries.map((e) => e.report.perLayer[i].name))].join(' / '));
+  const layers =
+    layerMatching === 'name'
+      ? names
+      : Array.from({ length: depth }, (_, i) => [...new Set(entries.map((e) => e.report.perLayer[i].name))].join(' / '));
   const perLayer = (field: 'invariantSharpness' | 'euclideanSharpness') =>
-    entries.map((e) => (layerMatching === 'name' ? layers.map((name) => e.report.perLayer.find((l) => l.name === name)?.[field] ?? null) : e.report.perLayer.map((l) => l[field])));
+    entries.map((e) =>
+      layerMatching === 'name'
+        ? layers.map((name) => e.report.perLayer.find((l) => l.name === name)?.[field] ?? null)
+        : e.report.perLayer.map((l) => l[field]),
+    );
   const warnings: string[] = [];
   if (differing(entries, (e) => [e.report.data.path, e.report.data.labelsPath, e.report.data.sampleCount, e.report.data.seed])) {
     warnings.push('The models were analysed on different data or samples: their sharpness is not measured on the same loss.');
@@ -96,11 +103,21 @@ export function compareSeries(entries: LabelledReport[]): CompareSeries {
   }
   const unconverged = models.filter((_, i) => entries[i].report.invariant.eigenpairs[0]?.converged === false);
   if (unconverged.length > 0) warnings.push(`λ_max(D H D) did not converge for ${unconverged.map((m) => m.label).join(', ')}.`);
-  return { models, layers, layerMatching, perLayerInvariant: perLayer('invariantSharpness'), perLayerEuclidean: perLayer('euclideanSharpness'), warnings };
+  return {
+    models,
+    layers,
+    layerMatching,
+    perLayerInvariant: perLayer('invariantSharpness'),
+    perLayerEuclidean: perLayer('euclideanSharpness'),
+    warnings,
+  };
 }
 
 /** The flattest model by a measure (lowest λ_max), the answer to "which minimum is flatter?". */
-export function flattestModel(series: CompareSeries, measure: 'invariantSharpness' | 'euclideanSharpness' = 'invariantSharpness'): CompareModel | null {
+export function flattestModel(
+  series: CompareSeries,
+  measure: 'invariantSharpness' | 'euclideanSharpness' = 'invariantSharpness',
+): CompareModel | null {
   return series.models.reduce<CompareModel | null>((best, m) => {
     const value = m[measure];
     return value !== null && (!best || value < best[measure]!) ? m : best;

@@ -10,7 +10,9 @@ export { formatValue };
 
 /** `value ± error` for estimates (Hutchinson traces); the bare value when exact. */
 export function formatWithError(value: number, standardError: number): string {
-  return standardError > 0 && Number.isFinite(standardError) ? `${formatValue(value)} ± ${formatValue(standardError, 2)}` : formatValue(value);
+  return standardError > 0 && Number.isFinite(standardError)
+    ? `${formatValue(value)} ± ${formatValue(standardError, 2)}`
+    : formatValue(value);
 }
 
 /** An eigenvalue with its convergence: a non-converged value says so, with its residual. */

@@ -82,7 +82,8 @@ export function layerDetails(report: LayerSource, name: string): LayerDetails | 
     sharpness,
     parameterShare: report.model.parameterCount > 0 ? layer.parameterCount / report.model.parameterCount : 0,
     homogeneity,
-    invariantToEuclidean: sharpness && sharpness.euclideanSharpness > 0 ? sharpness.invariantSharpness / sharpness.euclideanSharpness : null,
+    invariantToEuclidean:
+      sharpness && sharpness.euclideanSharpness > 0 ? sharpness.invariantSharpness / sharpness.euclideanSharpness : null,
   };
 }
 

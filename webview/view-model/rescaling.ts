@@ -68,7 +68,9 @@ export function validateSpread(text: string): string | null {
 
 /** Starts from a rescaling that shows the effect at once: the first kernel ×10, the last ÷10. */
 export function defaultDraft(kernelLayerCount: number): RescaleDraft {
-  const factors = Array.from({ length: kernelLayerCount }, (_, i) => (kernelLayerCount < 2 ? '1' : i === 0 ? '10' : i === kernelLayerCount - 1 ? '0.1' : '1'));
+  const factors = Array.from({ length: kernelLayerCount }, (_, i) =>
+    kernelLayerCount < 2 ? '1' : i === 0 ? '10' : i === kernelLayerCount - 1 ? '0.1' : '1',
+  );
   return { kind: 'layer-wise', factors, seed: '0', spread: '10' };
 }
 
@@ -93,7 +95,9 @@ export function rescalingChoice(draft: RescaleDraft, kernelLayerCount: number): 
       return validateFactors(factors, kernelLayerCount).ok ? { kind: 'layer-wise', factors } : null;
     }
     case 'random-layer-wise':
-      return validateSeed(draft.seed) === null && validateSpread(draft.spread) === null ? { kind: 'random-layer-wise', seed: Number(draft.seed), spread: parseFactor(draft.spread) } : null;
+      return validateSeed(draft.seed) === null && validateSpread(draft.spread) === null
+        ? { kind: 'random-layer-wise', seed: Number(draft.seed), spread: parseFactor(draft.spread) }
+        : null;
     case 'neuron-wise':
       return validateSeed(draft.seed) === null ? { kind: 'neuron-wise', seed: Number(draft.seed) } : null;
   }
@@ -137,10 +141,34 @@ interface MeasureSpec {
 }
 
 const NETWORK_MEASURES: (MeasureSpec & { id: string })[] = [
-  { id: 'euclidean-lambda-max', measure: 'λ_max(H)', invariant: false, value: (r) => r.euclidean.topEigenvalues[0] ?? null, text: (r) => formatValue(r.euclidean.topEigenvalues[0]) },
-  { id: 'euclidean-trace', measure: 'tr(H)', invariant: false, value: (r) => r.euclidean.trace, text: (r) => formatWithError(r.euclidean.trace, r.euclidean.traceStandardError) },
-  { id: 'invariant-lambda-max', measure: 'λ_max(D H D)', invariant: true, value: (r) => r.invariant.sharpness, text: (r) => formatValue(r.invariant.sharpness) },
-  { id: 'invariant-trace', measure: 'tr(D H D)', invariant: true, value: (r) => r.invariant.trace, text: (r) => formatWithError(r.invariant.trace, r.invariant.traceStandardError) },
+  {
+    id: 'euclidean-lambda-max',
+    measure: 'λ_max(H)',
+    invariant: false,
+    value: (r) => r.euclidean.topEigenvalues[0] ?? null,
+    text: (r) => formatValue(r.euclidean.topEigenvalues[0]),
+  },
+  {
+    id: 'euclidean-trace',
+    measure: 'tr(H)',
+    invariant: false,
+    value: (r) => r.euclidean.trace,
+    text: (r) => formatWithError(r.euclidean.trace, r.euclidean.traceStandardError),
+  },
+  {
+    id: 'invariant-lambda-max',
+    measure: 'λ_max(D H D)',
+    invariant: true,
+    value: (r) => r.invariant.sharpness,
+    text: (r) => formatValue(r.invariant.sharpness),
+  },
+  {
+    id: 'invariant-trace',
+    measure: 'tr(D H D)',
+    invariant: true,
+    value: (r) => r.invariant.trace,
+    text: (r) => formatWithError(r.invariant.trace, r.invariant.traceStandardError),
+  },
   { id: 'loss', measure: 'loss', invariant: true, value: (r) => r.loss, text: (r) => formatValue(r.loss) },
   { id: 'accuracy', measure: 'accuracy', invariant: true, value: (r) => r.accuracy, text: (r) => formatPercent(r.accuracy) },
   { id: 'gradient-norm', measure: '‖∇L‖', invariant: false, value: (r) => r.gradientNorm, text: (r) => formatValue(r.gradientNorm, 3) },
@@ -153,19 +181,55 @@ const LAYER_MEASURES = [
   { field: 'invariantTrace', measure: 'tr(D H D)', invariant: true },
 ] as const;
 
-function row(key: string, measure: string, layer: string | null, invariant: boolean, before: number | null, after: number | null, beforeText: string, afterText: string): ComparisonRow {
-  const ratio = before !== null && after !== null && before !== 0 && Number.isFinite(before) && Number.isFinite(after) ? after / before : null;
+function row(
+  key: string,
+  measure: string,
+  layer: string | null,
+  invariant: boolean,
+  before: number | null,
+  after: number | null,
+  beforeText: string,
+  afterText: string,
+): ComparisonRow {
+  const ratio =
+    before !== null && after !== null && before !== 0 && Number.isFinite(before) && Number.isFinite(after) ? after / before : null;
   const change = ratioChange(ratio);
-  return { key, measure, layer, invariant, before, after, beforeText, afterText, ratio, ratioText: formatRatio(ratio), change, unexpected: invariant && change !== 'unchanged' && change !== 'unknown' };
+  return {
+    key,
+    measure,
+    layer,
+    invariant,
+    before,
+    after,
+    beforeText,
+    afterText,
+    ratio,
+    ratioText: formatRatio(ratio),
+    change,
+    unexpected: invariant && change !== 'unchanged' && change !== 'unknown',
+  };
 }
 
 /** Every measure before and after, whole network first, then each layer present in both reports. */
 export function rescalingComparison(before: Report, after: Report): ComparisonRow[] {
-  const network = NETWORK_MEASURES.map((m) => row(`network:${m.id}`, m.measure, null, m.invariant, m.value(before), m.value(after), m.text(before), m.text(after)));
+  const network = NETWORK_MEASURES.map((m) =>
+    row(`network:${m.id}`, m.measure, null, m.invariant, m.value(before), m.value(after), m.text(before), m.text(after)),
+  );
   const layers = before.perLayer.flatMap((b) => {
     const a = after.perLayer.find((l) => l.name === b.name);
     if (!a) return [];
-    return LAYER_MEASURES.map((m) => row(`layer:${b.name}:${m.field}`, m.measure, b.name, m.invariant, b[m.field], a[m.field], formatValue(b[m.field]), formatValue(a[m.field])));
+    return LAYER_MEASURES.map((m) =>
+      row(
+        `layer:${b.name}:${m.field}`,
+        m.measure,
+        b.name,
+        m.invariant,
+        b[m.field],
+        a[m.field],
+        formatValue(b[m.field]),
+        formatValue(a[m.field]),
+      ),
+    );
   });
   return [...network, ...layers];
 }
@@ -176,7 +240,10 @@ function distanceFromOne(r: ComparisonRow): number {
 }
 
 function furthest(rows: ComparisonRow[]): ComparisonRow | null {
-  return rows.reduce<ComparisonRow | null>((best, r) => (r.ratio !== null && (!best || distanceFromOne(r) > distanceFromOne(best)) ? r : best), null);
+  return rows.reduce<ComparisonRow | null>(
+    (best, r) => (r.ratio !== null && (!best || distanceFromOne(r) > distanceFromOne(best)) ? r : best),
+    null,
+  );
 }
 
 export interface RescalingVerdict {

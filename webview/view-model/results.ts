@@ -30,13 +30,24 @@ export interface RunResults {
 function pairsOf(report: Report, operator: Operator): Eigenpair[] {
   const s = report[operator];
   // Reports with only the values (older or hand-made) are from the exact method: converged.
-  return s.eigenpairs?.length === s.topEigenvalues.length ? s.eigenpairs : s.topEigenvalues.map((value) => ({ value, residual: 0, converged: true }));
+  return s.eigenpairs?.length === s.topEigenvalues.length
+    ? s.eigenpairs
+    : s.topEigenvalues.map((value) => ({ value, residual: 0, converged: true }));
 }
 
 export function reportResults(report: Report): RunResults {
   return {
     report,
-    evaluation: { model: report.model, data: report.data, backend: report.backend, backendNote: report.backendNote, threads: report.threads, loss: report.loss, accuracy: report.accuracy, gradientNorm: report.gradientNorm },
+    evaluation: {
+      model: report.model,
+      data: report.data,
+      backend: report.backend,
+      backendNote: report.backendNote,
+      threads: report.threads,
+      loss: report.loss,
+      accuracy: report.accuracy,
+      gradientNorm: report.gradientNorm,
+    },
     eigenpairs: { euclidean: pairsOf(report, 'euclidean'), invariant: pairsOf(report, 'invariant') },
     traces: {
       euclidean: { trace: report.euclidean.trace, standardError: report.euclidean.traceStandardError },
@@ -49,7 +60,13 @@ export function reportResults(report: Report): RunResults {
 /** The streamed results so far; a later result for the same operator or layer replaces the earlier. Null when none. */
 export function partialResults(partials: PartialResult[]): RunResults | null {
   if (partials.length === 0) return null;
-  const results: RunResults = { report: null, evaluation: null, eigenpairs: { euclidean: null, invariant: null }, traces: { euclidean: null, invariant: null }, perLayer: [] };
+  const results: RunResults = {
+    report: null,
+    evaluation: null,
+    eigenpairs: { euclidean: null, invariant: null },
+    traces: { euclidean: null, invariant: null },
+    perLayer: [],
+  };
   for (const p of partials) {
     switch (p.kind) {
       case 'evaluation': {

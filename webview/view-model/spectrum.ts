@@ -61,14 +61,21 @@ export function spectrumRows(series: Record<Operator, EigenSeries | null>): Spec
   return Array.from({ length: k }, (_, i) => {
     const e = series.euclidean?.pairs[i] ?? null;
     const v = series.invariant?.pairs[i] ?? null;
-    return { rank: i + 1, euclidean: e, invariant: v, euclideanText: e ? formatEigenpair(e) : '—', invariantText: v ? formatEigenpair(v) : '—' };
+    return {
+      rank: i + 1,
+      euclidean: e,
+      invariant: v,
+      euclideanText: e ? formatEigenpair(e) : '—',
+      invariantText: v ? formatEigenpair(v) : '—',
+    };
   });
 }
 
 export function eigenDescription(s: EigenSeries): string {
   const name = OPERATOR_LABEL[s.operator];
   const values = s.pairs.map((p, i) => `λ${i + 1} = ${formatEigenpair(p)}`).join('; ');
-  const convergence = s.convergedCount === s.pairs.length ? 'all converged' : `${s.pairs.length - s.convergedCount} of ${s.pairs.length} not converged`;
+  const convergence =
+    s.convergedCount === s.pairs.length ? 'all converged' : `${s.pairs.length - s.convergedCount} of ${s.pairs.length} not converged`;
   const hidden = s.hiddenCount > 0 ? `; ${s.hiddenCount} value(s) ≤ 0 not drawn on the logarithmic axis` : '';
   return `Bar chart, logarithmic scale: top ${s.pairs.length} eigenvalues of ${name} (${convergence}${hidden}). ${values}.`;
 }

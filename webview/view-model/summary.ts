@@ -30,7 +30,14 @@ function convergence(pair: Eigenpair | undefined): string | null {
   return pair && !pair.converged ? `not converged, residual ${formatValue(pair.residual, 2)}` : null;
 }
 
-function item(key: string, label: string, value: number | null, text: string | null, hint: string | null, qualifier: string | null = null): SummaryItem {
+function item(
+  key: string,
+  label: string,
+  value: number | null,
+  text: string | null,
+  hint: string | null,
+  qualifier: string | null = null,
+): SummaryItem {
   return { key, label, text: text ?? PENDING, value: text === null ? null : value, qualifier, hint };
 }
 
@@ -39,17 +46,57 @@ export function headlineItems(results: RunResults): SummaryItem[] {
   const { evaluation: ev, eigenpairs, traces, report } = results;
   const invariantTop = eigenpairs.invariant?.[0];
   const euclideanTop = eigenpairs.euclidean?.[0];
-  const normalization = report ? ` (${report.invariant.normalization} normalisation${report.invariant.operator === 'horizontal' ? ', horizontal' : ''})` : '';
+  const normalization = report
+    ? ` (${report.invariant.normalization} normalisation${report.invariant.operator === 'horizontal' ? ', horizontal' : ''})`
+    : '';
   const traceHint = (t: RunResults['traces']['invariant']) => (t && t.standardError > 0 ? 'Hutchinson estimate ± standard error' : null);
   return [
-    item('invariant-sharpness', 'λ_max(D H D)', invariantTop?.value ?? null, invariantTop ? formatValue(invariantTop.value) : null, `rescaling-invariant sharpness${normalization}`, convergence(invariantTop)),
-    item('euclidean-sharpness', 'λ_max(H)', euclideanTop?.value ?? null, euclideanTop ? formatValue(euclideanTop.value) : null, 'Euclidean sharpness: changes under rescaling', convergence(euclideanTop)),
-    item('invariant-trace', 'tr(D H D)', traces.invariant?.trace ?? null, traces.invariant ? formatWithError(traces.invariant.trace, traces.invariant.standardError) : null, traceHint(traces.invariant)),
-    item('euclidean-trace', 'tr(H)', traces.euclidean?.trace ?? null, traces.euclidean ? formatWithError(traces.euclidean.trace, traces.euclidean.standardError) : null, traceHint(traces.euclidean)),
+    item(
+      'invariant-sharpness',
+      'λ_max(D H D)',
+      invariantTop?.value ?? null,
+      invariantTop ? formatValue(invariantTop.value) : null,
+      `rescaling-invariant sharpness${normalization}`,
+      convergence(invariantTop),
+    ),
+    item(
+      'euclidean-sharpness',
+      'λ_max(H)',
+      euclideanTop?.value ?? null,
+      euclideanTop ? formatValue(euclideanTop.value) : null,
+      'Euclidean sharpness: changes under rescaling',
+      convergence(euclideanTop),
+    ),
+    item(
+      'invariant-trace',
+      'tr(D H D)',
+      traces.invariant?.trace ?? null,
+      traces.invariant ? formatWithError(traces.invariant.trace, traces.invariant.standardError) : null,
+      traceHint(traces.invariant),
+    ),
+    item(
+      'euclidean-trace',
+      'tr(H)',
+      traces.euclidean?.trace ?? null,
+      traces.euclidean ? formatWithError(traces.euclidean.trace, traces.euclidean.standardError) : null,
+      traceHint(traces.euclidean),
+    ),
     item('loss', 'Loss', ev?.loss ?? null, ev ? formatValue(ev.loss) : null, ev?.data.loss ?? null),
     item('accuracy', 'Accuracy', ev?.accuracy ?? null, ev ? formatPercent(ev.accuracy) : null, null),
-    item('gradient-norm', '‖∇L‖', ev?.gradientNorm ?? null, ev ? formatValue(ev.gradientNorm, 3) : null, 'how close to a minimum: 0 at a critical point'),
-    item('parameters', 'Parameters', ev?.model.parameterCount ?? null, ev ? formatCount(ev.model.parameterCount) : null, ev ? `${ev.model.layers.length} layers` : null),
+    item(
+      'gradient-norm',
+      '‖∇L‖',
+      ev?.gradientNorm ?? null,
+      ev ? formatValue(ev.gradientNorm, 3) : null,
+      'how close to a minimum: 0 at a critical point',
+    ),
+    item(
+      'parameters',
+      'Parameters',
+      ev?.model.parameterCount ?? null,
+      ev ? formatCount(ev.model.parameterCount) : null,
+      ev ? `${ev.model.layers.length} layers` : null,
+    ),
   ];
 }
 
@@ -59,7 +106,9 @@ function methodText(report: Report): string {
 
 function stagesText(report: Report): string | null {
   const stages = report.cost.stages.filter((s) => s.seconds >= 0.005 || s.hvpCount > 0);
-  return stages.length > 0 ? stages.map((s) => `${s.name} ${formatSeconds(s.seconds)}${s.hvpCount > 0 ? `, ${formatCount(s.hvpCount)} HVPs` : ''}`).join('; ') : null;
+  return stages.length > 0
+    ? stages.map((s) => `${s.name} ${formatSeconds(s.seconds)}${s.hvpCount > 0 ? `, ${formatCount(s.hvpCount)} HVPs` : ''}`).join('; ')
+    : null;
 }
 
 function evaluationItems(ev: Evaluation): SummaryItem[] {
@@ -69,8 +118,20 @@ function evaluationItems(ev: Evaluation): SummaryItem[] {
     item('threads', 'Threads', ev.threads, String(ev.threads), null),
     item('data', 'Data', null, d.path, d.labelsPath ? `labels ${d.labelsPath}` : null),
     item('samples', 'Samples', d.sampleCount, `${formatCount(d.sampleCount)} of ${formatCount(d.availableCount)}`, `seed ${d.seed}`),
-    item('loss-function', 'Loss function', null, `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, ${LOSS_SOURCES[d.lossSource]}`, d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}`),
-    item('model', 'Model', null, ev.model.path, `${ev.model.name}, ${ev.model.format}, input ${formatShape(ev.model.inputShape)} → output ${formatShape(ev.model.outputShape)}`),
+    item(
+      'loss-function',
+      'Loss function',
+      null,
+      `${d.loss}${d.fromLogits ? ' (from logits)' : ''}, ${LOSS_SOURCES[d.lossSource]}`,
+      d.regularizers === 'none' ? null : `weight regularizers ${d.regularizers}`,
+    ),
+    item(
+      'model',
+      'Model',
+      null,
+      ev.model.path,
+      `${ev.model.name}, ${ev.model.format}, input ${formatShape(ev.model.inputShape)} → output ${formatShape(ev.model.outputShape)}`,
+    ),
   ];
 }
 
@@ -79,9 +140,28 @@ export function runItems(results: RunResults): SummaryItem[] {
   const { report, evaluation } = results;
   const items = evaluation ? evaluationItems(evaluation) : [];
   if (report) {
-    items.splice(2, 0, item('method', 'Method', null, methodText(report), null), item('cost', 'Cost', report.cost.seconds, `${formatCount(report.cost.hvpCount)} HVPs in ${formatSeconds(report.cost.seconds)}`, stagesText(report)));
+    items.splice(
+      2,
+      0,
+      item('method', 'Method', null, methodText(report), null),
+      item(
+        'cost',
+        'Cost',
+        report.cost.seconds,
+        `${formatCount(report.cost.hvpCount)} HVPs in ${formatSeconds(report.cost.seconds)}`,
+        stagesText(report),
+      ),
+    );
     if (report.rescaling) {
-      items.push(item('rescaling', 'Rescaled', report.rescaling.maxOutputDifference, report.rescaling.description, `max output difference ${formatValue(report.rescaling.maxOutputDifference, 2)}`));
+      items.push(
+        item(
+          'rescaling',
+          'Rescaled',
+          report.rescaling.maxOutputDifference,
+          report.rescaling.description,
+          `max output difference ${formatValue(report.rescaling.maxOutputDifference, 2)}`,
+        ),
+      );
     }
   }
   return items;
@@ -117,9 +197,11 @@ export interface ProgressView {
 }
 
 export function progressView(p: ProgressEvent): ProgressView {
-  const withinStage = p.iteration !== null && p.maxIterations !== null && p.maxIterations > 0 ? Math.min(1, p.iteration / p.maxIterations) : 0;
+  const withinStage =
+    p.iteration !== null && p.maxIterations !== null && p.maxIterations > 0 ? Math.min(1, p.iteration / p.maxIterations) : 0;
   const fraction = p.stageCount > 0 ? Math.min(1, Math.max(0, (p.stageIndex - 1 + withinStage) / p.stageCount)) : 0;
-  const iteration = p.iteration === null ? null : `iteration ${p.iteration}${p.maxIterations !== null ? ` of at most ${p.maxIterations}` : ''}`;
+  const iteration =
+    p.iteration === null ? null : `iteration ${p.iteration}${p.maxIterations !== null ? ` of at most ${p.maxIterations}` : ''}`;
   const left = p.etaSeconds === null ? 'estimating time left' : `about ${formatSeconds(p.etaSeconds)} left`;
   return {
     stage: `Stage ${p.stageIndex} of ${p.stageCount}: ${p.stage}`,

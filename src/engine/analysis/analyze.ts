@@ -90,10 +90,17 @@ function layerReports(model: LoadedModel): LayerReport[] {
 }
 
 export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<Report> {
-  const settings: MeasureSettings = { ...DEFAULT_MEASURE_SETTINGS, ...request.settings, seed: request.seed ?? DEFAULT_MEASURE_SETTINGS.seed };
-  if (!Number.isInteger(settings.topK) || settings.topK < 1) throw new SharpnessError(`--top-k must be a positive integer, got ${settings.topK}`);
-  if (settings.operator === 'horizontal' && settings.normalization !== 'layer') throw new SharpnessError('the horizontal projection is defined for --normalization layer');
-  if (request.rescale && request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) throw new SharpnessError('give either --rescale or --rescale-neurons, not both');
+  const settings: MeasureSettings = {
+    ...DEFAULT_MEASURE_SETTINGS,
+    ...request.settings,
+    seed: request.seed ?? DEFAULT_MEASURE_SETTINGS.seed,
+  };
+  if (!Number.isInteger(settings.topK) || settings.topK < 1)
+    throw new SharpnessError(`--top-k must be a positive integer, got ${settings.topK}`);
+  if (settings.operator === 'horizontal' && settings.normalization !== 'layer')
+    throw new SharpnessError('the horizontal projection is defined for --normalization layer');
+  if (request.rescale && request.rescaleNeurons !== undefined && request.rescaleNeurons !== null)
+    throw new SharpnessError('give either --rescale or --rescale-neurons, not both');
   const chunkSize = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const maxParameters = request.maxParameters ?? DEFAULT_MAX_PARAMETERS;
   const started = performance.now();
@@ -110,7 +117,8 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
   try {
     let rescaling: Rescaling | null = null;
     if (request.rescale) rescaling = layerwiseRescaling(model, request.rescale);
-    else if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) rescaling = neuronwiseRescaling(model, request.rescaleNeurons);
+    else if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null)
+      rescaling = neuronwiseRescaling(model, request.rescaleNeurons);
     const network = rescaling ? new Network(model, rescaling.values) : original;
     if (network !== original) networks.push(network);
     const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
@@ -126,7 +134,11 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       hooks.signal,
     );
     tracker.begin('loss and gradient', threads > 1 ? `starting ${threads} worker threads` : null);
-    const curvatureOptions = { chunkSize, cacheBytes: (request.cacheMegabytes ?? DEFAULT_CACHE_MEGABYTES) * 2 ** 20, totalSamples: data.count };
+    const curvatureOptions = {
+      chunkSize,
+      cacheBytes: (request.cacheMegabytes ?? DEFAULT_CACHE_MEGABYTES) * 2 ** 20,
+      totalSamples: data.count,
+    };
     provider =
       threads > 1
         ? await ParallelCurvatureProvider.start(
@@ -162,7 +174,9 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       inputShape: model.inputShape,
       outputShape,
       layers: layerReports(model),
-      symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(analyzeSymmetries(model)),
+      symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(
+        analyzeSymmetries(model),
+      ),
     };
     const dataSection: Report['data'] = {
       path: request.data,
@@ -176,13 +190,33 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       seed: settings.seed,
       notes: data.notes,
     };
-    hooks.onPartial?.({ kind: 'evaluation', model: modelSection, data: dataSection, backend: backend.name, threads: provider.threads, loss: lossValue, accuracy, gradientNorm });
+    hooks.onPartial?.({
+      kind: 'evaluation',
+      model: modelSection,
+      data: dataSection,
+      backend: backend.name,
+      threads: provider.threads,
+      loss: lossValue,
+      accuracy,
+      gradientNorm,
+    });
 
-    const measures = await computeMeasures({ provider, theta, layers, regularizers, settings, tracker, signal: hooks.signal, onPartial: hooks.onPartial });
+    const measures = await computeMeasures({
+      provider,
+      theta,
+      layers,
+      regularizers,
+      settings,
+      tracker,
+      signal: hooks.signal,
+      onPartial: hooks.onPartial,
+    });
     const stages = tracker.finish();
     const warnings = [...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
-      warnings.push(`the model has weight regularizers (${regularizerTerms.map((t) => t.weight).join(', ')}); they are excluded (--include-regularizers adds them)`);
+      warnings.push(
+        `the model has weight regularizers (${regularizerTerms.map((t) => t.weight).join(', ')}); they are excluded (--include-regularizers adds them)`,
+      );
     }
     const EPSILON = 1e-3;
     return {
@@ -206,8 +240,18 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         sharpness: measures.invariant.topEigenvalues[0],
         normalizedSharpness: (measures.invariant.topEigenvalues[0] * EPSILON * EPSILON) / (2 * (1 + lossValue)),
       },
-      perLayer: layers.map((layer, i) => ({ name: layer.name, parameterCount: layer.parameterCount, ...measures.perLayer[i] })).filter((_, i) => measures.perLayer[i] !== undefined),
-      rescaling: rescaling ? { kind: rescaling.kind, factors: rescaling.factors, seed: rescaling.seed, description: rescaling.description, maxOutputDifference: difference! } : null,
+      perLayer: layers
+        .map((layer, i) => ({ name: layer.name, parameterCount: layer.parameterCount, ...measures.perLayer[i] }))
+        .filter((_, i) => measures.perLayer[i] !== undefined),
+      rescaling: rescaling
+        ? {
+            kind: rescaling.kind,
+            factors: rescaling.factors,
+            seed: rescaling.seed,
+            description: rescaling.description,
+            maxOutputDifference: difference!,
+          }
+        : null,
       density: measures.density,
       crossCheck: measures.crossCheck,
       cost: { hvpCount: provider.hvpCount, seconds: (performance.now() - started) / 1000, stages },

@@ -54,7 +54,6 @@ export class CurvatureOperator implements SymmetricOperator {
   }
 }
 
-
 /**
  * D as a vector: ‖θ_b‖_F on every element of block b (the paper), or |θ_i| (invariant to neuron-wise
  * and batch-norm rescalings too). D(Aθ) = A·D(θ) for the rescalings each is built for, so

@@ -13,10 +13,19 @@ export interface Evaluation {
   sampleCount: number;
 }
 
-export async function evaluateModel(request: { model: string; data: string; loss?: LossName | 'auto'; backend?: BackendChoice }): Promise<Evaluation> {
+export async function evaluateModel(request: {
+  model: string;
+  data: string;
+  loss?: LossName | 'auto';
+  backend?: BackendChoice;
+}): Promise<Evaluation> {
   await initializeBackend(request.backend ?? 'auto');
   const { network, outputActivation, loss, data } = openInputs({ ...request, seed: 0 });
-  const engine = new CurvatureEngine(network, makeLoss(loss.name, outputActivation), data, { chunkSize: 512, cacheBytes: 0, totalSamples: data.count });
+  const engine = new CurvatureEngine(network, makeLoss(loss.name, outputActivation), data, {
+    chunkSize: 512,
+    cacheBytes: 0,
+    totalSamples: data.count,
+  });
   try {
     const result = engine.evaluate();
     return { loss: result.loss, accuracy: result.correct === null ? null : result.correct / data.count, sampleCount: data.count };

@@ -34,7 +34,10 @@ export interface AnalysisInputs {
   data: AnalysisData;
 }
 
-export function openInputs(request: InputRequest, samples: (available: number) => number | undefined = () => request.samples): AnalysisInputs {
+export function openInputs(
+  request: InputRequest,
+  samples: (available: number) => number | undefined = () => request.samples,
+): AnalysisInputs {
   // The model's file and topology first: a broken model.json is reported before the data is read.
   readModelJson(request.model);
   const raw = loadDataFile(request.data, { labelsPath: request.labels, labelColumn: request.labelColumn });
@@ -43,11 +46,22 @@ export function openInputs(request: InputRequest, samples: (available: number) =
   try {
     const outputActivation = network.outputNode === MODEL_INPUT ? undefined : network.nodes[network.outputNode].op.activation;
     const outputShape = model.layers.find((l) => l.name === model.topology.outputLayer)?.outputShape ?? model.inputShape;
-    const loss = resolveLoss(request.loss ?? 'auto', model.json.trainingConfig, outputActivation, outputShape.reduce((a, b) => a * b, 1), summarizeLabels(raw), request.model);
+    const loss = resolveLoss(
+      request.loss ?? 'auto',
+      model.json.trainingConfig,
+      outputActivation,
+      outputShape.reduce((a, b) => a * b, 1),
+      summarizeLabels(raw),
+      request.model,
+    );
     const first = model.layers.find((l) => l.inbound.includes(model.topology.layers[0].name));
     const data = prepareData(
       raw,
-      { inputShape: model.inputShape, embeddingVocabulary: first?.className === 'Embedding' ? Number(first.config.input_dim) : null, outputShape },
+      {
+        inputShape: model.inputShape,
+        embeddingVocabulary: first?.className === 'Embedding' ? Number(first.config.input_dim) : null,
+        outputShape,
+      },
       loss,
       { samples: samples(raw.x.shape[0]), seed: request.seed },
     );

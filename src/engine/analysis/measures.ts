@@ -73,7 +73,13 @@ export interface Measures {
 
 /** The stages each method goes through, with the most HVPs each may take (for the time estimate). */
 export function plannedStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
-  const stages = n <= settings.exactThreshold ? [{ name: 'dense Hessian', maxHvps: n }, { name: 'eigendecomposition', maxHvps: 0 }] : iterativeStages(n, layerCount, settings);
+  const stages =
+    n <= settings.exactThreshold
+      ? [
+          { name: 'dense Hessian', maxHvps: n },
+          { name: 'eigendecomposition', maxHvps: 0 },
+        ]
+      : iterativeStages(n, layerCount, settings);
   if (settings.crossCheck) stages.push(CROSS_CHECK_STAGE);
   return stages;
 }
@@ -120,13 +126,23 @@ async function powerIterationCheck(context: MeasureContext, measures: Measures):
       tolerance: 1e-3,
       seed: settings.seed + 4,
       signal: context.signal,
-      onIteration: ({ iteration, maxIterations, value }) => tracker.tick(iteration, maxIterations, `${label} ≈ ${formatNumber(value)} by power iteration`),
+      onIteration: ({ iteration, maxIterations, value }) =>
+        tracker.tick(iteration, maxIterations, `${label} ≈ ${formatNumber(value)} by power iteration`),
     });
-    return { value: result.value, iterations: result.iterations, converged: result.converged, relativeDifference: Math.abs(result.value - reference) / Math.abs(reference) };
+    return {
+      value: result.value,
+      iterations: result.iterations,
+      converged: result.converged,
+      relativeDifference: Math.abs(result.value - reference) / Math.abs(reference),
+    };
   };
   return {
     euclidean: await run(new CurvatureOperator(provider, { regularizers }), measures.euclidean.topEigenvalues[0], 'λ₁(H)'),
-    invariant: await run(new CurvatureOperator(provider, { regularizers, scales, horizontal }), measures.invariant.topEigenvalues[0], 'λ₁(DHD)'),
+    invariant: await run(
+      new CurvatureOperator(provider, { regularizers, scales, horizontal }),
+      measures.invariant.topEigenvalues[0],
+      'λ₁(DHD)',
+    ),
   };
 }
 
@@ -210,11 +226,19 @@ async function exactMeasures(context: MeasureContext): Promise<Measures> {
   };
   const euclidean = summary(euclideanValues, hessian);
   const invariant = summary(invariantValues, invariantMatrix);
-  for (const [operator, spectrum] of [['euclidean', euclidean], ['invariant', invariant]] as const) {
+  for (const [operator, spectrum] of [
+    ['euclidean', euclidean],
+    ['invariant', invariant],
+  ] as const) {
     context.onPartial?.({ kind: 'spectrum', operator, eigenpairs: spectrum.eigenpairs });
     context.onPartial?.({ kind: 'trace', operator, trace: spectrum.trace, standardError: 0 });
   }
-  perLayer.forEach((numbers, i) => context.onPartial?.({ kind: 'layer', layer: { name: context.layers[i].name, parameterCount: context.layers[i].parameterCount, ...numbers } }));
+  perLayer.forEach((numbers, i) =>
+    context.onPartial?.({
+      kind: 'layer',
+      layer: { name: context.layers[i].name, parameterCount: context.layers[i].parameterCount, ...numbers },
+    }),
+  );
   return {
     method: 'exact',
     euclidean,
@@ -251,14 +275,24 @@ function projectBothSides(matrix: Float64Array, n: number, horizontal: Float64Ar
 
 function lanczosProgress(tracker: ProgressTracker, label: string) {
   return (info: LanczosProgress) =>
-    tracker.tick(info.iteration, info.maxIterations, `${label} ≈ ${formatNumber(info.ritzValues[0])} (${info.convergedCount} of ${info.ritzValues.length} converged)`);
+    tracker.tick(
+      info.iteration,
+      info.maxIterations,
+      `${label} ≈ ${formatNumber(info.ritzValues[0])} (${info.convergedCount} of ${info.ritzValues.length} converged)`,
+    );
 }
 
 function formatNumber(x: number | undefined): string {
   return x === undefined ? '?' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5);
 }
 
-async function topEigenpairs(operator: CurvatureOperator, k: number, context: MeasureContext, label: string, tolerance = context.settings.lanczosTolerance): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition }> {
+async function topEigenpairs(
+  operator: CurvatureOperator,
+  k: number,
+  context: MeasureContext,
+  label: string,
+  tolerance = context.settings.lanczosTolerance,
+): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition }> {
   const { settings, tracker } = context;
   const result = await lanczos(operator, {
     k,
@@ -270,7 +304,10 @@ async function topEigenpairs(operator: CurvatureOperator, k: number, context: Me
     returnDecomposition: true,
     productPrecision: HVP_PRECISION,
   });
-  return { pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })), decomposition: result.decomposition! };
+  return {
+    pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })),
+    decomposition: result.decomposition!,
+  };
 }
 
 async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
@@ -286,9 +323,15 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   tracker.begin('invariant spectrum');
   const { pairs: invariantPairs, decomposition: invariantKrylov } = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
   context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
-  for (const [name, pairs] of [['H', euclideanPairs], ['D H D', invariantPairs]] as const) {
+  for (const [name, pairs] of [
+    ['H', euclideanPairs],
+    ['D H D', invariantPairs],
+  ] as const) {
     const open = pairs.filter((p) => !p.converged).length;
-    if (open > 0) warnings.push(`${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`);
+    if (open > 0)
+      warnings.push(
+        `${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`,
+      );
   }
 
   tracker.begin('traces');
@@ -297,7 +340,8 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   // sample, since a rescaled model has exactly the same D H D. A 0/1 mask gives a layer's block.
   // The Krylov space of each operator's eigenvalue run holds the top of its spectrum exactly, so
   // the probes only estimate what it leaves (deflated-trace.ts).
-  const rangesOf = (layer: LayerBlocks) => layer.blocks.map((b) => [provider.blocks[b].offset, provider.blocks[b].offset + provider.blocks[b].size] as const);
+  const rangesOf = (layer: LayerBlocks) =>
+    layer.blocks.map((b) => [provider.blocks[b].offset, provider.blocks[b].offset + provider.blocks[b].size] as const);
   const maskOf = (ranges: readonly (readonly [number, number])[]) => {
     const w = new Float64Array(provider.dimension);
     for (const [start, end] of ranges) w.fill(1, start, end);
@@ -305,7 +349,10 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   };
   const traceRun = async (op: CurvatureOperator, label: string, operator: 'euclidean' | 'invariant', krylov: LanczosDecomposition) => {
     const layers = settings.perLayer ? context.layers.map((layer) => ({ layer, ranges: rangesOf(layer) })) : [];
-    const targets: TraceTarget[] = [{ name: 'network', offset: krylovTracePart(krylov) }, ...layers.map(({ layer, ranges }) => ({ name: layer.name, offset: krylovTracePart(krylov, maskOf(ranges)) }))];
+    const targets: TraceTarget[] = [
+      { name: 'network', offset: krylovTracePart(krylov) },
+      ...layers.map(({ layer, ranges }) => ({ name: layer.name, offset: krylovTracePart(krylov, maskOf(ranges)) })),
+    ];
     const sampleValues = deflatedSampleValues(krylov, [{ ranges: null }, ...layers.map(({ ranges }) => ({ ranges }))]);
     const result = await hutchinson(op, targets, {
       sampleValues,
@@ -313,11 +360,14 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       relativeStandardError: settings.traceRelativeError,
       seed: settings.seed + 1,
       signal: context.signal,
-      onIteration: ({ sample, maxSamples, estimates }) => tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
+      onIteration: ({ sample, maxSamples, estimates }) =>
+        tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
     });
     const network = result.estimates[0];
     if (Math.abs(network.standardError) > UNRELIABLE_TRACE * Math.abs(network.mean)) {
-      warnings.push(`the ${label} estimate is uncertain (± ${((100 * network.standardError) / Math.abs(network.mean)).toFixed(0)}% after ${network.samples} samples; raise --trace-samples)`);
+      warnings.push(
+        `the ${label} estimate is uncertain (± ${((100 * network.standardError) / Math.abs(network.mean)).toFixed(0)}% after ${network.samples} samples; raise --trace-samples)`,
+      );
     }
     context.onPartial?.({ kind: 'trace', operator, trace: result.estimates[0].mean, standardError: result.estimates[0].standardError });
     return (name: string) => result.estimates.find((e) => e.name === name)!;
@@ -329,9 +379,12 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   if (settings.perLayer) {
     tracker.begin('per-layer sharpness');
     for (const layer of context.layers) {
-      const restricted = (withScales: boolean) => new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
-      const [euclideanTop] = (await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`, settings.perLayerTolerance)).pairs;
-      const [invariantTop] = (await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`, settings.perLayerTolerance)).pairs;
+      const restricted = (withScales: boolean) =>
+        new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
+      const [euclideanTop] = (await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`, settings.perLayerTolerance))
+        .pairs;
+      const [invariantTop] = (await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`, settings.perLayerTolerance))
+        .pairs;
       const e = euclideanTrace(layer.name);
       const i = invariantTrace(layer.name);
       const numbers = {
@@ -353,8 +406,17 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   let density: Measures['density'] = null;
   if (settings.density) {
     tracker.begin('spectral density');
-    const options = { runs: settings.densityRuns, steps: settings.densitySteps, gridPoints: settings.densityGridPoints, seed: settings.seed + 3, signal: context.signal };
-    const progress = (label: string) => ({ step, steps, run, runs }: { step: number; steps: number; run: number; runs: number }) => tracker.tick(step, steps, `${label}: run ${run} of ${runs}`);
+    const options = {
+      runs: settings.densityRuns,
+      steps: settings.densitySteps,
+      gridPoints: settings.densityGridPoints,
+      seed: settings.seed + 3,
+      signal: context.signal,
+    };
+    const progress =
+      (label: string) =>
+      ({ step, steps, run, runs }: { step: number; steps: number; run: number; runs: number }) =>
+        tracker.tick(step, steps, `${label}: run ${run} of ${runs}`);
     const euclideanDensity = await spectralDensity(hessian, { ...options, onIteration: progress('density of H') });
     const invariantDensity = await spectralDensity(invariant, { ...options, onIteration: progress('density of D H D') });
     density = { euclidean: { x: euclideanDensity.x, y: euclideanDensity.y }, invariant: { x: invariantDensity.x, y: invariantDensity.y } };
@@ -367,5 +429,13 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     traceStandardError: estimate.standardError,
     minEigenvalue: null,
   });
-  return { method: 'iterative', crossCheck: null, euclidean: spectrum(euclideanPairs, euclideanTrace('network')), invariant: spectrum(invariantPairs, invariantTrace('network')), perLayer, density, warnings };
+  return {
+    method: 'iterative',
+    crossCheck: null,
+    euclidean: spectrum(euclideanPairs, euclideanTrace('network')),
+    invariant: spectrum(invariantPairs, invariantTrace('network')),
+    perLayer,
+    density,
+    warnings,
+  };
 }

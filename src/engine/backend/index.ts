@@ -32,7 +32,8 @@ function loadTfjsNode(): string | null {
     tfjsNodeFailure = tf.findBackend('tensorflow') ? null : 'tfjs-node loaded but registered no backend';
   } catch (error) {
     const code = (error as { code?: string }).code;
-    tfjsNodeFailure = code === 'MODULE_NOT_FOUND' ? 'tfjs-node is not installed' : `tfjs-node failed to load (${(error as Error).message.split('\n')[0]})`;
+    tfjsNodeFailure =
+      code === 'MODULE_NOT_FOUND' ? 'tfjs-node is not installed' : `tfjs-node failed to load (${(error as Error).message.split('\n')[0]})`;
   }
   return tfjsNodeFailure;
 }

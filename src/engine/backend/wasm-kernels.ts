@@ -51,7 +51,16 @@ function callKernel(name: string, backend: unknown, inputs: NamedTensorInfoMap, 
 const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, dy } = inputsOf(inputs, 'x', 'dy');
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const heap = backend as WasmHeapBackend;
   const temporaries: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temporaries.push(t), t);
@@ -66,16 +75,34 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs
     const cols = window(info.inWidth, info.padInfo.left, info.outWidth, info.strideWidth, info.filterWidth);
     let input: TensorInfo = x;
     if (rows.kept < info.inHeight || cols.kept < info.inWidth) {
-      input = keep(callKernel('Slice', backend, { x: input }, { begin: [0, 0, 0, 0], size: [info.batchSize, rows.kept, cols.kept, info.inChannels] }));
+      input = keep(
+        callKernel('Slice', backend, { x: input }, { begin: [0, 0, 0, 0], size: [info.batchSize, rows.kept, cols.kept, info.inChannels] }),
+      );
     }
     if (rows.before || rows.after || cols.before || cols.after) {
-      const paddings = [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
+      const paddings = [
+        [0, 0],
+        [rows.before, rows.after],
+        [cols.before, cols.after],
+        [0, 0],
+      ];
       input = keep(callKernel('PadV2', backend, { x: input }, { paddings, constantValue: 0 }));
     }
     const inputT = keep(callKernel('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] }));
     const dyT = keep(callKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }));
     const product = keep(
-      callKernel('Conv2D', backend, { x: inputT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined as unknown as string }),
+      callKernel(
+        'Conv2D',
+        backend,
+        { x: inputT, filter: dyT },
+        {
+          strides: [1, 1],
+          pad: 'valid',
+          dataFormat: 'NHWC',
+          dilations: [info.strideHeight, info.strideWidth],
+          dimRoundingMode: undefined as unknown as string,
+        },
+      ),
     );
     return callKernel('Transpose', backend, { x: product }, { perm: [1, 2, 0, 3] });
   } finally {
@@ -92,7 +119,16 @@ const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs)
   const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const [kh, kw, , outChannels] = filter.shape;
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const heap = backend as WasmHeapBackend;
   const temporaries: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temporaries.push(t), t);
@@ -103,29 +139,74 @@ const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs)
     if (sh > 1 || sw > 1) {
       // Zero insertion by reshape → pad → reshape: [n, oh, 1, ow, 1, f] padded to [n, oh, sh, ow, sw, f].
       const six = keep(callKernel('Reshape', backend, { x: dy }, { shape: [n, outH, 1, outW, 1, outChannels] }));
-      const padded = keep(callKernel('PadV2', backend, { x: six }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
+      const padded = keep(
+        callKernel(
+          'PadV2',
+          backend,
+          { x: six },
+          {
+            paddings: [
+              [0, 0],
+              [0, 0],
+              [0, sh - 1],
+              [0, 0],
+              [0, sw - 1],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        ),
+      );
       const flat = keep(callKernel('Reshape', backend, { x: padded }, { shape: [n, outH * sh, outW * sw, outChannels] }));
-      spread = keep(callKernel('Slice', backend, { x: flat }, { begin: [0, 0, 0, 0], size: [n, (outH - 1) * sh + 1, (outW - 1) * sw + 1, outChannels] }));
+      spread = keep(
+        callKernel(
+          'Slice',
+          backend,
+          { x: flat },
+          { begin: [0, 0, 0, 0], size: [n, (outH - 1) * sh + 1, (outW - 1) * sw + 1, outChannels] },
+        ),
+      );
     }
     const [spreadH, spreadW] = [(outH - 1) * sh + 1, (outW - 1) * sw + 1];
     const before = [kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left];
     const after = [info.inHeight - spreadH + info.padInfo.top, info.inWidth - spreadW + info.padInfo.left];
     let source = spread;
     if (after[0] < 0 || after[1] < 0) {
-      source = keep(callKernel('Slice', backend, { x: source }, { begin: [0, 0, 0, 0], size: [n, spreadH + Math.min(0, after[0]), spreadW + Math.min(0, after[1]), outChannels] }));
+      source = keep(
+        callKernel(
+          'Slice',
+          backend,
+          { x: source },
+          { begin: [0, 0, 0, 0], size: [n, spreadH + Math.min(0, after[0]), spreadW + Math.min(0, after[1]), outChannels] },
+        ),
+      );
     }
-    const paddings = [[0, 0], [before[0], Math.max(0, after[0])], [before[1], Math.max(0, after[1])], [0, 0]];
+    const paddings = [
+      [0, 0],
+      [before[0], Math.max(0, after[0])],
+      [before[1], Math.max(0, after[1])],
+      [0, 0],
+    ];
     if (paddings.flat().some((p) => p !== 0)) source = keep(callKernel('PadV2', backend, { x: source }, { paddings, constantValue: 0 }));
     const flipped = keep(callKernel('Reverse', backend, { x: filter }, { dims: [0, 1] }));
     const swapped = keep(callKernel('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }));
-    return callKernel('Conv2D', backend, { x: source, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string });
+    return callKernel(
+      'Conv2D',
+      backend,
+      { x: source, filter: swapped },
+      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
+    );
   } finally {
     for (const t of temporaries) heap.disposeData(t.dataId);
   }
 };
 
 /** Calls `visit(xIndex, dyIndex, filterIndex)` for every term of a depthwise convolution. */
-function forEachDepthwiseTerm(info: backend_util.Conv2DInfo, multiplier: number, visit: (xBase: number, dyBase: number, filterBase: number) => void): void {
+function forEachDepthwiseTerm(
+  info: backend_util.Conv2DInfo,
+  multiplier: number,
+  visit: (xBase: number, dyBase: number, filterBase: number) => void,
+): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
   const outChannels = inChannels * multiplier;
   for (let n = 0; n < batchSize; n++) {
@@ -137,7 +218,11 @@ function forEachDepthwiseTerm(info: backend_util.Conv2DInfo, multiplier: number,
           for (let j = 0; j < filterWidth; j++) {
             const w = q * info.strideWidth + j * info.dilationWidth - info.padInfo.left;
             if (w < 0 || w >= inWidth) continue;
-            visit(((n * inHeight + h) * inWidth + w) * inChannels, ((n * outHeight + p) * outWidth + q) * outChannels, (i * filterWidth + j) * inChannels * multiplier);
+            visit(
+              ((n * inHeight + h) * inWidth + w) * inChannels,
+              ((n * outHeight + p) * outWidth + q) * outChannels,
+              (i * filterWidth + j) * inChannels * multiplier,
+            );
           }
         }
       }
@@ -148,7 +233,15 @@ function forEachDepthwiseTerm(info: backend_util.Conv2DInfo, multiplier: number,
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, dy } = inputsOf(inputs, 'x', 'dy');
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(filterShape, 'float32');
   const [xs, dys, dw] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out)];
@@ -166,7 +259,15 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelA
 const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true);
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(inputShape, 'float32');
   const [dys, ws, dx] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out)];
@@ -183,7 +284,13 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelAr
 };
 
 /** TensorFlow's UnsortedSegmentSum: out[ids[i]] += x[i] over rows of `inner` values; out-of-range ids are dropped. */
-export function segmentSum(xs: ArrayLike<number>, ids: ArrayLike<number>, inner: number, numSegments: number, sums: Float32Array | Int32Array): void {
+export function segmentSum(
+  xs: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  inner: number,
+  numSegments: number,
+  sums: Float32Array | Int32Array,
+): void {
   sums.fill(0);
   for (let i = 0; i < ids.length; i++) {
     const segment = ids[i];
@@ -198,7 +305,13 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) 
   const inner = size(x.shape.slice(segmentIds.shape.length));
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
-  segmentSum(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(segmentIds), inner, numSegments, heap.typedArrayFromHeap(out) as Float32Array | Int32Array);
+  segmentSum(
+    heap.typedArrayFromHeap(x),
+    heap.typedArrayFromHeap(segmentIds),
+    inner,
+    numSegments,
+    heap.typedArrayFromHeap(out) as Float32Array | Int32Array,
+  );
   return out;
 };
 
@@ -256,7 +369,14 @@ const maxPoolWithArgmax: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) =
 const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { dy, input } = inputsOf(inputs, 'dy', 'input');
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(input.shape, 'float32');
   const flat = firstMaxima(heap.typedArrayFromHeap(input), info, true);
@@ -272,10 +392,32 @@ function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFu
     const { x, filter } = inputsOf(inputs, 'x', 'filter');
     const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
     if (pad !== 'same') return original({ inputs, backend: backend as tf.KernelBackend, attrs });
-    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, depthwise);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      depthwise,
+    );
     const { top, bottom, left, right } = info.padInfo;
-    if (top + bottom + left + right === 0) return original({ inputs, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
-    const padded = callKernel('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+    if (top + bottom + left + right === 0)
+      return original({ inputs, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
+    const padded = callKernel(
+      'PadV2',
+      backend,
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     try {
       return original({ inputs: { ...inputs, x: padded }, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
     } finally {
@@ -284,7 +426,12 @@ function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFu
   };
 }
 
-const PADDING_FIXES: Record<string, boolean> = { Conv2D: false, FusedConv2D: false, DepthwiseConv2dNative: true, FusedDepthwiseConv2D: true };
+const PADDING_FIXES: Record<string, boolean> = {
+  Conv2D: false,
+  FusedConv2D: false,
+  DepthwiseConv2dNative: true,
+  FusedDepthwiseConv2D: true,
+};
 const originalConvolutions = new Map<string, KernelFunc>();
 
 const replacements: Record<string, KernelFunc> = {

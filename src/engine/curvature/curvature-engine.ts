@@ -303,7 +303,15 @@ export class CurvatureEngine {
       if (!needInputs && !ownsWanted) continue;
       const dy = state.adjoints[i];
       if (!dy) continue;
-      const { dInputs, dWeights } = node.op.rBackward(dy, rdy, rInputs, v, state.records[i], this.network.weightsOf(node.layer), needInputs);
+      const { dInputs, dWeights } = node.op.rBackward(
+        dy,
+        rdy,
+        rInputs,
+        v,
+        state.records[i],
+        this.network.weightsOf(node.layer),
+        needInputs,
+      );
       for (const role of node.op.trainableRoles as WeightRole[]) {
         const block = node.blocks[role]!;
         const d = dWeights[role];

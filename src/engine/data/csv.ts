@@ -84,7 +84,9 @@ function resolveLabelColumn(labelColumn: number | string | undefined, columnCoun
     if (!columnNames) throw new SharpnessError(`labelColumn ${name} is a column name, but the file has no header row`);
     const index = columnNames.indexOf(labelColumn);
     if (index < 0) {
-      throw new SharpnessError(`no column named ${name}; the columns are ${columnNames.map((column) => JSON.stringify(column)).join(', ')}`);
+      throw new SharpnessError(
+        `no column named ${name}; the columns are ${columnNames.map((column) => JSON.stringify(column)).join(', ')}`,
+      );
     }
     return index;
   }

@@ -119,7 +119,9 @@ function readNpzContents(bytes: Uint8Array, wantLabels: boolean): FileContents {
 
 /** Text formats are UTF-8; a byte-order mark (Excel writes one) would otherwise stick to the first field. */
 function textOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 }
 
 /** Gives every failure one line naming the file: parsers throw SharpnessErrors without it, and nothing raw escapes. */

@@ -52,7 +52,12 @@ function gather(values: Float32Array | Int32Array, perSample: number, indices: n
   return out;
 }
 
-export function prepareData(raw: RawDataset, model: ModelInterface, loss: LossChoice, options: { samples?: number; seed: number }): AnalysisData {
+export function prepareData(
+  raw: RawDataset,
+  model: ModelInterface,
+  loss: LossChoice,
+  options: { samples?: number; seed: number },
+): AnalysisData {
   const y = labelsOf(raw);
   const labelFile = raw.labelsSource ?? raw.source;
   const available = raw.x.shape[0];
@@ -67,7 +72,10 @@ export function prepareData(raw: RawDataset, model: ModelInterface, loss: LossCh
   const perInput = elementCount(model.inputShape);
   if (shapeText(sampleShape) !== shapeText(model.inputShape)) {
     if (elementCount(sampleShape) !== perInput) {
-      throw new SharpnessError(`each sample has shape ${shapeText(sampleShape)}, but the model takes ${shapeText(model.inputShape)}`, raw.source);
+      throw new SharpnessError(
+        `each sample has shape ${shapeText(sampleShape)}, but the model takes ${shapeText(model.inputShape)}`,
+        raw.source,
+      );
     }
     notes.push(`reshaped samples from ${shapeText(sampleShape)} to the model's input ${shapeText(model.inputShape)}`);
   }
@@ -77,7 +85,10 @@ export function prepareData(raw: RawDataset, model: ModelInterface, loss: LossCh
     const vocabulary = model.embeddingVocabulary;
     const bad = inputs.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= vocabulary);
     if (bad >= 0) {
-      throw new SharpnessError(`the model starts with an Embedding of ${vocabulary} entries, but input value ${inputs[bad]} (sample ${Math.floor(bad / perInput)}) is not an index in [0, ${vocabulary})`, raw.source);
+      throw new SharpnessError(
+        `the model starts with an Embedding of ${vocabulary} entries, but input value ${inputs[bad]} (sample ${Math.floor(bad / perInput)}) is not an index in [0, ${vocabulary})`,
+        raw.source,
+      );
     }
     inputs = inputs instanceof Int32Array ? inputs : Int32Array.from(inputs);
     inputDtype = 'int32';
@@ -87,36 +98,66 @@ export function prepareData(raw: RawDataset, model: ModelInterface, loss: LossCh
 
   const labels = gather(y.data, elementCount(y.shape.slice(1)), indices);
   const { targets, targetShape } = fitTargets(labels, y, model.outputShape, loss, labelFile, notes);
-  return { inputs, inputShape: model.inputShape, inputDtype, targets, targetShape, count: wanted, source: raw.source, labelsSource: raw.labelsSource, availableCount: available, notes };
+  return {
+    inputs,
+    inputShape: model.inputShape,
+    inputDtype,
+    targets,
+    targetShape,
+    count: wanted,
+    source: raw.source,
+    labelsSource: raw.labelsSource,
+    availableCount: available,
+    notes,
+  };
 }
 
-function fitTargets(labels: Float32Array | Int32Array, y: NdArray, outputShape: number[], loss: LossChoice, file: string, notes: string[]): { targets: Float32Array; targetShape: number[] } {
+function fitTargets(
+  labels: Float32Array | Int32Array,
+  y: NdArray,
+  outputShape: number[],
+  loss: LossChoice,
+  file: string,
+  notes: string[],
+): { targets: Float32Array; targetShape: number[] } {
   const count = labels.length / Math.max(1, elementCount(y.shape.slice(1)));
   const width = elementCount(y.shape.slice(1));
   const outputs = elementCount(outputShape);
   if (loss.name === 'categorical_crossentropy' || loss.name === 'sparse_categorical_crossentropy') {
-    if (outputShape.length !== 1) throw new SharpnessError(`${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
+    if (outputShape.length !== 1)
+      throw new SharpnessError(`${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
     const classes = outputShape[0];
     const integral = width === 1 && labels.every((v) => Number.isInteger(v));
     if (integral && classes > 1) {
       const targets = new Float32Array(count * classes);
       for (let i = 0; i < count; i++) {
         const label = labels[i];
-        if (label < 0 || label >= classes) throw new SharpnessError(`label ${label} (sample ${i}) is not one of the model's ${classes} classes (0–${classes - 1})`, file);
+        if (label < 0 || label >= classes)
+          throw new SharpnessError(`label ${label} (sample ${i}) is not one of the model's ${classes} classes (0–${classes - 1})`, file);
         targets[i * classes + label] = 1;
       }
       if (loss.name === 'categorical_crossentropy') notes.push('class-index labels were one-hot encoded');
       return { targets, targetShape: [classes] };
     }
-    if (width !== classes) throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${classes} classes`, file);
+    if (width !== classes)
+      throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${classes} classes`, file);
     const negative = labels.findIndex((v) => v < 0);
-    if (negative >= 0) throw new SharpnessError(`label rows must be class probabilities, but sample ${Math.floor(negative / width)} has a negative entry`, file);
+    if (negative >= 0)
+      throw new SharpnessError(
+        `label rows must be class probabilities, but sample ${Math.floor(negative / width)} has a negative entry`,
+        file,
+      );
     return { targets: new Float32Array(labels), targetShape: [classes] };
   }
-  if (width !== outputs) throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${outputs} (${shapeText(outputShape)})`, file);
+  if (width !== outputs)
+    throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${outputs} (${shapeText(outputShape)})`, file);
   if (loss.name === 'binary_crossentropy') {
     const bad = labels.findIndex((v) => v < 0 || v > 1);
-    if (bad >= 0) throw new SharpnessError(`binary cross-entropy needs labels in [0, 1], but sample ${Math.floor(bad / width)} has ${labels[bad]}`, file);
+    if (bad >= 0)
+      throw new SharpnessError(
+        `binary cross-entropy needs labels in [0, 1], but sample ${Math.floor(bad / width)} has ${labels[bad]}`,
+        file,
+      );
   }
   return { targets: new Float32Array(labels), targetShape: outputShape };
 }

@@ -27,7 +27,7 @@ const UTF8_NAME_FLAG = 0x800;
 
 const METHOD_NAMES: Record<number, string> = { 9: 'deflate64', 12: 'bzip2', 14: 'LZMA', 93: 'Zstandard', 95: 'XZ' };
 
-const ZIP64_UNSUPPORTED = 'ZIP64 archives are not supported (they are only needed above 4 GiB, beyond the loader\'s limit)';
+const ZIP64_UNSUPPORTED = "ZIP64 archives are not supported (they are only needed above 4 GiB, beyond the loader's limit)";
 
 function corrupt(detail: string): SharpnessError {
   return new SharpnessError(`corrupt ZIP archive: ${detail}`);

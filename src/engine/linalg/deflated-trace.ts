@@ -41,7 +41,10 @@ export function krylovTracePart(decomposition: LanczosDecomposition, weights?: F
  * Σ_i w_i z_i (PAPz)_i = Σ_i w_i z_i y_i − Σ_a d_a ⟨w⊙z, v_a⟩ − c_m ⟨w⊙z, r⟩. Weights that are 0/1
  * masks over index ranges (a layer's parameters) are given as ranges, so each pass is a sum over them.
  */
-export function deflatedSampleValues(decomposition: LanczosDecomposition, targets: readonly { ranges: readonly (readonly [number, number])[] | null }[]): (z: Float64Array, y: Float64Array) => number[] {
+export function deflatedSampleValues(
+  decomposition: LanczosDecomposition,
+  targets: readonly { ranges: readonly (readonly [number, number])[] | null }[],
+): (z: Float64Array, y: Float64Array) => number[] {
   const { alpha, beta, basis, residual } = decomposition;
   const m = alpha.length;
   const vectors = [...basis, residual];
@@ -78,7 +81,8 @@ export function deflatedSampleValues(decomposition: LanczosDecomposition, target
     }
     // total holds c = Vᵀz in [0, m) and rᵀz at m.
     const d = new Float64Array(m);
-    for (let a = 0; a < m; a++) d[a] = alpha[a] * total[a] + (a > 0 ? beta[a - 1] * total[a - 1] : 0) + (a + 1 < m ? beta[a] * total[a + 1] : 0);
+    for (let a = 0; a < m; a++)
+      d[a] = alpha[a] * total[a] + (a > 0 ? beta[a - 1] * total[a - 1] : 0) + (a + 1 < m ? beta[a] * total[a + 1] : 0);
     d[m - 1] += total[m];
     const value = (projections: Float64Array, zy: number) => {
       let v = zy - total[m - 1] * projections[m];

@@ -125,12 +125,15 @@ export async function hutchinson(
       samples: sample,
     }));
     const largest = new Map<string | undefined, number>();
-    estimates.forEach((estimate, t) => largest.set(targets[t].group, Math.max(largest.get(targets[t].group) ?? 0, Math.abs(estimate.mean))));
+    estimates.forEach((estimate, t) =>
+      largest.set(targets[t].group, Math.max(largest.get(targets[t].group) ?? 0, Math.abs(estimate.mean))),
+    );
     converged =
       sample >= minSamples &&
       estimates.every(
         (estimate, t) =>
-          estimate.standardError <= Math.max(relative * Math.max(Math.abs(estimate.mean), NEGLIGIBLE_FRACTION * largest.get(targets[t].group)!), absolute),
+          estimate.standardError <=
+          Math.max(relative * Math.max(Math.abs(estimate.mean), NEGLIGIBLE_FRACTION * largest.get(targets[t].group)!), absolute),
       );
     options.onIteration?.({ sample, maxSamples, estimates });
   }

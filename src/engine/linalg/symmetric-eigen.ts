@@ -42,7 +42,12 @@ const MAX_SWEEPS_PER_EIGENVALUE = 60;
  */
 export function tridiagonalEigen(diagonal: Float64Array, offDiagonal: Float64Array, options: EigenOptions = {}): EigenDecomposition {
   const n = diagonal.length;
-  const z = options.vectors ? identityRows(n, Array.from({ length: n }, (_, i) => i)) : null;
+  const z = options.vectors
+    ? identityRows(
+        n,
+        Array.from({ length: n }, (_, i) => i),
+      )
+    : null;
   const { values, order } = tridiagonalQL(diagonal, offDiagonal, z, n);
   return z === null ? { values } : { values, vectors: eigenvectorRows(z, order) };
 }
@@ -264,7 +269,15 @@ function tridiagonalQL(
  * keep the floating-point units busy (about 1.6× faster); an odd last row is paired with itself,
  * which computes and writes the same values twice.
  */
-function applySweep(z: Float64Array, n: number, rowCount: number, low: number, m: number, cosines: Float64Array, sines: Float64Array): void {
+function applySweep(
+  z: Float64Array,
+  n: number,
+  rowCount: number,
+  low: number,
+  m: number,
+  cosines: Float64Array,
+  sines: Float64Array,
+): void {
   for (let r = 0; r < rowCount; r += 2) {
     const first = r * n;
     const second = Math.min(r + 1, rowCount - 1) * n;

@@ -31,7 +31,8 @@ function softmaxCrossEntropy(name: LossName, fused: boolean): LossFunction {
   return {
     name,
     fusedActivation: fused ? 'softmax' : null,
-    value: (z, target) => tf.tidy(() => tf.sum(tf.sub(tf.mul(targetMass(target), tf.logSumExp(z, -1, true)), tf.sum(tf.mul(target, z), -1, true)))),
+    value: (z, target) =>
+      tf.tidy(() => tf.sum(tf.sub(tf.mul(targetMass(target), tf.logSumExp(z, -1, true)), tf.sum(tf.mul(target, z), -1, true)))),
     gradient: (z, target) => tf.tidy(() => tf.sub(tf.mul(targetMass(target), tf.softmax(z)), target)),
     rGradient: (z, rz, target) =>
       tf.tidy(() => {

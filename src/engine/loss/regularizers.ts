@@ -60,7 +60,12 @@ export function regularizerValue(terms: readonly RegularizerTerm[], blocks: read
 }
 
 /** Adds the regularizers' gradient (l1·sign θ + 2·l2·θ) into `gradient`. */
-export function addRegularizerGradient(terms: readonly RegularizerTerm[], blocks: readonly ParameterBlock[], theta: Float64Array, gradient: Float64Array): void {
+export function addRegularizerGradient(
+  terms: readonly RegularizerTerm[],
+  blocks: readonly ParameterBlock[],
+  theta: Float64Array,
+  gradient: Float64Array,
+): void {
   for (const t of terms) {
     const b = blocks[t.block];
     for (let i = b.offset; i < b.offset + b.size; i++) gradient[i] += t.l1 * Math.sign(theta[i]) + 2 * t.l2 * theta[i];
@@ -68,7 +73,13 @@ export function addRegularizerGradient(terms: readonly RegularizerTerm[], blocks
 }
 
 /** Adds the regularizers' Hessian (2·l2·I on each block; L1 has none almost everywhere) times v. */
-export function addRegularizerHvp(terms: readonly RegularizerTerm[], blocks: readonly ParameterBlock[], v: Float64Array, out: Float64Array, onlyBlocks?: ReadonlySet<number>): void {
+export function addRegularizerHvp(
+  terms: readonly RegularizerTerm[],
+  blocks: readonly ParameterBlock[],
+  v: Float64Array,
+  out: Float64Array,
+  onlyBlocks?: ReadonlySet<number>,
+): void {
   for (const t of terms) {
     if (onlyBlocks && !onlyBlocks.has(t.block)) continue;
     const b = blocks[t.block];

@@ -39,7 +39,8 @@ function trainingConfigLoss(trainingConfig: Record<string, unknown> | null, file
   if (loss === undefined || loss === null) return null;
   if (Array.isArray(loss) || (typeof loss === 'object' && !('class_name' in loss))) {
     const entries = Array.isArray(loss) ? loss : Object.values(loss);
-    if (entries.length !== 1) throw new SharpnessError(`the training config has ${entries.length} losses; only single-output models are supported`, file);
+    if (entries.length !== 1)
+      throw new SharpnessError(`the training config has ${entries.length} losses; only single-output models are supported`, file);
     loss = entries[0];
   }
   let raw: string;
@@ -53,15 +54,28 @@ function trainingConfigLoss(trainingConfig: Record<string, unknown> | null, file
     return null;
   }
   const name = parseLossName(raw);
-  if (!name) throw new SharpnessError(`the model was trained with the loss "${raw}", which is not supported; choose one with --loss (categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse)`, file);
+  if (!name)
+    throw new SharpnessError(
+      `the model was trained with the loss "${raw}", which is not supported; choose one with --loss (categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse)`,
+      file,
+    );
   return { name, fromLogits };
 }
 
-function inferLoss(outputActivation: string | undefined, outputWidth: number, labels: LabelSummary): { name: LossName; fromLogits: boolean } {
-  if (outputActivation === 'softmax') return { name: labels.integral && labels.width === 1 ? 'sparse_categorical_crossentropy' : 'categorical_crossentropy', fromLogits: false };
+function inferLoss(
+  outputActivation: string | undefined,
+  outputWidth: number,
+  labels: LabelSummary,
+): { name: LossName; fromLogits: boolean } {
+  if (outputActivation === 'softmax')
+    return {
+      name: labels.integral && labels.width === 1 ? 'sparse_categorical_crossentropy' : 'categorical_crossentropy',
+      fromLogits: false,
+    };
   if (outputActivation === 'sigmoid') return { name: 'binary_crossentropy', fromLogits: false };
   // A linear output with several units and class-index labels is a classifier trained from logits.
-  if (outputActivation === undefined && outputWidth > 1 && labels.integral && labels.width === 1) return { name: 'sparse_categorical_crossentropy', fromLogits: true };
+  if (outputActivation === undefined && outputWidth > 1 && labels.integral && labels.width === 1)
+    return { name: 'sparse_categorical_crossentropy', fromLogits: true };
   return { name: 'mean_squared_error', fromLogits: false };
 }
 
@@ -80,7 +94,9 @@ export function resolveLoss(
     choice = { name: requested, fromLogits: classification && outputActivation !== needed, source: 'option' };
   } else {
     const configured = trainingConfigLoss(trainingConfig, file);
-    choice = configured ? { ...configured, source: 'training config' } : { ...inferLoss(outputActivation, outputWidth, labels), source: 'inferred' };
+    choice = configured
+      ? { ...configured, source: 'training config' }
+      : { ...inferLoss(outputActivation, outputWidth, labels), source: 'inferred' };
   }
   if (choice.name !== 'mean_squared_error') {
     const needed = choice.name === 'binary_crossentropy' ? 'sigmoid' : 'softmax';
@@ -88,7 +104,10 @@ export function resolveLoss(
       throw new SharpnessError(`${choice.name} from logits needs a linear output layer, but the output applies ${outputActivation}`, file);
     }
     if (!choice.fromLogits && outputActivation !== needed) {
-      throw new SharpnessError(`${choice.name} needs a ${needed} output (or a loss with from_logits), but the output layer applies ${outputActivation ?? 'no activation'}`, file);
+      throw new SharpnessError(
+        `${choice.name} needs a ${needed} output (or a loss with from_logits), but the output layer applies ${outputActivation ?? 'no activation'}`,
+        file,
+      );
     }
   }
   return choice;

@@ -58,7 +58,8 @@ export function readModelJson(path: string): { json: ModelJson; topology: Topolo
     if (error instanceof SharpnessError) throw error;
     throw new SharpnessError('no such file', path);
   }
-  if (size > MAX_MODEL_JSON_BYTES) throw new SharpnessError(`is ${Math.round(size / 2 ** 20)} MiB, too large for a model.json (weights belong in shards)`, path);
+  if (size > MAX_MODEL_JSON_BYTES)
+    throw new SharpnessError(`is ${Math.round(size / 2 ** 20)} MiB, too large for a model.json (weights belong in shards)`, path);
   const json = parseModelJson(readFileSync(file, 'utf8'), path);
   return { json, topology: parseTopology(json.modelConfig, path) };
 }
@@ -70,7 +71,9 @@ export function resolveInputShape(topology: Topology, path: string, concrete?: S
   if (!concrete || concrete.length !== declared.length) {
     const open = `the model's input shape [${declared.map((d) => d ?? '?').join(', ')}] has open dimensions`;
     // The data fills open dimensions axis by axis, so its samples need the declared number of axes.
-    const offered = concrete ? `which the analysis data cannot fill: its samples have shape [${concrete.join(', ')}], not ${declared.length} axes` : 'which are read from the analysis data, and none was given';
+    const offered = concrete
+      ? `which the analysis data cannot fill: its samples have shape [${concrete.join(', ')}], not ${declared.length} axes`
+      : 'which are read from the analysis data, and none was given';
     throw new SharpnessError(`${open}, ${offered}`, path);
   }
   return declared.map((d, i) => d ?? concrete[i]);
@@ -80,12 +83,21 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   const { json, topology } = readModelJson(path);
   const inputShape = resolveInputShape(topology, path, options.inputShape);
   const layers = buildLayers(topology, inputShape, path);
-  const manifest = new Map<string, WeightEntry>(json.weightsManifest.flatMap((g) => g.weights.map((w) => [normalizeWeightName(w.name), w] as const)));
-  for (const layer of layers) layer.weights = layer.weights.map(({ slot }) => ({ slot, manifestName: findManifestWeight(manifest, layer.name, slot, path) }));
-  const parameterCount = layers.reduce((sum, l) => sum + l.weights.filter((w) => w.slot.trainable).reduce((s, w) => s + elementCount(w.slot.shape), 0), 0);
+  const manifest = new Map<string, WeightEntry>(
+    json.weightsManifest.flatMap((g) => g.weights.map((w) => [normalizeWeightName(w.name), w] as const)),
+  );
+  for (const layer of layers)
+    layer.weights = layer.weights.map(({ slot }) => ({ slot, manifestName: findManifestWeight(manifest, layer.name, slot, path) }));
+  const parameterCount = layers.reduce(
+    (sum, l) => sum + l.weights.filter((w) => w.slot.trainable).reduce((s, w) => s + elementCount(w.slot.shape), 0),
+    0,
+  );
   const maxParameters = options.maxParameters ?? DEFAULT_MAX_PARAMETERS;
   if (parameterCount > maxParameters) {
-    throw new SharpnessError(`the model has ${parameterCount.toLocaleString('en-US')} trainable parameters, over the limit of ${maxParameters.toLocaleString('en-US')} (raise it with --max-parameters)`, path);
+    throw new SharpnessError(
+      `the model has ${parameterCount.toLocaleString('en-US')} trainable parameters, over the limit of ${maxParameters.toLocaleString('en-US')} (raise it with --max-parameters)`,
+      path,
+    );
   }
   // Four bytes per stored value at most (quantized weights take fewer).
   const plans = planShards(path, json.weightsManifest, 4 * Math.max(maxParameters, parameterCount) + 64 * 2 ** 20);
@@ -146,9 +158,13 @@ function findManifestWeight(manifest: Map<string, WeightEntry>, layer: string, s
     const scoped = [...manifest.keys()].filter((name) => name.endsWith(`/${wanted}`));
     if (scoped.length === 1) entry = manifest.get(scoped[0]);
   }
-  if (!entry) throw new SharpnessError(`the weights manifest has no "${wanted}" (shape [${slot.shape.join(', ')}]) for layer "${layer}"`, path);
+  if (!entry)
+    throw new SharpnessError(`the weights manifest has no "${wanted}" (shape [${slot.shape.join(', ')}]) for layer "${layer}"`, path);
   if (entry.shape.join(',') !== slot.shape.join(',')) {
-    throw new SharpnessError(`weight "${entry.name}" has shape [${entry.shape.join(', ')}] in the manifest, but layer "${layer}" needs [${slot.shape.join(', ')}]`, path);
+    throw new SharpnessError(
+      `weight "${entry.name}" has shape [${entry.shape.join(', ')}] in the manifest, but layer "${layer}" needs [${slot.shape.join(', ')}]`,
+      path,
+    );
   }
   if (entry.dtype !== 'float32') throw new SharpnessError(`weight "${entry.name}" is ${entry.dtype}; layer weights must be float32`, path);
   return normalizeWeightName(entry.name);

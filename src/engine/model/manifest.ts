@@ -71,7 +71,10 @@ export function parseModelJson(text: string, file: string): ModelJson {
     throw new SharpnessError(`not a TF.js layers-model model.json${hint}`, file);
   }
   if (parsed.format === 'graph-model' || 'node' in topology) {
-    throw new SharpnessError('this is a TF.js graph model; Sharpness Lens needs a layers model (model.save() or tensorflowjs_converter --output_format tfjs_layers_model)', file);
+    throw new SharpnessError(
+      'this is a TF.js graph model; Sharpness Lens needs a layers model (model.save() or tensorflowjs_converter --output_format tfjs_layers_model)',
+      file,
+    );
   }
   let format: ModelFormat;
   let modelConfig: unknown;
@@ -126,9 +129,15 @@ function parseWeightEntry(value: unknown, where: string, file: string): WeightEn
   if (value.quantization !== undefined && value.quantization !== null) {
     const q = value.quantization;
     if (!isRecord(q) || (q.dtype !== 'uint8' && q.dtype !== 'uint16' && q.dtype !== 'float16')) {
-      throw new SharpnessError(`weight "${name}" has an unsupported quantization ${JSON.stringify(q)} (supported: uint8, uint16, float16)`, file);
+      throw new SharpnessError(
+        `weight "${name}" has an unsupported quantization ${JSON.stringify(q)} (supported: uint8, uint16, float16)`,
+        file,
+      );
     }
-    if (q.dtype !== 'float16' && (typeof q.min !== 'number' || typeof q.scale !== 'number' || !Number.isFinite(q.min) || !Number.isFinite(q.scale))) {
+    if (
+      q.dtype !== 'float16' &&
+      (typeof q.min !== 'number' || typeof q.scale !== 'number' || !Number.isFinite(q.min) || !Number.isFinite(q.scale))
+    ) {
       throw new SharpnessError(`weight "${name}" is ${q.dtype}-quantized but lacks finite "min" and "scale"`, file);
     }
     entry.quantization = q.dtype === 'float16' ? { dtype: 'float16' } : { dtype: q.dtype, min: q.min as number, scale: q.scale as number };

@@ -10,14 +10,20 @@ import type { LoadedModel } from './load-model';
 
 const SHARD_NAME = 'group1-shard1of1.bin';
 
-export function writeModelCopy(model: LoadedModel, values: ReadonlyMap<string, Float32Array | Int32Array>, outDir: string, metadata: Record<string, unknown>): string[] {
+export function writeModelCopy(
+  model: LoadedModel,
+  values: ReadonlyMap<string, Float32Array | Int32Array>,
+  outDir: string,
+  metadata: Record<string, unknown>,
+): string[] {
   const target = resolve(outDir);
   const modelFolder = dirname(resolve(model.path));
   const rel = relative(modelFolder, target);
-  if (rel === '') throw new SharpnessError('--out is the model\'s own folder; choose a new folder so the original stays untouched', outDir);
+  if (rel === '') throw new SharpnessError("--out is the model's own folder; choose a new folder so the original stays untouched", outDir);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) throw new SharpnessError('--out exists and is not a folder', outDir);
-    if (readdirSync(target).length > 0) throw new SharpnessError('--out exists and is not empty; choose a new folder (nothing is overwritten)', outDir);
+    if (readdirSync(target).length > 0)
+      throw new SharpnessError('--out exists and is not empty; choose a new folder (nothing is overwritten)', outDir);
   }
   const entries = model.json.weightsManifest.flatMap((g) => g.weights);
   const arrays = entries.map((entry) => {
@@ -30,7 +36,9 @@ export function writeModelCopy(model: LoadedModel, values: ReadonlyMap<string, F
   const previous = typeof raw.userDefinedMetadata === 'object' && raw.userDefinedMetadata !== null ? raw.userDefinedMetadata : {};
   const json = {
     ...raw,
-    weightsManifest: [{ paths: [SHARD_NAME], weights: arrays.map(({ entry }) => ({ name: entry.name, shape: entry.shape, dtype: entry.dtype })) }],
+    weightsManifest: [
+      { paths: [SHARD_NAME], weights: arrays.map(({ entry }) => ({ name: entry.name, shape: entry.shape, dtype: entry.dtype })) },
+    ],
     userDefinedMetadata: { ...previous, sharpnessLens: { derivedFrom: basename(model.path), ...metadata } },
   };
   mkdirSync(dirname(target), { recursive: true });

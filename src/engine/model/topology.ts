@@ -43,7 +43,9 @@ function layerEntries(config: unknown, fail: (p: string) => never): KerasObject[
   return list.map((entry, i) => {
     if (!isKerasObject(entry) || !isRecord(entry.config)) return fail(`layer ${i} of the model config has no class_name/config`);
     if (NESTED_MODEL_CLASSES.has(entry.class_name)) {
-      return fail(`layer "${layerName(entry, i)}" is a nested ${entry.class_name} model, which is not supported; save the model with its layers inlined`);
+      return fail(
+        `layer "${layerName(entry, i)}" is a nested ${entry.class_name} model, which is not supported; save the model with its layers inlined`,
+      );
     }
     return entry;
   });
@@ -69,7 +71,8 @@ function parseSequential(config: unknown, fail: (p: string) => never): Topology 
   const first = entries[0];
   const firstConfig = first.config as Record<string, unknown>;
   const inputShape = declaredInputShape(firstConfig);
-  if (!inputShape) return fail(`the first layer "${layerName(first, 0)}" declares no input shape (batch_input_shape), so the model's input is unknown`);
+  if (!inputShape)
+    return fail(`the first layer "${layerName(first, 0)}" declares no input shape (batch_input_shape), so the model's input is unknown`);
   const inputDtype = typeof firstConfig.dtype === 'string' ? firstConfig.dtype : 'float32';
   const layers: TopologyLayer[] = [];
   let previous: string;
@@ -126,7 +129,12 @@ function parseFunctional(config: unknown, fail: (p: string) => never): Topology 
     if (byName.has(name)) fail(`two layers are named "${name}"`);
     const nodes = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
     if (nodes.length > 1) fail(`layer "${name}" is called ${nodes.length} times (a shared layer), which is not supported`);
-    byName.set(name, { name, className: entry.class_name, config: entry.config as Record<string, unknown>, inbound: nodes.length ? inboundOfNode(nodes[0]) : [] });
+    byName.set(name, {
+      name,
+      className: entry.class_name,
+      config: entry.config as Record<string, unknown>,
+      inbound: nodes.length ? inboundOfNode(nodes[0]) : [],
+    });
   });
   const input = byName.get(inputName);
   if (!input || input.className !== 'InputLayer') return fail(`the input layer "${inputName}" is not an InputLayer of the model`);

@@ -18,7 +18,11 @@ export interface WeightValues {
 /** Resolves a manifest path against the model's folder, refusing anything that leaves the folder. */
 export function resolveShardPath(modelFile: string, shardPath: string): string {
   const folder = dirname(resolve(modelFile));
-  const escapes = () => new SharpnessError(`weight shard path "${shardPath}" leaves the model's folder; shard paths must be relative names inside it`, modelFile);
+  const escapes = () =>
+    new SharpnessError(
+      `weight shard path "${shardPath}" leaves the model's folder; shard paths must be relative names inside it`,
+      modelFile,
+    );
   if (shardPath.includes('\0') || isAbsolute(shardPath) || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(shardPath) || shardPath.startsWith('\\')) {
     throw escapes();
   }
@@ -35,7 +39,10 @@ export function resolveShardPath(modelFile: string, shardPath: string): string {
     return target; // a missing shard is reported, with its name, by the size check
   }
   if (!inside(realpathSync(folder), realTarget)) {
-    throw new SharpnessError(`weight shard path "${shardPath}" leads through a link to ${realTarget}, outside the model's folder; shards must be files inside it`, modelFile);
+    throw new SharpnessError(
+      `weight shard path "${shardPath}" leads through a link to ${realTarget}, outside the model's folder; shards must be files inside it`,
+      modelFile,
+    );
   }
   return target;
 }
@@ -70,17 +77,26 @@ export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes:
     const held = shardSizes.reduce((a, b) => a + b, 0);
     if (held < needed) {
       const last = shardFiles[shardFiles.length - 1] ?? modelFile;
-      throw new SharpnessError(`truncated weight shard: the manifest needs ${needed} bytes in ${describeShards(group)}, the shards hold ${held}`, last);
+      throw new SharpnessError(
+        `truncated weight shard: the manifest needs ${needed} bytes in ${describeShards(group)}, the shards hold ${held}`,
+        last,
+      );
     }
     if (held > needed) {
       const last = shardFiles[shardFiles.length - 1] ?? modelFile;
-      throw new SharpnessError(`weight shard has ${held - needed} bytes more than the manifest describes (${needed} bytes in ${describeShards(group)}): the shards do not belong to this model.json`, last);
+      throw new SharpnessError(
+        `weight shard has ${held - needed} bytes more than the manifest describes (${needed} bytes in ${describeShards(group)}): the shards do not belong to this model.json`,
+        last,
+      );
     }
     return { group, shardFiles, shardSizes };
   });
   const total = manifest.reduce((sum, group) => sum + groupByteLength(group), 0);
   if (total > maxBytes) {
-    throw new SharpnessError(`the weights take ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit for an analysis on this machine (raise it with --max-parameters, or analyse a smaller model)`, modelFile);
+    throw new SharpnessError(
+      `the weights take ${formatBytes(total)}, over the ${formatBytes(maxBytes)} limit for an analysis on this machine (raise it with --max-parameters, or analyse a smaller model)`,
+      modelFile,
+    );
   }
   return plans;
 }

@@ -101,10 +101,11 @@ const library: Record<string, () => ElementwiseActivation> = {
     positivelyHomogeneous: false,
     apply: (x) => tf.softplus(x),
     derivative: (x) => tf.sigmoid(x),
-    secondDerivative: (x) => tf.tidy(() => {
-      const s = tf.sigmoid(x);
-      return tf.mul(s, tf.sub(1, s));
-    }),
+    secondDerivative: (x) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(x);
+        return tf.mul(s, tf.sub(1, s));
+      }),
   }),
   softsign: () => ({
     name: 'softsign',
@@ -117,14 +118,16 @@ const library: Record<string, () => ElementwiseActivation> = {
     name: 'swish',
     positivelyHomogeneous: false,
     apply: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-    derivative: (x) => tf.tidy(() => {
-      const s = tf.sigmoid(x);
-      return tf.add(s, tf.mul(x, tf.mul(s, tf.sub(1, s))));
-    }),
-    secondDerivative: (x) => tf.tidy(() => {
-      const s = tf.sigmoid(x);
-      return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(x, tf.sub(1, tf.mul(2, s)))));
-    }),
+    derivative: (x) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(x);
+        return tf.add(s, tf.mul(x, tf.mul(s, tf.sub(1, s))));
+      }),
+    secondDerivative: (x) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(x);
+        return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(x, tf.sub(1, tf.mul(2, s)))));
+      }),
   }),
   exponential: () => ({
     name: 'exponential',
@@ -153,7 +156,12 @@ export function leakyRelu(alpha: number): ElementwiseActivation {
 /** Keras serialises activations as snake_case names (tfjs-layers) or identifiers; softmax is separate. */
 export function normalizeActivationName(value: unknown): string {
   if (value === undefined || value === null) return 'linear';
-  const raw = typeof value === 'string' ? value : typeof value === 'object' && value !== null && 'class_name' in value ? String((value as { class_name: unknown }).class_name) : String(value);
+  const raw =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object' && value !== null && 'class_name' in value
+        ? String((value as { class_name: unknown }).class_name)
+        : String(value);
   const snake = raw.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   return snake === 'hard_sigmoid' || snake === 'hardsigmoid' ? 'hard_sigmoid' : snake;
 }

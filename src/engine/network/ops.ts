@@ -126,10 +126,16 @@ export function linearOp(spec: LinearSpec): NodeOp {
   return {
     trainableRoles: [],
     forward: (inputs) => ({ output: spec.forward(inputs) }),
-    backward: (dy, record, _w, needInputs) => ({ dInputs: needInputs ? spec.adjoint(dy, record) : record.inputs.map(() => null), dWeights: {} }),
+    backward: (dy, record, _w, needInputs) => ({
+      dInputs: needInputs ? spec.adjoint(dy, record) : record.inputs.map(() => null),
+      dWeights: {},
+    }),
     rForward(rInputs, _v, record) {
       if (rInputs.every((r) => r === null)) return null;
-      return linear(rInputs.map((r, i) => r ?? tf.zerosLike(record.inputs[i])), record);
+      return linear(
+        rInputs.map((r, i) => r ?? tf.zerosLike(record.inputs[i])),
+        record,
+      );
     },
     rBackward: (_dy, rdy, _rInputs, _v, record, _w, needInputs) => ({
       dInputs: needInputs && rdy ? spec.adjoint(rdy, record) : record.inputs.map(() => null),
@@ -140,7 +146,8 @@ export function linearOp(spec: LinearSpec): NodeOp {
 
 /** y = σ(x) element-wise. */
 export function activationOp(activation: ElementwiseActivation): NodeOp {
-  const derivative = (record: ForwardRecord) => memoized(record, 'derivative', () => activation.derivative(record.inputs[0], record.output));
+  const derivative = (record: ForwardRecord) =>
+    memoized(record, 'derivative', () => activation.derivative(record.inputs[0], record.output));
   return {
     trainableRoles: [],
     activation: activation.name,
@@ -150,7 +157,16 @@ export function activationOp(activation: ElementwiseActivation): NodeOp {
     rBackward(dy, rdy, [rx], _v, record, _w, needInputs) {
       if (!needInputs) return { dInputs: [null], dWeights: {} };
       const second = activation.secondDerivative;
-      const curvature = second && rx ? tf.mul(tf.mul(dy, memoized(record, 'second', () => second(record.inputs[0], record.output))), rx) : null;
+      const curvature =
+        second && rx
+          ? tf.mul(
+              tf.mul(
+                dy,
+                memoized(record, 'second', () => second(record.inputs[0], record.output)),
+              ),
+              rx,
+            )
+          : null;
       return { dInputs: [sumTerms(rdy ? tf.mul(rdy, derivative(record)) : null, curvature)], dWeights: {} };
     },
   };

@@ -81,7 +81,13 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
     return this.workers.length;
   }
 
-  static async start(threads: number, init: Omit<ShardInit, 'samples'>, samples: SampleSet, blocks: readonly ParameterBlock[], dimension: number): Promise<ParallelCurvatureProvider> {
+  static async start(
+    threads: number,
+    init: Omit<ShardInit, 'samples'>,
+    samples: SampleSet,
+    blocks: readonly ParameterBlock[],
+    dimension: number,
+  ): Promise<ParallelCurvatureProvider> {
     const count = Math.max(1, Math.min(threads, samples.count));
     const workers = Array.from({ length: count }, () => new ShardWorker());
     const provider = new ParallelCurvatureProvider(workers, blocks, dimension);
@@ -110,7 +116,9 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
 
   async hvp(v: Float64Array, blocks?: readonly number[]): Promise<Float64Array> {
     this.hvpCount++;
-    const parts = await Promise.all(this.workers.map((w) => w.request<Float64Array>({ kind: 'hvp', v, blocks: blocks ? [...blocks] : null })));
+    const parts = await Promise.all(
+      this.workers.map((w) => w.request<Float64Array>({ kind: 'hvp', v, blocks: blocks ? [...blocks] : null })),
+    );
     const out = parts[0];
     for (const p of parts.slice(1)) for (let i = 0; i < out.length; i++) out[i] += p[i];
     return out;

@@ -39,6 +39,11 @@ parentPort!.on('message', (request: ShardRequest) => {
       const transfer = value instanceof Float64Array || value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [];
       parentPort!.postMessage({ id: request.id, ok: true, value } satisfies ShardResponse, transfer);
     },
-    (error: unknown) => parentPort!.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies ShardResponse),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        id: request.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies ShardResponse),
   );
 });

@@ -45,7 +45,10 @@ function scaleAll(values: Float32Array | null, factor: number): void {
 export function layerwiseRescaling(model: LoadedModel, factors: number[]): Rescaling {
   const kernelLayers = model.layers.filter((l) => l.symmetry.role === 'kernel');
   if (factors.length !== kernelLayers.length) {
-    throw new SharpnessError(`a layer-wise rescaling needs one factor per kernel layer (${kernelLayers.length}: ${kernelLayers.map((l) => l.name).join(', ')}), got ${factors.length}`, model.path);
+    throw new SharpnessError(
+      `a layer-wise rescaling needs one factor per kernel layer (${kernelLayers.length}: ${kernelLayers.map((l) => l.name).join(', ')}), got ${factors.length}`,
+      model.path,
+    );
   }
   const bad = factors.find((f) => !(Number.isFinite(f) && f > 0));
   if (bad !== undefined) throw new SharpnessError(`rescaling factors must be positive numbers, got ${bad}`, model.path);
@@ -54,7 +57,10 @@ export function layerwiseRescaling(model: LoadedModel, factors: number[]): Resca
   const sameScale = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
   const require1 = (layer: ModelLayer, scale: number, why: string) => {
     if (!sameScale(scale, 1)) {
-      throw new SharpnessError(`the rescaling factors up to "${layer.name}" multiply to ${scale.toPrecision(6)}, but ${why}; they must multiply to 1 there`, model.path);
+      throw new SharpnessError(
+        `the rescaling factors up to "${layer.name}" multiply to ${scale.toPrecision(6)}, but ${why}; they must multiply to 1 there`,
+        model.path,
+      );
     }
   };
   let next = 0;
@@ -69,16 +75,35 @@ export function layerwiseRescaling(model: LoadedModel, factors: number[]): Resca
       if (!s.homogeneousActivation) require1(layer, out, `its activation ${String(layer.config.activation)} is not positively homogeneous`);
     } else if (s.role === 'merge') {
       if (!inputScales.every((x) => sameScale(x, inputScales[0]))) {
-        throw new SharpnessError(`the rescaling would give the branches merged by "${layer.name}" different scales (${inputScales.map((x) => x.toPrecision(4)).join(' vs ')})`, model.path);
+        throw new SharpnessError(
+          `the rescaling would give the branches merged by "${layer.name}" different scales (${inputScales.map((x) => x.toPrecision(4)).join(' vs ')})`,
+          model.path,
+        );
       }
     } else if (s.role === 'batchnorm' || s.role === 'barrier') {
-      require1(layer, out, s.role === 'batchnorm' ? 'a BatchNormalization with fixed statistics does not pass a scale through' : `${s.reason} is not positively homogeneous`);
+      require1(
+        layer,
+        out,
+        s.role === 'batchnorm'
+          ? 'a BatchNormalization with fixed statistics does not pass a scale through'
+          : `${s.reason} is not positively homogeneous`,
+      );
     }
     scales.set(layer.name, out);
   }
   const final = scales.get(model.topology.outputLayer)!;
-  if (!sameScale(final, 1)) throw new SharpnessError(`the rescaling factors must multiply to 1 (they multiply to ${final.toPrecision(6)}), or the output changes`, model.path);
-  return { kind: 'layer-wise', factors, seed: null, values, description: `layer-wise factors ${factors.map((f) => Number(f.toPrecision(4))).join(', ')}` };
+  if (!sameScale(final, 1))
+    throw new SharpnessError(
+      `the rescaling factors must multiply to 1 (they multiply to ${final.toPrecision(6)}), or the output changes`,
+      model.path,
+    );
+  return {
+    kind: 'layer-wise',
+    factors,
+    seed: null,
+    values,
+    description: `layer-wise factors ${factors.map((f) => Number(f.toPrecision(4))).join(', ')}`,
+  };
 }
 
 /** A random positive scale per rescalable unit, log-uniform in [1/spread, spread]. */
@@ -92,13 +117,23 @@ export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = 1
     const found = findNeuronConsumer(model, producer);
     if (!found) continue;
     const lambda = Float64Array.from({ length: s.units }, () => Math.exp((2 * random.uniform() - 1) * Math.log(spread)));
-    scaleUnits(weightOf(producer, values, s.kernelRole)!, producer.weights.find((w) => w.slot.role === s.kernelRole)!.slot.shape, lambda, s.depthwise);
+    scaleUnits(
+      weightOf(producer, values, s.kernelRole)!,
+      producer.weights.find((w) => w.slot.role === s.kernelRole)!.slot.shape,
+      lambda,
+      s.depthwise,
+    );
     if (s.biasRole) scaleUnits(weightOf(producer, values, s.biasRole)!, [s.units], lambda, false);
     const consumer = found.consumer;
     const cs = consumer.symmetry;
     if (cs.role === 'batchnorm') {
       scaleUnits(weightOf(consumer, values, 'moving_mean')!, [s.units], lambda, false);
-      scaleUnits(weightOf(consumer, values, 'moving_variance')!, [s.units], lambda.map((l) => l * l), false);
+      scaleUnits(
+        weightOf(consumer, values, 'moving_variance')!,
+        [s.units],
+        lambda.map((l) => l * l),
+        false,
+      );
     } else if (cs.role === 'kernel' && cs.inputChannelAxis !== null) {
       const shape = consumer.weights.find((w) => w.slot.role === cs.kernelRole)!.slot.shape;
       // After a channels-last Flatten, input row r belongs to unit r mod units.
@@ -108,8 +143,18 @@ export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = 1
     }
     touched.push(`${s.units} units of ${producer.name}`);
   }
-  if (touched.length === 0) throw new SharpnessError('the model has no hidden units that a neuron-wise rescaling can scale (it needs a kernel layer with a ReLU-like activation feeding another kernel layer)', model.path);
-  return { kind: 'neuron-wise', factors: null, seed, values, description: `neuron-wise, λ log-uniform in [1/${spread}, ${spread}], seed ${seed}: ${touched.join('; ')}` };
+  if (touched.length === 0)
+    throw new SharpnessError(
+      'the model has no hidden units that a neuron-wise rescaling can scale (it needs a kernel layer with a ReLU-like activation feeding another kernel layer)',
+      model.path,
+    );
+  return {
+    kind: 'neuron-wise',
+    factors: null,
+    seed,
+    values,
+    description: `neuron-wise, λ log-uniform in [1/${spread}, ${spread}], seed ${seed}: ${touched.join('; ')}`,
+  };
 }
 
 /** Multiplies slice j of `axis` by factors[j] (row-major tensor of `shape`). */

@@ -38,7 +38,11 @@ export function homogeneityOf(layer: ModelLayer): LayerHomogeneity {
   const base = { name: layer.name, className: layer.className };
   switch (s.role) {
     case 'kernel':
-      return { ...base, positivelyHomogeneous: s.homogeneousActivation, note: s.homogeneousActivation ? null : `activation ${String(layer.config.activation)}` };
+      return {
+        ...base,
+        positivelyHomogeneous: s.homogeneousActivation,
+        note: s.homogeneousActivation ? null : `activation ${String(layer.config.activation)}`,
+      };
     case 'batchnorm':
       return { ...base, positivelyHomogeneous: false, note: 'affine with fixed statistics; absorbs a per-channel scale of its input' };
     case 'barrier':
@@ -88,7 +92,9 @@ export function analyzeSymmetries(model: LoadedModel): SymmetryReport {
     neuronwise.push({ layer: layer.name, units: s.units, consumer: found.consumer.name, through: found.through.map((t) => t.name) });
     if (found.consumer.symmetry.role === 'batchnorm') batchNormalized.push(layer.name);
   }
-  const barriers = layers.filter((l) => !l.positivelyHomogeneous && model.layers.find((m) => m.name === l.name)!.symmetry.role !== 'kernel');
+  const barriers = layers.filter(
+    (l) => !l.positivelyHomogeneous && model.layers.find((m) => m.name === l.name)!.symmetry.role !== 'kernel',
+  );
   const summary: string[] = [];
   summary.push(
     barriers.length === 0
@@ -96,9 +102,7 @@ export function analyzeSymmetries(model: LoadedModel): SymmetryReport {
       : `layer-wise: scales must multiply to 1 before ${barriers.map((b) => `${b.name} (${b.note})`).join(', ')}`,
   );
   summary.push(
-    neuronwise.length === 0
-      ? 'neuron-wise: none'
-      : `neuron-wise: ${neuronwise.map((n) => `${n.units} units of ${n.layer}`).join(', ')}`,
+    neuronwise.length === 0 ? 'neuron-wise: none' : `neuron-wise: ${neuronwise.map((n) => `${n.units} units of ${n.layer}`).join(', ')}`,
   );
   if (batchNormalized.length > 0) summary.push(`batch norm: any per-channel scale of ${batchNormalized.join(', ')} (exact as ε → 0)`);
   return { layers, kernelLayers, neuronwise, batchNormalized, summary };

@@ -49,7 +49,15 @@ function mismatch(ax: HostTensor, y: HostTensor, x: HostTensor, aty: HostTensor)
   return Math.abs(left - right) / Math.max(norm(ax.values) * norm(y.values), norm(x.values) * norm(aty.values));
 }
 
-async function checkAdjoint(key: string, backend: BackendName, where: string, x: HostTensor, y: HostTensor, forward: [string, Record<string, HostTensor>, object], adjoint: [string, Record<string, HostTensor>, object]): Promise<number> {
+async function checkAdjoint(
+  key: string,
+  backend: BackendName,
+  where: string,
+  x: HostTensor,
+  y: HostTensor,
+  forward: [string, Record<string, HostTensor>, object],
+  adjoint: [string, Record<string, HostTensor>, object],
+): Promise<number> {
   const [ax] = await runKernelOn(backend, ...forward);
   const [aty] = await runKernelOn(backend, ...adjoint);
   const error = log.record(`${key} (${backend})`, mismatch(ax, y, x, aty), where);
@@ -57,7 +65,13 @@ async function checkAdjoint(key: string, backend: BackendName, where: string, x:
   return error;
 }
 
-const convAttrs = (g: WindowGeometry, dilations: [number, number] = [1, 1]) => ({ strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined });
+const convAttrs = (g: WindowGeometry, dilations: [number, number] = [1, 1]) => ({
+  strides: g.strides,
+  pad: g.pad,
+  dataFormat: 'NHWC',
+  dilations,
+  dimRoundingMode: undefined,
+});
 const poolAttrs = (g: WindowGeometry) => ({ filterSize: g.window, strides: g.strides, pad: g.pad, dimRoundingMode: undefined });
 
 /** 'same' geometries whose border windows overlap the padding (fewer inputs than the window holds). */
@@ -68,7 +82,6 @@ function hasPartialWindows(g: WindowGeometry): boolean {
 
 for (const backend of BACKENDS) {
   describe(`backprop kernels are the adjoints of their forward kernels on ${backend}`, () => {
-
     test('Conv2D: Conv2DBackpropInput in x, Conv2DBackpropFilter in the kernel', async () => {
       const random = new SeededRandom(41);
       for (const g of WINDOW_GEOMETRIES) {
@@ -77,8 +90,16 @@ for (const backend of BACKENDS) {
         const filter = randomHost(random, filterShape);
         const y = randomHost(random, outputShapeOf(g, g.outChannels));
         const forward: [string, Record<string, HostTensor>, object] = ['Conv2D', { x, filter }, convAttrs(g)];
-        await checkAdjoint('Conv2D in x', backend, describeGeometry(g), x, y, forward, ['Conv2DBackpropInput', { dy: y, filter }, { ...convAttrs(g), inputShape: g.input }]);
-        await checkAdjoint('Conv2D in kernel', backend, describeGeometry(g), filter, y, forward, ['Conv2DBackpropFilter', { x, dy: y }, { ...convAttrs(g), filterShape }]);
+        await checkAdjoint('Conv2D in x', backend, describeGeometry(g), x, y, forward, [
+          'Conv2DBackpropInput',
+          { dy: y, filter },
+          { ...convAttrs(g), inputShape: g.input },
+        ]);
+        await checkAdjoint('Conv2D in kernel', backend, describeGeometry(g), filter, y, forward, [
+          'Conv2DBackpropFilter',
+          { x, dy: y },
+          { ...convAttrs(g), filterShape },
+        ]);
       }
     });
 
@@ -92,8 +113,16 @@ for (const backend of BACKENDS) {
           const y = randomHost(random, outputShapeOf(g, g.input[3] * multiplier));
           const where = describeGeometry({ ...g, multiplier });
           const forward: [string, Record<string, HostTensor>, object] = ['DepthwiseConv2dNative', { x, filter }, convAttrs(g)];
-          await checkAdjoint('Depthwise in x', backend, where, x, y, forward, ['DepthwiseConv2dNativeBackpropInput', { dy: y, filter }, { ...convAttrs(g), inputShape: g.input }]);
-          await checkAdjoint('Depthwise in kernel', backend, where, filter, y, forward, ['DepthwiseConv2dNativeBackpropFilter', { x, dy: y }, { ...convAttrs(g), filterShape }]);
+          await checkAdjoint('Depthwise in x', backend, where, x, y, forward, [
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: y, filter },
+            { ...convAttrs(g), inputShape: g.input },
+          ]);
+          await checkAdjoint('Depthwise in kernel', backend, where, filter, y, forward, [
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x, dy: y },
+            { ...convAttrs(g), filterShape },
+          ]);
         }
       }
     });
@@ -126,11 +155,20 @@ for (const backend of BACKENDS) {
       for (const pattern of VALUE_PATTERNS) {
         for (const g of WINDOW_GEOMETRIES) {
           const x0 = randomHost(random, g.input, pattern);
-          const [, selection] = await runKernelOn(backend, 'MaxPoolWithArgmax', { x: x0 }, { filterSize: g.window, strides: g.strides, pad: g.pad, includeBatchInIndex: true });
+          const [, selection] = await runKernelOn(
+            backend,
+            'MaxPoolWithArgmax',
+            { x: x0 },
+            { filterSize: g.window, strides: g.strides, pad: g.pad, includeBatchInIndex: true },
+          );
           const u = randomHost(random, g.input);
           const y = randomHost(random, selection.shape);
           // A u = u at the selected positions; Aᵀ y = MaxPoolGrad routed by x0's maxima.
-          const au: HostTensor = { values: Float32Array.from(selection.values, (index) => u.values[index]), shape: selection.shape, dtype: 'float32' };
+          const au: HostTensor = {
+            values: Float32Array.from(selection.values, (index) => u.values[index]),
+            shape: selection.shape,
+            dtype: 'float32',
+          };
           const [output] = await runKernelOn(backend, 'MaxPool', { x: x0 }, poolAttrs(g));
           const [aty] = await runKernelOn(backend, 'MaxPoolGrad', { dy: y, input: x0, output }, poolAttrs(g));
           const error = log.record(`MaxPool selection (${backend})`, mismatch(au, y, u, aty), `${describeGeometry(g)}, ${pattern}`);
@@ -144,18 +182,36 @@ for (const backend of BACKENDS) {
 test('the project’s wasm depthwise backprop kernels are adjoint for dilation 2 too (the cpu backend’s ignore dilations)', async () => {
   const random = new SeededRandom(45);
   const dilations: [number, number] = [2, 2];
-  const geometries = WINDOW_GEOMETRIES.filter((g) => g.strides[0] === 1 && g.strides[1] === 1 && g.window[0] * g.window[1] > 1 && g.pad === 'valid');
+  const geometries = WINDOW_GEOMETRIES.filter(
+    (g) => g.strides[0] === 1 && g.strides[1] === 1 && g.window[0] * g.window[1] > 1 && g.pad === 'valid',
+  );
   assert.ok(geometries.length >= 4);
   for (const g of geometries) {
     const filterShape = [...g.window, g.input[3], g.multiplier];
-    const info = tf.backend_util.computeConv2DInfo(g.input, filterShape as [number, number, number, number], g.strides, dilations, g.pad, undefined, true);
+    const info = tf.backend_util.computeConv2DInfo(
+      g.input,
+      filterShape as [number, number, number, number],
+      g.strides,
+      dilations,
+      g.pad,
+      undefined,
+      true,
+    );
     const x = randomHost(random, g.input);
     const filter = randomHost(random, filterShape);
     const y = randomHost(random, [g.input[0], info.outHeight, info.outWidth, g.input[3] * g.multiplier]);
     const forward: [string, Record<string, HostTensor>, object] = ['DepthwiseConv2dNative', { x, filter }, convAttrs(g, dilations)];
     const where = `${describeGeometry(g)}, dilation 2`;
-    await checkAdjoint('Depthwise in x, dilation 2', 'wasm', where, x, y, forward, ['DepthwiseConv2dNativeBackpropInput', { dy: y, filter }, { ...convAttrs(g, dilations), inputShape: g.input }]);
-    await checkAdjoint('Depthwise in kernel, dilation 2', 'wasm', where, filter, y, forward, ['DepthwiseConv2dNativeBackpropFilter', { x, dy: y }, { ...convAttrs(g, dilations), filterShape }]);
+    await checkAdjoint('Depthwise in x, dilation 2', 'wasm', where, x, y, forward, [
+      'DepthwiseConv2dNativeBackpropInput',
+      { dy: y, filter },
+      { ...convAttrs(g, dilations), inputShape: g.input },
+    ]);
+    await checkAdjoint('Depthwise in kernel, dilation 2', 'wasm', where, filter, y, forward, [
+      'DepthwiseConv2dNativeBackpropFilter',
+      { x, dy: y },
+      { ...convAttrs(g, dilations), filterShape },
+    ]);
   }
 });
 

@@ -101,7 +101,12 @@ function toHost(t: tf.Tensor): HostTensor {
 const toTensor = (h: HostTensor) => tf.tensor(h.values, h.shape, h.dtype);
 
 /** Runs `kernel` on `backend` from host inputs and returns host copies of its outputs. */
-export async function runKernelOn(backend: BackendName, kernel: string, inputs: Record<string, HostTensor>, attrs: object): Promise<HostTensor[]> {
+export async function runKernelOn(
+  backend: BackendName,
+  kernel: string,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+): Promise<HostTensor[]> {
   await useBackend(backend);
   return scoped(() => {
     const tensors: tf.NamedTensorMap = {};
@@ -112,7 +117,12 @@ export async function runKernelOn(backend: BackendName, kernel: string, inputs: 
 }
 
 /** Calls a kernel function directly on `backend` (TF.js's own, where the project replaced it). */
-export async function runKernelFuncOn(backend: BackendName, kernelFunc: tf.KernelFunc, inputs: Record<string, HostTensor>, attrs: object): Promise<HostTensor[]> {
+export async function runKernelFuncOn(
+  backend: BackendName,
+  kernelFunc: tf.KernelFunc,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+): Promise<HostTensor[]> {
   await useBackend(backend);
   return scoped(() => {
     const tensors: tf.NamedTensorMap = {};
@@ -168,7 +178,10 @@ export class DifferenceLog {
   }
 
   print(title: string): void {
-    const lines = [...this.extremes].map(([key, { value, where, smallest }]) => `  ${`${key}${smallest ? ' [smallest]' : ''}`.padEnd(56)} ${value.toExponential(2)}   (${where})`);
+    const lines = [...this.extremes].map(
+      ([key, { value, where, smallest }]) =>
+        `  ${`${key}${smallest ? ' [smallest]' : ''}`.padEnd(56)} ${value.toExponential(2)}   (${where})`,
+    );
     console.log(`${title}\n${lines.join('\n')}`);
   }
 }
@@ -226,7 +239,15 @@ function conv2d(kernel: Pair, inChannels: number, filters: number, config: Recor
 function depthwiseConv2d(kernel: Pair, channels: number, multiplier: number, config: Record<string, unknown> = {}): LayerSpec {
   return {
     className: 'DepthwiseConv2D',
-    config: { kernel_size: kernel, depth_multiplier: multiplier, strides: [1, 1], padding: 'valid', activation: 'linear', use_bias: true, ...config },
+    config: {
+      kernel_size: kernel,
+      depth_multiplier: multiplier,
+      strides: [1, 1],
+      padding: 'valid',
+      activation: 'linear',
+      use_bias: true,
+      ...config,
+    },
     weights: [
       { role: 'depthwise_kernel', shape: [...kernel, channels, multiplier] },
       { role: 'bias', shape: [channels * multiplier] },
@@ -246,7 +267,11 @@ function batchNormalization(channels: number, options: { center?: boolean; scale
 }
 
 function embedding(vocabulary: number, dimension: number): LayerSpec {
-  return { className: 'Embedding', config: { input_dim: vocabulary, output_dim: dimension }, weights: [{ role: 'embeddings', shape: [vocabulary, dimension] }] };
+  return {
+    className: 'Embedding',
+    config: { input_dim: vocabulary, output_dim: dimension },
+    weights: [{ role: 'embeddings', shape: [vocabulary, dimension] }],
+  };
 }
 
 /** A layer without weights. */
@@ -278,10 +303,12 @@ const writtenFolders: string[] = [];
 /** Writes the case's model (seeded weights) and data (8 samples) into a temporary folder, removed at exit. */
 export function writeCase(modelCase: ModelCase, samples = SAMPLES): WrittenCase {
   const dir = temporaryDirectory('sharpness-backend-');
-  if (writtenFolders.push(dir) === 1) process.once('exit', () => writtenFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  if (writtenFolders.push(dir) === 1)
+    process.once('exit', () => writtenFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
   const { modelPath } = writeSequentialModel(dir, modelCase.inputShape, modelCase.layers, { seed: 7 });
   const dataPath = join(dir, 'data.json');
-  if (modelCase.vocabulary !== undefined) writeIndexData(dataPath, samples, modelCase.inputShape[0], modelCase.vocabulary, modelCase.classes);
+  if (modelCase.vocabulary !== undefined)
+    writeIndexData(dataPath, samples, modelCase.inputShape[0], modelCase.vocabulary, modelCase.classes);
   else writeTeacherData(dataPath, samples, size(modelCase.inputShape), modelCase.classes, 3);
   return { modelPath, dataPath };
 }
@@ -317,9 +344,27 @@ export const MODEL_CASES: readonly ModelCase[] = [
   denseActivation('selu', false),
   denseActivation('softplus', true),
   denseActivation('swish', true),
-  { name: 'Dense softmax (hidden) → linear logits', inputShape: [5], layers: [dense(4, 5, 'softmax'), head(4, 3, 'linear')], classes: 3, smooth: true },
-  { name: 'Dense sigmoid output (binary cross-entropy)', inputShape: [5], layers: [dense(4, 5, 'tanh'), head(4, 1, 'sigmoid')], classes: 2, smooth: true },
-  { name: 'Dense linear output (mean squared error)', inputShape: [5], layers: [dense(4, 5, 'softplus'), head(4, 1, 'linear')], classes: 3, smooth: true },
+  {
+    name: 'Dense softmax (hidden) → linear logits',
+    inputShape: [5],
+    layers: [dense(4, 5, 'softmax'), head(4, 3, 'linear')],
+    classes: 3,
+    smooth: true,
+  },
+  {
+    name: 'Dense sigmoid output (binary cross-entropy)',
+    inputShape: [5],
+    layers: [dense(4, 5, 'tanh'), head(4, 1, 'sigmoid')],
+    classes: 2,
+    smooth: true,
+  },
+  {
+    name: 'Dense linear output (mean squared error)',
+    inputShape: [5],
+    layers: [dense(4, 5, 'softplus'), head(4, 1, 'linear')],
+    classes: 3,
+    smooth: true,
+  },
   {
     name: 'Conv2D valid stride 1 → Flatten',
     inputShape: [4, 5, 2],
@@ -379,7 +424,11 @@ export const MODEL_CASES: readonly ModelCase[] = [
   {
     name: 'DepthwiseConv2D same stride 2 (even kernel) ×2 → GlobalAveragePooling2D',
     inputShape: [5, 7, 2],
-    layers: [depthwiseConv2d([2, 2], 2, 2, { padding: 'same', strides: [2, 2], activation: 'softplus' }), plain('GlobalAveragePooling2D'), head(4, 3)],
+    layers: [
+      depthwiseConv2d([2, 2], 2, 2, { padding: 'same', strides: [2, 2], activation: 'softplus' }),
+      plain('GlobalAveragePooling2D'),
+      head(4, 3),
+    ],
     classes: 3,
     smooth: true,
   },
@@ -389,35 +438,60 @@ export const MODEL_CASES: readonly ModelCase[] = [
     // quadratic in the number of pooled inputs.)
     name: 'Conv2D linear → MaxPooling2D same (odd input)',
     inputShape: [5, 5, 1],
-    layers: [conv2d([2, 2], 1, 1, { padding: 'same' }), plain('MaxPooling2D', { pool_size: [2, 2], padding: 'same' }), plain('Flatten'), head(3 * 3, 3)],
+    layers: [
+      conv2d([2, 2], 1, 1, { padding: 'same' }),
+      plain('MaxPooling2D', { pool_size: [2, 2], padding: 'same' }),
+      plain('Flatten'),
+      head(3 * 3, 3),
+    ],
     classes: 3,
     smooth: false,
   },
   {
     name: 'Conv2D linear → MaxPooling2D valid 3×3 stride 1',
     inputShape: [4, 4, 1],
-    layers: [conv2d([1, 1], 1, 2, { use_bias: false }), plain('MaxPooling2D', { pool_size: [3, 3], strides: [1, 1] }), plain('Flatten'), head(2 * 2 * 2, 2)],
+    layers: [
+      conv2d([1, 1], 1, 2, { use_bias: false }),
+      plain('MaxPooling2D', { pool_size: [3, 3], strides: [1, 1] }),
+      plain('Flatten'),
+      head(2 * 2 * 2, 2),
+    ],
     classes: 2,
     smooth: false,
   },
   {
     name: 'AveragePooling2D valid',
     inputShape: [6, 5, 2],
-    layers: [conv2d([2, 2], 2, 2, { activation: 'tanh' }), plain('AveragePooling2D', { pool_size: [2, 2] }), plain('Flatten'), head(2 * 2 * 2, 3)],
+    layers: [
+      conv2d([2, 2], 2, 2, { activation: 'tanh' }),
+      plain('AveragePooling2D', { pool_size: [2, 2] }),
+      plain('Flatten'),
+      head(2 * 2 * 2, 3),
+    ],
     classes: 3,
     smooth: true,
   },
   {
     name: 'AveragePooling2D same (partial windows)',
     inputShape: [5, 7, 2],
-    layers: [conv2d([1, 1], 2, 2, { activation: 'tanh' }), plain('AveragePooling2D', { pool_size: [2, 2], padding: 'same' }), plain('Flatten'), head(3 * 4 * 2, 3)],
+    layers: [
+      conv2d([1, 1], 2, 2, { activation: 'tanh' }),
+      plain('AveragePooling2D', { pool_size: [2, 2], padding: 'same' }),
+      plain('Flatten'),
+      head(3 * 4 * 2, 3),
+    ],
     classes: 3,
     smooth: true,
   },
   {
     name: 'AveragePooling2D same 3×3 stride 2',
     inputShape: [6, 5, 1],
-    layers: [conv2d([2, 2], 1, 2, { activation: 'softplus', padding: 'same' }), plain('AveragePooling2D', { pool_size: [3, 3], strides: [2, 2], padding: 'same' }), plain('Flatten'), head(3 * 3 * 2, 2)],
+    layers: [
+      conv2d([2, 2], 1, 2, { activation: 'softplus', padding: 'same' }),
+      plain('AveragePooling2D', { pool_size: [3, 3], strides: [2, 2], padding: 'same' }),
+      plain('Flatten'),
+      head(3 * 3 * 2, 2),
+    ],
     classes: 2,
     smooth: true,
   },
@@ -452,14 +526,25 @@ export const MODEL_CASES: readonly ModelCase[] = [
   {
     name: 'BatchNormalization (center only) on images → ELU layer',
     inputShape: [4, 5, 2],
-    layers: [conv2d([2, 2], 2, 2), batchNormalization(2, { scale: false }), plain('ELU', { alpha: 0.7 }), plain('GlobalAveragePooling2D'), head(2, 3)],
+    layers: [
+      conv2d([2, 2], 2, 2),
+      batchNormalization(2, { scale: false }),
+      plain('ELU', { alpha: 0.7 }),
+      plain('GlobalAveragePooling2D'),
+      head(2, 3),
+    ],
     classes: 3,
     smooth: false,
   },
   {
     name: 'BatchNormalization (neither) → Activation sigmoid',
     inputShape: [5],
-    layers: [dense(4, 5, 'linear'), batchNormalization(4, { center: false, scale: false }), plain('Activation', { activation: 'sigmoid' }), head(4, 3)],
+    layers: [
+      dense(4, 5, 'linear'),
+      batchNormalization(4, { center: false, scale: false }),
+      plain('Activation', { activation: 'sigmoid' }),
+      head(4, 3),
+    ],
     classes: 3,
     smooth: true,
   },
@@ -502,7 +587,17 @@ export const MODEL_CASES: readonly ModelCase[] = [
   {
     name: 'ZeroPadding2D (asymmetric) → Conv2D',
     inputShape: [4, 3, 2],
-    layers: [plain('ZeroPadding2D', { padding: [[1, 0], [2, 1]] }), conv2d([3, 3], 2, 2, { strides: [2, 2], activation: 'tanh' }), plain('Flatten'), head(2 * 2 * 2, 2)],
+    layers: [
+      plain('ZeroPadding2D', {
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+      }),
+      conv2d([3, 3], 2, 2, { strides: [2, 2], activation: 'tanh' }),
+      plain('Flatten'),
+      head(2 * 2 * 2, 2),
+    ],
     classes: 2,
     smooth: true,
   },
@@ -532,11 +627,22 @@ export async function buildEngine(written: WrittenCase, backend: BackendName, ch
   const network = new Network(model);
   const outputActivation = network.outputNode === MODEL_INPUT ? undefined : network.nodes[network.outputNode].op.activation;
   const outputShape = model.layers.find((l) => l.name === model.topology.outputLayer)?.outputShape ?? model.inputShape;
-  const choice = resolveLoss('auto', model.json.trainingConfig, outputActivation, size(outputShape), summarizeLabels(raw), written.modelPath);
+  const choice = resolveLoss(
+    'auto',
+    model.json.trainingConfig,
+    outputActivation,
+    size(outputShape),
+    summarizeLabels(raw),
+    written.modelPath,
+  );
   const firstLayer = model.layers.find((l) => l.inbound.includes(model.topology.layers[0].name));
   const data = prepareData(
     raw,
-    { inputShape: model.inputShape, embeddingVocabulary: firstLayer?.className === 'Embedding' ? Number(firstLayer.config.input_dim) : null, outputShape },
+    {
+      inputShape: model.inputShape,
+      embeddingVocabulary: firstLayer?.className === 'Embedding' ? Number(firstLayer.config.input_dim) : null,
+      outputShape,
+    },
     choice,
     { seed: 0 },
   );
@@ -549,7 +655,8 @@ export async function buildEngine(written: WrittenCase, backend: BackendName, ch
     model,
     withTheta(theta) {
       const values = new Map<string, Float32Array>();
-      for (const block of network.blocks) values.set(block.name, Float32Array.from(theta.subarray(block.offset, block.offset + block.size)));
+      for (const block of network.blocks)
+        values.set(block.name, Float32Array.from(theta.subarray(block.offset, block.offset + block.size)));
       const shifted = new Network(model, values);
       const other = new CurvatureEngine(shifted, loss, data, options);
       return {
@@ -614,7 +721,14 @@ export const WINDOW_GEOMETRIES: readonly WindowGeometry[] = (() => {
       for (const pad of ['valid', 'same'] as const) {
         const i = out.length;
         const [h, w] = SPATIAL[i % SPATIAL.length];
-        out.push({ input: [1 + (i % 3), h, w, 1 + (i % 5)], window, strides: stride, pad, outChannels: 1 + (i % 4), multiplier: 1 + (i % 2) });
+        out.push({
+          input: [1 + (i % 3), h, w, 1 + (i % 5)],
+          window,
+          strides: stride,
+          pad,
+          outChannels: 1 + (i % 4),
+          multiplier: 1 + (i % 2),
+        });
       }
     }
   }
@@ -677,7 +791,12 @@ export function nodeAdjointness(network: Network, x: tf.Tensor, random: SeededRa
       for (const role of node.op.trainableRoles) v[role] = randomLike(weights[role]!);
       const y = randomLike(output);
       const jv = node.op.rForward(us, v, record, weights);
-      const { dInputs, dWeights } = node.op.backward(y, record, weights, us.some((u) => u !== null));
+      const { dInputs, dWeights } = node.op.backward(
+        y,
+        record,
+        weights,
+        us.some((u) => u !== null),
+      );
       const forward = jv ? dot(read(jv), read(y)) : 0;
       let adjoint = 0;
       let adjointScale = 0;
@@ -699,6 +818,11 @@ export function nodeAdjointness(network: Network, x: tf.Tensor, random: SeededRa
 /** A random batch for a case's model: Gaussian images/features, or token indices for an Embedding. */
 export function randomBatch(modelCase: ModelCase, batch: number, random: SeededRandom): tf.Tensor {
   const shape = [batch, ...modelCase.inputShape];
-  if (modelCase.vocabulary !== undefined) return tf.tensor(Int32Array.from({ length: size(shape) }, () => random.integer(modelCase.vocabulary!)), shape, 'int32');
+  if (modelCase.vocabulary !== undefined)
+    return tf.tensor(
+      Int32Array.from({ length: size(shape) }, () => random.integer(modelCase.vocabulary!)),
+      shape,
+      'int32',
+    );
   return tf.tensor(randomValues(random, size(shape)), shape, 'float32');
 }

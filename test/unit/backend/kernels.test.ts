@@ -37,7 +37,13 @@ after(() => log.print('largest wasm-vs-cpu relative differences (max |wasm − c
  * against TF.js's own cpu kernel. Where the project registers a cpu kernel of its own too, that one
  * is checked against TF.js's as well.
  */
-async function compareKernel(kernel: string, inputs: Record<string, HostTensor>, attrs: object, where: string, key = kernel): Promise<{ cpu: HostTensor[]; wasm: HostTensor[] }> {
+async function compareKernel(
+  kernel: string,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+  where: string,
+  key = kernel,
+): Promise<{ cpu: HostTensor[]; wasm: HostTensor[] }> {
   const cpu = await runCpuReference(kernel, inputs, attrs);
   const check = (outputs: HostTensor[], label: string) => {
     assert.equal(outputs.length, cpu.length, `${kernel}: number of outputs`);
@@ -129,7 +135,13 @@ describe('project wasm kernels match the cpu backend', () => {
     for (const backend of backends) {
       const [out] = await runKernelOn(backend, 'UnsortedSegmentSum', inputs, { numSegments: 3 });
       assert.deepEqual(out.shape, [3, 2]);
-      log.check(`UnsortedSegmentSum (2-D ids, project ${backend} kernel vs loop)`, out.values, expected, TOLERANCE, 'x [3, 4, 2], ids [3, 4]');
+      log.check(
+        `UnsortedSegmentSum (2-D ids, project ${backend} kernel vs loop)`,
+        out.values,
+        expected,
+        TOLERANCE,
+        'x [3, 4, 2], ids [3, 4]',
+      );
     }
   });
 
@@ -141,8 +153,18 @@ describe('project wasm kernels match the cpu backend', () => {
         const where = describeGeometry(g);
         for (const includeBatchInIndex of [true, false]) {
           const attrs = { filterSize: g.window, strides: g.strides, pad: g.pad, includeBatchInIndex };
-          const { cpu, wasm } = await compareKernel('MaxPoolWithArgmax', { x }, attrs, `${where}, includeBatchInIndex ${includeBatchInIndex}`, `MaxPoolWithArgmax (${pattern})`);
-          assert.deepEqual(Array.from(wasm[1].values), Array.from(cpu[1].values), `${where}: argmax indexes (includeBatchInIndex ${includeBatchInIndex})`);
+          const { cpu, wasm } = await compareKernel(
+            'MaxPoolWithArgmax',
+            { x },
+            attrs,
+            `${where}, includeBatchInIndex ${includeBatchInIndex}`,
+            `MaxPoolWithArgmax (${pattern})`,
+          );
+          assert.deepEqual(
+            Array.from(wasm[1].values),
+            Array.from(cpu[1].values),
+            `${where}: argmax indexes (includeBatchInIndex ${includeBatchInIndex})`,
+          );
           assert.equal(wasm[1].dtype, 'int32');
         }
         const poolAttrs = { filterSize: g.window, strides: g.strides, pad: g.pad, dimRoundingMode: undefined };
@@ -244,12 +266,18 @@ describe("wasm's own kernels the engine relies on match the cpu backend", () => 
       ] as const) {
         const [cpu] = await runCpuReference(kernel, inputs, attrs);
         const [wasm] = await runKernelOn('wasm', kernel, inputs, attrs);
-        worst = Math.max(worst, log.record(`${kernel} ('same', short windows)`, relativeDifference(wasm.values, cpu.values), describeGeometry(g)));
+        worst = Math.max(
+          worst,
+          log.record(`${kernel} ('same', short windows)`, relativeDifference(wasm.values, cpu.values), describeGeometry(g)),
+        );
         const [original] = await runKernelFuncOn('wasm', replacedWasmKernel(kernel), inputs, attrs);
         originalWorst = Math.max(originalWorst, relativeDifference(original.values, cpu.values));
       }
     }
     assert.ok(worst <= TOLERANCE, `the project's wasm kernels differ from cpu by up to ${worst.toExponential(2)}`);
-    assert.ok(originalWorst > 0.5, `TF.js's own wasm kernels were expected to be wrong here (upstream bug), differ only by ${originalWorst.toExponential(2)}`);
+    assert.ok(
+      originalWorst > 0.5,
+      `TF.js's own wasm kernels were expected to be wrong here (upstream bug), differ only by ${originalWorst.toExponential(2)}`,
+    );
   });
 });

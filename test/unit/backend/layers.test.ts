@@ -12,7 +12,18 @@ import { after, before, test } from 'node:test';
 import { analyze } from '../../../src/engine/analysis/analyze';
 import type { Report } from '../../../src/shared/report';
 import { SeededRandom } from '../../../src/engine/linalg/random';
-import { BACKENDS, DifferenceLog, MODEL_CASES, buildEngine, dot, norm, prepareBackends, writeCase, type ModelCase, type WrittenCase } from './helpers';
+import {
+  BACKENDS,
+  DifferenceLog,
+  MODEL_CASES,
+  buildEngine,
+  dot,
+  norm,
+  prepareBackends,
+  writeCase,
+  type ModelCase,
+  type WrittenCase,
+} from './helpers';
 
 const TOLERANCE = 1e-4;
 const SYMMETRY_TOLERANCE = 1e-5;
@@ -73,7 +84,13 @@ function quantities(cpu: Report, wasm: Report): Quantity[] {
 }
 
 async function analyzeOn(modelCase: ModelCase, backend: 'cpu' | 'wasm', paths: WrittenCase): Promise<Report> {
-  const report = await analyze({ model: paths.modelPath, data: paths.dataPath, backend, threads: 1, settings: { exactThreshold: 1000, perLayer: true, topK: 5 } });
+  const report = await analyze({
+    model: paths.modelPath,
+    data: paths.dataPath,
+    backend,
+    threads: 1,
+    settings: { exactThreshold: 1000, perLayer: true, topK: 5 },
+  });
   assert.equal(report.backend, backend);
   assert.equal(report.method, 'exact', `${modelCase.name}: the exact path (${report.model.parameterCount} parameters)`);
   return report;
@@ -87,10 +104,17 @@ for (const modelCase of MODEL_CASES) {
     const cpu = await analyzeOn(modelCase, 'cpu', paths);
     const wasm = await analyzeOn(modelCase, 'wasm', paths);
     assert.ok(cpu.euclidean.topEigenvalues[0] > 0, 'a non-trivial Hessian');
-    assert.equal(cpu.perLayer.length, cpu.model.layers.filter((l) => l.parameterCount > 0).length, 'a per-layer entry for every layer with parameters');
+    assert.equal(
+      cpu.perLayer.length,
+      cpu.model.layers.filter((l) => l.parameterCount > 0).length,
+      'a per-layer entry for every layer with parameters',
+    );
     for (const q of quantities(cpu, wasm)) {
       const difference = log.record(q.name, Math.abs(q.wasm - q.cpu) / q.scale, modelCase.name);
-      assert.ok(difference <= TOLERANCE, `${modelCase.name}: ${q.name} is ${q.cpu} on cpu but ${q.wasm} on wasm (relative ${difference.toExponential(2)})`);
+      assert.ok(
+        difference <= TOLERANCE,
+        `${modelCase.name}: ${q.name} is ${q.cpu} on cpu but ${q.wasm} on wasm (relative ${difference.toExponential(2)})`,
+      );
     }
     for (const layer of cpu.model.layers) covered.add(layer.className);
   });
@@ -119,7 +143,10 @@ for (const backend of BACKENDS) {
         // |u| = |v| = 1: the float32 rounding of uᵀHv is relative to ‖Hv‖ (and of vᵀHu to ‖Hu‖).
         const asymmetry = Math.abs(dot(u, hv) - dot(v, hu)) / Math.max(norm(hv), norm(hu));
         log.record(`symmetry (${backend})`, asymmetry, modelCase.name);
-        assert.ok(asymmetry <= SYMMETRY_TOLERANCE, `uᵀHv = ${dot(u, hv)} but vᵀHu = ${dot(v, hu)} (relative ${asymmetry.toExponential(2)})`);
+        assert.ok(
+          asymmetry <= SYMMETRY_TOLERANCE,
+          `uᵀHv = ${dot(u, hv)} but vᵀHu = ${dot(v, hu)} (relative ${asymmetry.toExponential(2)})`,
+        );
       } finally {
         setup.dispose();
       }
@@ -156,7 +183,26 @@ for (const [i, modelCase] of MODEL_CASES.filter((c) => c.smooth).entries()) {
 }
 
 test('the cases cover every layer type the task lists', () => {
-  const wanted = ['Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax', 'Embedding', 'GlobalAveragePooling1D', 'ZeroPadding2D'];
+  const wanted = [
+    'Dense',
+    'Conv2D',
+    'DepthwiseConv2D',
+    'MaxPooling2D',
+    'AveragePooling2D',
+    'GlobalAveragePooling2D',
+    'Flatten',
+    'Reshape',
+    'Dropout',
+    'BatchNormalization',
+    'Activation',
+    'ReLU',
+    'LeakyReLU',
+    'ELU',
+    'Softmax',
+    'Embedding',
+    'GlobalAveragePooling1D',
+    'ZeroPadding2D',
+  ];
   const missing = wanted.filter((name) => !covered.has(name));
   assert.deepEqual(missing, [], 'layer types without a passing cpu-vs-wasm case');
   assert.ok(MODEL_CASES.some((c) => c.layers.some((l) => l.className === 'GlobalMaxPooling2D')));

@@ -80,12 +80,22 @@ test('a labels file that is not .npy', () => {
 test('a labels file given for data that holds its own labels', () => {
   const fixture = mlpFixture();
   const labels = writeData(fixture, 'y.npy', float32Npy([0, 1, 2, 0]));
-  analysisFails(fixture, ['--data', fixture.data, '--labels', labels], fixture.data, /a separate labels file is only supported for \.npy inputs/);
+  analysisFails(
+    fixture,
+    ['--data', fixture.data, '--labels', labels],
+    fixture.data,
+    /a separate labels file is only supported for \.npy inputs/,
+  );
 });
 
 test('a label column given for data that is not CSV', () => {
   const fixture = mlpFixture();
-  analysisFails(fixture, ['--data', fixture.data, '--label-column', '2'], fixture.data, /a label column only applies to \.csv data, not to this \.npz file/);
+  analysisFails(
+    fixture,
+    ['--data', fixture.data, '--label-column', '2'],
+    fixture.data,
+    /a label column only applies to \.csv data, not to this \.npz file/,
+  );
 });
 
 test('NaN in the inputs', () => {

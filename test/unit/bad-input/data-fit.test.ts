@@ -18,7 +18,7 @@ test('one-hot labels wider than the model output', () => {
   analysisFails(fixture, ['--data', data], data, /labels have 4 values per sample, but the model outputs 3 classes/);
 });
 
-test('a class label beyond the model\'s classes', () => {
+test("a class label beyond the model's classes", () => {
   const fixture = mlpFixture();
   const data = writeJsonData(fixture, 'data.json', { x: rows(4), y: [0, 1, 3, 0] });
   analysisFails(fixture, ['--data', data], data, /label 3 \(sample 2\) is not one of the model's 3 classes/);
@@ -55,5 +55,10 @@ test('open input dimensions that the data does not fill', () => {
     const [first] = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
     first.config.batch_input_shape = [null, null, 8];
   });
-  analysisFails(fixture, ['--data', fixture.data], fixture.model, /input shape \[\?, 8\] has open dimensions, which the analysis data cannot fill: its samples have shape \[8\], not 2 axes/);
+  analysisFails(
+    fixture,
+    ['--data', fixture.data],
+    fixture.model,
+    /input shape \[\?, 8\] has open dimensions, which the analysis data cannot fill: its samples have shape \[8\], not 2 axes/,
+  );
 });

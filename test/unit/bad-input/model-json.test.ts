@@ -57,6 +57,10 @@ test('the expected.json of a fixture given as the model', () => {
 
 test('a TF.js graph model', () =>
   withModelJson(
-    JSON.stringify({ format: 'graph-model', modelTopology: { node: [{ name: 'x', op: 'Placeholder' }], library: {}, versions: {} }, weightsManifest: [] }),
+    JSON.stringify({
+      format: 'graph-model',
+      modelTopology: { node: [{ name: 'x', op: 'Placeholder' }], library: {}, versions: {} },
+      weightsManifest: [],
+    }),
     /graph model.*layers model/,
   ));

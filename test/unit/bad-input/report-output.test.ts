@@ -12,7 +12,8 @@ function reportFails(out: (folder: string) => string, problem: RegExp): void {
   assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--out', path], { folder: fixture.folder, file: path, problem });
 }
 
-test('--out in a folder that does not exist', () => reportFails((folder) => join(folder, 'reports', 'mlp.json'), /the folder .*reports does not exist/));
+test('--out in a folder that does not exist', () =>
+  reportFails((folder) => join(folder, 'reports', 'mlp.json'), /the folder .*reports does not exist/));
 
 test('--out naming a folder', () =>
   reportFails((folder) => {

@@ -28,7 +28,7 @@ test('an --out that is an existing file', () =>
     return out;
   }, /exists and is not a folder/));
 
-test('the model\'s own folder as --out', () => rescaleRefuses((_parent, modelFolder) => modelFolder, /the model's own folder/));
+test("the model's own folder as --out", () => rescaleRefuses((_parent, modelFolder) => modelFolder, /the model's own folder/));
 
 test('factors that do not fit the model name the model', () => {
   const fixture = copyFixture('mlp');

@@ -21,4 +21,5 @@ test('a NaN weight', () => weightFails(3, NaN, /weight "dense_Dense1\/kernel" co
 
 test('an infinite weight', () => weightFails(56, Infinity, /weight "dense_Dense2\/kernel" contains Infinity \(first at element 2\)/));
 
-test('a negative infinite bias', () => weightFails(106, -Infinity, /weight "dense_Dense3\/bias" contains -Infinity \(first at element 2\)/));
+test('a negative infinite bias', () =>
+  weightFails(106, -Infinity, /weight "dense_Dense3\/bias" contains -Infinity \(first at element 2\)/));

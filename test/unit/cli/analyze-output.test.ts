@@ -44,7 +44,10 @@ function assertShowsReport(text: string): void {
 test('--format json prints a schemaVersion 1 report of the run', () => {
   assert.equal(report.model.path, fixture.model);
   assert.equal(report.model.parameterCount, 107);
-  assert.deepEqual(report.model.layers.map((l) => l.className), ['Dense', 'Dense', 'Dense']);
+  assert.deepEqual(
+    report.model.layers.map((l) => l.className),
+    ['Dense', 'Dense', 'Dense'],
+  );
   assert.equal(report.data.path, fixture.data);
   assert.equal(report.data.sampleCount, 64);
   assert.equal(report.data.loss, 'categorical_crossentropy');

@@ -12,7 +12,17 @@ const SIGNAL_AFTER_MS = 2000;
 const MAX_SECONDS_TO_STOP = 3;
 
 /** Every estimator at its most expensive, so the run outlasts SIGNAL_AFTER_MS by seconds. */
-const SLOW_ANALYSIS = ['--exact-threshold', '0', '--tolerance', '1e-12', '--max-iterations', '1000', '--trace-samples', '5000', '--density'];
+const SLOW_ANALYSIS = [
+  '--exact-threshold',
+  '0',
+  '--tolerance',
+  '1e-12',
+  '--max-iterations',
+  '1000',
+  '--trace-samples',
+  '5000',
+  '--density',
+];
 
 async function interruptedRun(extra: string[]): Promise<void> {
   const fixture = copyFixture('mlp-medium');
@@ -20,7 +30,9 @@ async function interruptedRun(extra: string[]): Promise<void> {
   const child = startCli(['analyze', fixture.model, '--data', fixture.data, '--out', out, ...SLOW_ANALYSIS, ...extra]);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   await sleep(SIGNAL_AFTER_MS);
   assert.equal(child.exitCode, null, `the run ended before it was interrupted: ${stderr}`);
   const signalled = performance.now();

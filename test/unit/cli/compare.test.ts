@@ -20,7 +20,10 @@ test('compare prints the models side by side with the numbers of their reports',
   const comparison = JSON.parse(json.stdout) as { schemaVersion: number; reports: unknown[] };
   assert.equal(comparison.schemaVersion, 1);
   const reports: Report[] = comparison.reports.map((report) => parseReport(JSON.stringify(report)));
-  assert.deepEqual(reports.map((r) => r.model.path), [mlp.model, functional.model]);
+  assert.deepEqual(
+    reports.map((r) => r.model.path),
+    [mlp.model, functional.model],
+  );
 
   const table = runCli(compare());
   assert.equal(table.status, 0, table.stderr);
@@ -29,7 +32,8 @@ test('compare prints the models side by side with the numbers of their reports',
   for (const report of reports) {
     const row = lines.find((line) => line.startsWith(`${report.model.path} `));
     assert.ok(row, `no row for ${report.model.path}:\n${table.stdout}`);
-    for (const value of [report.loss, report.euclidean.topEigenvalues[0], report.invariant.sharpness]) assert.ok(row.includes(formatValue(value)), row);
+    for (const value of [report.loss, report.euclidean.topEigenvalues[0], report.invariant.sharpness])
+      assert.ok(row.includes(formatValue(value)), row);
   }
   const perLayerHeader = lines.find((line) => line.startsWith('layer λ_max(DHD)'));
   assert.ok(perLayerHeader?.includes(mlp.model) && perLayerHeader.includes(functional.model), perLayerHeader);

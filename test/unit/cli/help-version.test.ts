@@ -16,7 +16,8 @@ for (const args of [['--help'], ['-h'], ['help'], ['analyze', '--help']]) {
     const run = runCli(args);
     assert.equal(run.status, 0);
     assert.equal(run.stderr, '');
-    for (const command of ['analyze', 'compare', 'rescale']) assert.match(run.stdout, new RegExp(`^  sharpness-lens ${command} <model\\.json>`, 'm'));
+    for (const command of ['analyze', 'compare', 'rescale'])
+      assert.match(run.stdout, new RegExp(`^  sharpness-lens ${command} <model\\.json>`, 'm'));
     assert.match(run.stdout, /--data FILE/);
   });
 }

@@ -10,7 +10,8 @@ function isNumber(value: unknown): boolean {
 }
 
 function assertNumbers(record: Record<string, unknown>, fields: string[], where: string): void {
-  for (const field of fields) assert.ok(isNumber(record[field]), `${where}.${field} is ${JSON.stringify(record[field])}, expected a finite number`);
+  for (const field of fields)
+    assert.ok(isNumber(record[field]), `${where}.${field} is ${JSON.stringify(record[field])}, expected a finite number`);
 }
 
 function assertStrings(record: Record<string, unknown>, fields: string[], where: string): void {
@@ -60,7 +61,11 @@ export function parseReport(text: string, topK = 5): Report {
 
   for (const [i, layer] of (report.perLayer as Record<string, unknown>[]).entries()) {
     assert.equal(typeof layer.name, 'string');
-    assertNumbers(layer, ['parameterCount', 'invariantSharpness', 'euclideanSharpness', 'invariantTrace', 'euclideanTrace'], `perLayer[${i}]`);
+    assertNumbers(
+      layer,
+      ['parameterCount', 'invariantSharpness', 'euclideanSharpness', 'invariantTrace', 'euclideanTrace'],
+      `perLayer[${i}]`,
+    );
   }
   assert.ok('rescaling' in report && 'density' in report, 'rescaling and density are present (null when not asked for)');
   assertNumbers(report.cost as Record<string, unknown>, ['hvpCount', 'seconds'], 'cost');

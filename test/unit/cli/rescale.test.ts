@@ -22,7 +22,10 @@ function loadWithTfjs(folder: string): Promise<tfl.LayersModel> {
       const modelJson = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const bytes = Buffer.concat(manifest.flatMap((group) => group.paths.map((path) => readFileSync(join(folder, path)))));
-        return [manifest.flatMap((group) => group.weights), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer];
+        return [
+          manifest.flatMap((group) => group.weights),
+          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        ];
       });
     },
   });
@@ -67,7 +70,10 @@ test('rescale --factors writes a new folder with the same function and invariant
 
   const [was, now] = [analyzeJson(original.model, original.data), analyzeJson(join(out, 'model.json'), original.data)];
   assert.ok(relativeDifference(now.loss, was.loss) < 1e-5, `loss ${was.loss} → ${now.loss}`);
-  assert.ok(relativeDifference(now.invariant.sharpness, was.invariant.sharpness) < 1e-3, `invariant ${was.invariant.sharpness} → ${now.invariant.sharpness}`);
+  assert.ok(
+    relativeDifference(now.invariant.sharpness, was.invariant.sharpness) < 1e-3,
+    `invariant ${was.invariant.sharpness} → ${now.invariant.sharpness}`,
+  );
   const euclideanRatio = now.euclidean.topEigenvalues[0] / was.euclidean.topEigenvalues[0];
   assert.ok(euclideanRatio < 0.5 || euclideanRatio > 2, `the Euclidean λ_max should move, ratio ${euclideanRatio}`);
 });

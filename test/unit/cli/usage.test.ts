@@ -32,12 +32,14 @@ test('an unknown command', () => usageFails((f) => ['inspect', f.model], /unknow
 
 test('analyze without --data', () => usageFails((f) => ['analyze', f.model], /--data is required/));
 
-test('analyze with two models', () => usageFails((f) => ['analyze', f.model, f.model, '--data', f.data], /analyze takes exactly one model\.json/));
+test('analyze with two models', () =>
+  usageFails((f) => ['analyze', f.model, f.model, '--data', f.data], /analyze takes exactly one model\.json/));
 
 test('compare with one model', () => usageFails((f) => ['compare', f.model, '--data', f.data], /compare takes two or more/));
 
 for (const topK of ['0', '2.5', 'five']) {
-  test(`--top-k ${topK}`, () => usageFails((f) => analyze(f, '--top-k', topK), new RegExp(`--top-k must be an integer ≥ 1, got "${topK}"`)));
+  test(`--top-k ${topK}`, () =>
+    usageFails((f) => analyze(f, '--top-k', topK), new RegExp(`--top-k must be an integer ≥ 1, got "${topK}"`)));
 }
 
 test('--top-k=-2', () => usageFails((f) => analyze(f, '--top-k=-2'), /--top-k must be an integer ≥ 1, got "-2"/));
@@ -46,25 +48,35 @@ test('--top-k -2, which reads as a missing value', () => usageFails((f) => analy
 
 test('an option missing its value', () => usageFails((f) => ['analyze', f.model, '--data'], /'--data <value>' argument missing/));
 
-test('a --format that does not exist', () => usageFails((f) => analyze(f, '--format', 'xml'), /--format must be one of table, markdown, json/));
+test('a --format that does not exist', () =>
+  usageFails((f) => analyze(f, '--format', 'xml'), /--format must be one of table, markdown, json/));
 
 test('an unknown --loss', () => usageFails((f) => analyze(f, '--loss', 'hinge'), /--loss must be auto/));
 
-test('--rescale with a factor that is not positive', () => usageFails((f) => analyze(f, '--rescale', '2,-1,0.5'), /--rescale takes positive numbers/));
+test('--rescale with a factor that is not positive', () =>
+  usageFails((f) => analyze(f, '--rescale', '2,-1,0.5'), /--rescale takes positive numbers/));
 
-test('--rescale together with --rescale-neurons', () => usageFails((f) => analyze(f, '--rescale', '2,1,0.5', '--rescale-neurons', '3'), /either --rescale or --rescale-neurons/));
+test('--rescale together with --rescale-neurons', () =>
+  usageFails((f) => analyze(f, '--rescale', '2,1,0.5', '--rescale-neurons', '3'), /either --rescale or --rescale-neurons/));
 
-test('--horizontal with element normalization', () => usageFails((f) => analyze(f, '--horizontal', '--normalization', 'element'), /--horizontal is defined for --normalization layer/));
+test('--horizontal with element normalization', () =>
+  usageFails((f) => analyze(f, '--horizontal', '--normalization', 'element'), /--horizontal is defined for --normalization layer/));
 
 test('--out equal to the model', () => usageFails((f) => analyze(f, '--out', f.model), /is one of the input files/));
 
-test('--out equal to the data, spelled differently', () => usageFails((f) => analyze(f, '--out', join(f.folder, '.', 'data.npz')), /is one of the input files/));
+test('--out equal to the data, spelled differently', () =>
+  usageFails((f) => analyze(f, '--out', join(f.folder, '.', 'data.npz')), /is one of the input files/));
 
-test('--out equal to a weight shard of the model', () => usageFails((f) => analyze(f, '--out', join(f.folder, 'weights.bin')), /is one of the input files/));
+test('--out equal to a weight shard of the model', () =>
+  usageFails((f) => analyze(f, '--out', join(f.folder, 'weights.bin')), /is one of the input files/));
 
-test('compare with --out equal to one of the models', () => usageFails((f) => ['compare', f.model, f.model, '--data', f.data, '--out', f.model], /is one of the input files/));
+test('compare with --out equal to one of the models', () =>
+  usageFails((f) => ['compare', f.model, f.model, '--data', f.data, '--out', f.model], /is one of the input files/));
 
 test('rescale without --out', () => usageFails((f) => ['rescale', f.model, '--factors', '2,1,0.5'], /rescale needs --out/));
 
 test('rescale with both --factors and --neurons', () =>
-  usageFails((f) => ['rescale', f.model, '--factors', '2,1,0.5', '--neurons', '1', '--out', `${f.folder}-copy`], /either --factors .* or --neurons/));
+  usageFails(
+    (f) => ['rescale', f.model, '--factors', '2,1,0.5', '--neurons', '1', '--out', `${f.folder}-copy`],
+    /either --factors .* or --neurons/,
+  ));

@@ -14,5 +14,8 @@ test('--verbose adds the stack trace after the one-line message', () => {
   const [message, ...stack] = verbose.stderr.trimEnd().split('\n');
   assert.equal(`${message}\n`, plain.stderr);
   assert.equal(message, `sharpness-lens: ${missing}: no such file`);
-  assert.ok(stack.some((line) => /^\s+at /.test(line)), verbose.stderr);
+  assert.ok(
+    stack.some((line) => /^\s+at /.test(line)),
+    verbose.stderr,
+  );
 });

@@ -67,7 +67,12 @@ test('errors name the row (the line in the file) and the column', () => {
   assertLoadFails(dir, 'multiline.csv', 'a,"b\r\nc"\r\n1,2\r3\n', /row 4 has 1 fields, expected 2/);
   assertLoadFails(dir, 'word.csv', 'a,b,c\n1,2,3\n4,abc,6\n', /row 3, column 2: "abc" is not a number/);
   assertLoadFails(dir, 'empty-field.csv', '1,2,3\n4,,6\n', /row 2, column 2 is empty/);
-  assertLoadFails(dir, 'decimal-comma.csv', 'a;b\n1,5;2\n', /row 2, column 1: "1,5" is not a number \(use a point as the decimal separator\)/);
+  assertLoadFails(
+    dir,
+    'decimal-comma.csv',
+    'a;b\n1,5;2\n',
+    /row 2, column 1: "1,5" is not a number \(use a point as the decimal separator\)/,
+  );
   assertLoadFails(dir, 'overflow.csv', '1,1e39,0\n', /row 1, column 2: 1e39 is outside the float32 range/);
   assertLoadFails(dir, 'unclosed.csv', 'a,b\n1,"2\n3,4\n', /row 2, column 2: the quoted field opened on line 2 is never closed/);
 });
@@ -77,7 +82,9 @@ test('errors about the table as a whole', () => {
   assertLoadFails(dir, 'header-only.csv', 'a,b,label\n', /has a header row but no data rows/);
   assertLoadFails(dir, 'one-column.csv', '1\n2\n', /at least one feature column is needed/);
   assertLoadFails(dir, 'no-such-column.csv', 'a,b\n1,2\n', /no column named "label"; the columns are "a", "b"/, { labelColumn: 'label' });
-  assertLoadFails(dir, 'name-no-header.csv', '1,2\n', /labelColumn "label" is a column name, but the file has no header row/, { labelColumn: 'label' });
+  assertLoadFails(dir, 'name-no-header.csv', '1,2\n', /labelColumn "label" is a column name, but the file has no header row/, {
+    labelColumn: 'label',
+  });
   assertLoadFails(dir, 'index.csv', '1,2\n', /labelColumn 2 does not name one of the 2 columns/, { labelColumn: 2 });
   assertLoadFails(dir, 'negative.csv', '1,2\n', /labelColumn -3 does not name one of the 2 columns/, { labelColumn: -3 });
 });

@@ -6,13 +6,31 @@ import { assertLoadFails, makeTempDir } from './temp-dir';
 const dir = makeTempDir();
 
 test('nested x keeps its shape; integer y becomes int32', () => {
-  const data = parseJsonData(JSON.stringify({ x: [[[1, 2], [3, 4]], [[5, 6], [7, 8.5]]], y: [1, 0] }));
+  const data = parseJsonData(
+    JSON.stringify({
+      x: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8.5],
+        ],
+      ],
+      y: [1, 0],
+    }),
+  );
   assert.deepEqual(data.x, { data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8.5]), shape: [2, 2, 2], dtype: 'float32' });
   assert.deepEqual(data.y, { data: Int32Array.from([1, 0]), shape: [2], dtype: 'int32' });
 });
 
 test('fractional or nested y, and no y at all', () => {
-  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [0.5, 2]}').y, { data: Float32Array.from([0.5, 2]), shape: [2], dtype: 'float32' });
+  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [0.5, 2]}').y, {
+    data: Float32Array.from([0.5, 2]),
+    shape: [2],
+    dtype: 'float32',
+  });
   assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [[0, 1], [1, 0]]}').y?.shape, [2, 2]);
   assert.equal(parseJsonData('{"x": [1, 2], "note": "ignored"}').y, null);
 });
@@ -26,7 +44,14 @@ test('refuses text that is not a JSON object with an x array', () => {
 });
 
 test('refuses ragged arrays, naming the path', () => {
-  const ragged = { x: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4]] };
+  const ragged = {
+    x: [
+      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4],
+    ],
+  };
   assertLoadFails(dir, 'ragged.json', JSON.stringify(ragged), /x\[3\] has length 4, expected 5/);
   assertLoadFails(dir, 'deeper.json', '{"x": [[1, 2], [3, [4]]]}', /x\[1\]\[1\] is an array, expected a number/);
   assertLoadFails(dir, 'shallower.json', '{"x": [[1, 2], 3]}', /x\[1\] is a number, expected an array of length 2/);

@@ -13,7 +13,14 @@ const labels = npyBytes('|u1', [3], Uint8Array.from([2, 0, 1]));
 
 test('.npz with x and y', () => {
   const path = join(dir, 'data.npz');
-  const dataset = loadWritten(dir, 'data.npz', zipBytes([{ name: 'x.npy', contents: inputs }, { name: 'y.npy', contents: labels, deflate: true }]));
+  const dataset = loadWritten(
+    dir,
+    'data.npz',
+    zipBytes([
+      { name: 'x.npy', contents: inputs },
+      { name: 'y.npy', contents: labels, deflate: true },
+    ]),
+  );
   assert.deepEqual(dataset, {
     x: { data: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2], dtype: 'float32' },
     y: { data: Int32Array.from([2, 0, 1]), shape: [3], dtype: 'int32' },
@@ -23,21 +30,44 @@ test('.npz with x and y', () => {
 });
 
 test('.npz alternative array names, paired by convention', () => {
-  const pairs: Array<[string, string]> = [['x_train', 'y_train'], ['X', 'Y'], ['inputs', 'labels'], ['images', 'labels']];
+  const pairs: Array<[string, string]> = [
+    ['x_train', 'y_train'],
+    ['X', 'Y'],
+    ['inputs', 'labels'],
+    ['images', 'labels'],
+  ];
   for (const [inputName, labelsName] of pairs) {
-    const zip = zipBytes([{ name: `${labelsName}.npy`, contents: labels }, { name: `${inputName}.npy`, contents: inputs }]);
+    const zip = zipBytes([
+      { name: `${labelsName}.npy`, contents: labels },
+      { name: `${inputName}.npy`, contents: inputs },
+    ]);
     const dataset = loadWritten(dir, `${inputName}.npz`, zip);
     assert.deepEqual(dataset.x.shape, [3, 2], inputName);
     assert.deepEqual(Array.from(dataset.y?.data ?? []), [2, 0, 1], inputName);
   }
-  const unlabelled = loadWritten(dir, 'x-only.npz', zipBytes([{ name: 'x.npy', contents: inputs }, { name: 'labels.npy', contents: labels }]));
+  const unlabelled = loadWritten(
+    dir,
+    'x-only.npz',
+    zipBytes([
+      { name: 'x.npy', contents: inputs },
+      { name: 'labels.npy', contents: labels },
+    ]),
+  );
   assert.equal(unlabelled.y, null);
   assert.equal(unlabelled.labelsSource, null);
 });
 
 test('.npz without an input array lists the arrays it has', () => {
-  const zip = zipBytes([{ name: 'features.npy', contents: inputs }, { name: 'target.npy', contents: labels }]);
-  assertLoadFails(dir, 'names.npz', zip, /no input array: expected one named "x", "x_train", "X", "inputs", "images"; it has "features", "target"/);
+  const zip = zipBytes([
+    { name: 'features.npy', contents: inputs },
+    { name: 'target.npy', contents: labels },
+  ]);
+  assertLoadFails(
+    dir,
+    'names.npz',
+    zip,
+    /no input array: expected one named "x", "x_train", "X", "inputs", "images"; it has "features", "target"/,
+  );
   assertLoadFails(dir, 'no-arrays.npz', zipBytes([{ name: 'notes.txt', contents: inputs }]), /it has no arrays/);
 });
 
@@ -92,23 +122,38 @@ test('refuses NaN and infinities, naming the array and the first sample', () => 
   nan[7] = NaN;
   assertLoadFails(dir, 'nan.npy', npyBytes('<f4', [4, 3], nan), /x contains NaN \(first at sample 2\)$/);
   const infiniteLabels = float32Npy([0, 1, -Infinity, Infinity]);
-  const zip = zipBytes([{ name: 'x.npy', contents: float32Npy([1, 2, 3, 4]) }, { name: 'y.npy', contents: infiniteLabels }]);
+  const zip = zipBytes([
+    { name: 'x.npy', contents: float32Npy([1, 2, 3, 4]) },
+    { name: 'y.npy', contents: infiniteLabels },
+  ]);
   assertLoadFails(dir, 'inf.npz', zip, /y contains -Infinity \(first at sample 2\)$/);
   assertLoadFails(dir, 'inf.json', '{"x": [[1], [2]], "y": [1, 3.5e38]}', /y\[1\] = 3\.5e\+38 is outside the float32 range/);
   assertLoadFails(dir, 'posinf.csv', '1,inf,1\n', /x contains Infinity \(first at sample 0\)$/);
 });
 
 test('refuses x and y with different sample counts, naming both files when they differ', () => {
-  const zip = zipBytes([{ name: 'x.npy', contents: inputs }, { name: 'y.npy', contents: float32Npy([1, 2]) }]);
+  const zip = zipBytes([
+    { name: 'x.npy', contents: inputs },
+    { name: 'y.npy', contents: float32Npy([1, 2]) },
+  ]);
   assertLoadFails(dir, 'mismatch.npz', zip, /mismatch\.npz: x has 3 samples but y has 2$/);
   const labelsPath = writeFile(dir, 'four-labels.npy', float32Npy([1, 2, 3, 4]));
-  const error = assertLoadFails(dir, 'three-inputs.npy', inputs, /three-inputs\.npy: x has 3 samples but y \(in .*four-labels\.npy\) has 4$/, { labelsPath });
+  const error = assertLoadFails(
+    dir,
+    'three-inputs.npy',
+    inputs,
+    /three-inputs\.npy: x has 3 samples but y \(in .*four-labels\.npy\) has 4$/,
+    { labelsPath },
+  );
   assert.ok(error.message.includes(labelsPath));
 });
 
 test('refuses zero samples and 0-d arrays', () => {
   assertLoadFails(dir, 'none.npy', npyBytes('<f4', [0, 3], new Float32Array(0)), /x has no samples$/);
-  const zip = zipBytes([{ name: 'x.npy', contents: inputs }, { name: 'y.npy', contents: npyBytes('<i4', [], Int32Array.from([1])) }]);
+  const zip = zipBytes([
+    { name: 'x.npy', contents: inputs },
+    { name: 'y.npy', contents: npyBytes('<i4', [], Int32Array.from([1])) },
+  ]);
   assertLoadFails(dir, 'scalar-y.npz', zip, /y is a 0-d \(scalar\) array/);
 });
 
@@ -118,9 +163,17 @@ test('problems with the labels file name the labels file', () => {
   const error = assertFailsWithoutWriting(dir, () => loadDataFile(inputsPath, { labelsPath: missing }), /absent\.npy: no such file$/);
   assert.equal(error.file, missing);
   const corrupt = writeFile(dir, 'corrupt-labels.npy', inputs.subarray(0, 20));
-  const truncated = assertFailsWithoutWriting(dir, () => loadDataFile(inputsPath, { labelsPath: corrupt }), /corrupt-labels\.npy: truncated \.npy header/);
+  const truncated = assertFailsWithoutWriting(
+    dir,
+    () => loadDataFile(inputsPath, { labelsPath: corrupt }),
+    /corrupt-labels\.npy: truncated \.npy header/,
+  );
   assert.equal(truncated.file, corrupt);
   const csvLabels = writeFile(dir, 'labels.csv', '1\n2\n3\n');
-  assertFailsWithoutWriting(dir, () => loadDataFile(inputsPath, { labelsPath: csvLabels }), /labels\.csv: a labels file must be a \.npy file$/);
+  assertFailsWithoutWriting(
+    dir,
+    () => loadDataFile(inputsPath, { labelsPath: csvLabels }),
+    /labels\.csv: a labels file must be a \.npy file$/,
+  );
   assertLoadFails(dir, 'with-labels.csv', '1,2\n', /a separate labels file is only supported for \.npy inputs/, { labelsPath: missing });
 });

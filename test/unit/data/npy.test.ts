@@ -109,7 +109,12 @@ test('refuses unsupported dtypes, naming them', () => {
   ];
   for (const [descr, pattern] of cases) assertLoadFails(dir, 'dtype.npy', npyBytes(descr, [1], eight), pattern);
   const structured = `{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (1,), }`;
-  assertLoadFails(dir, 'structured.npy', npyBytes('', [1], eight, { header: structured }), /structured \(record\) dtypes are not supported/);
+  assertLoadFails(
+    dir,
+    'structured.npy',
+    npyBytes('', [1], eight, { header: structured }),
+    /structured \(record\) dtypes are not supported/,
+  );
 });
 
 test('refuses Fortran-order arrays', () => {
@@ -120,15 +125,40 @@ test('refuses Fortran-order arrays', () => {
 test('checks the data length against the header', () => {
   const full = npyBytes('<f4', [3, 4], new Float32Array(12));
   assertLoadFails(dir, 'short.npy', full.subarray(0, full.length - 8), /truncated data: shape \(3, 4\) of '<f4' needs 48 bytes, found 40/);
-  assertLoadFails(dir, 'long.npy', Buffer.concat([full, Buffer.alloc(3)]), /3 unexpected bytes after the data: .* needs 48 bytes, found 51/);
+  assertLoadFails(
+    dir,
+    'long.npy',
+    Buffer.concat([full, Buffer.alloc(3)]),
+    /3 unexpected bytes after the data: .* needs 48 bytes, found 51/,
+  );
 });
 
 test('refuses integers outside int32 and doubles outside float32, with the exact value', () => {
-  assertLoadFails(dir, 'i8.npy', npyBytes('<i8', [2], int64Bytes([1n, 9007199254740993n])), /'<i8' value 9007199254740993 at flat index 1 is outside the int32 range/);
+  assertLoadFails(
+    dir,
+    'i8.npy',
+    npyBytes('<i8', [2], int64Bytes([1n, 9007199254740993n])),
+    /'<i8' value 9007199254740993 at flat index 1 is outside the int32 range/,
+  );
   assertLoadFails(dir, 'i8neg.npy', npyBytes('<i8', [1], int64Bytes([-2147483649n])), /value -2147483649 at flat index 0/);
-  assertLoadFails(dir, 'u8.npy', npyBytes('<u8', [1], BigUint64Array.from([18446744073709551615n])), /'<u8' value 18446744073709551615 at flat index 0/);
-  assertLoadFails(dir, 'u4.npy', npyBytes('<u4', [2], Uint32Array.from([0, 2147483648])), /'<u4' value 2147483648 at flat index 1 is outside the int32 range/);
-  assertLoadFails(dir, 'f8.npy', npyBytes('<f8', [2], Float64Array.from([1, -1e300])), /'<f8' value -1e\+300 at flat index 1 is outside the float32 range/);
+  assertLoadFails(
+    dir,
+    'u8.npy',
+    npyBytes('<u8', [1], BigUint64Array.from([18446744073709551615n])),
+    /'<u8' value 18446744073709551615 at flat index 0/,
+  );
+  assertLoadFails(
+    dir,
+    'u4.npy',
+    npyBytes('<u4', [2], Uint32Array.from([0, 2147483648])),
+    /'<u4' value 2147483648 at flat index 1 is outside the int32 range/,
+  );
+  assertLoadFails(
+    dir,
+    'f8.npy',
+    npyBytes('<f8', [2], Float64Array.from([1, -1e300])),
+    /'<f8' value -1e\+300 at flat index 1 is outside the float32 range/,
+  );
 });
 
 test('Fortran order is harmless when at most one axis is longer than 1', () => {

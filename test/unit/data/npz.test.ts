@@ -35,7 +35,12 @@ test('reads stored, deflated and data-descriptor members by name without .npy', 
 
 test('openNpz decodes only the arrays asked for', () => {
   const unsupported = npyBytes('<c8', [1], new Uint8Array(8));
-  const archive = openNpz(zipBytes([{ name: 'x.npy', contents: x }, { name: 'meta.npy', contents: unsupported }]));
+  const archive = openNpz(
+    zipBytes([
+      { name: 'x.npy', contents: x },
+      { name: 'meta.npy', contents: unsupported },
+    ]),
+  );
   assert.deepEqual(archive.names, ['x', 'meta']);
   assert.deepEqual(archive.read('x').shape, [3, 2]);
   assert.throws(() => archive.read('meta'), /array "meta": unsupported dtype '<c8'/);
@@ -105,6 +110,9 @@ test('names the array whose .npy data is bad', () => {
 });
 
 test('refuses duplicate member names', () => {
-  const zip = zipBytes([{ name: 'x.npy', contents: x }, { name: 'x.npy', contents: x }]);
+  const zip = zipBytes([
+    { name: 'x.npy', contents: x },
+    { name: 'x.npy', contents: x },
+  ]);
   assertLoadFails(dir, 'duplicate.npz', zip, /two members named "x\.npy"/);
 });

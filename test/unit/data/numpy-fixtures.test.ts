@@ -18,7 +18,11 @@ interface ExpectedArray {
 
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, ExpectedArray>;
 
-function assertArray(actual: { dtype: string; shape: number[]; data: Float32Array | Int32Array } | undefined, wanted: ExpectedArray, label: string): void {
+function assertArray(
+  actual: { dtype: string; shape: number[]; data: Float32Array | Int32Array } | undefined,
+  wanted: ExpectedArray,
+  label: string,
+): void {
   assert.ok(actual, label);
   assert.equal(actual.dtype, wanted.dtype, label);
   assert.deepEqual(actual.shape, wanted.shape, label);

@@ -50,7 +50,13 @@ export function assertFailsWithoutWriting(dir: string, action: () => unknown, pa
 }
 
 /** Writes `contents` as dir/name, loads it, and expects the failure; the message must start with the path. */
-export function assertLoadFails(dir: string, name: string, contents: string | Uint8Array, pattern: RegExp, options?: LoadDataOptions): SharpnessError {
+export function assertLoadFails(
+  dir: string,
+  name: string,
+  contents: string | Uint8Array,
+  pattern: RegExp,
+  options?: LoadDataOptions,
+): SharpnessError {
   const path = writeFile(dir, name, contents);
   const error = assertFailsWithoutWriting(dir, () => loadDataFile(path, options), pattern);
   assert.equal(error.file, path);

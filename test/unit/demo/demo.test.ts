@@ -17,7 +17,11 @@ let result: DemoResult;
 before(() => {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const out = temporaryDirectory();
-  const run = spawnSync(process.execPath, ['dist/cli.js', 'demo', '--out-dir', out, '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  const run = spawnSync(process.execPath, ['dist/cli.js', 'demo', '--out-dir', out, '--quiet'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   stdout = run.stdout;
   result = JSON.parse(readFileSync(join(out, 'demo.json'), 'utf8'));
@@ -43,7 +47,10 @@ test('the table shows the numbers of the reports the demo wrote', () => {
   const entries = [...result.models, result.rescaled];
   result.models[0].report.perLayer.forEach((_, i) => {
     const cells = row([...new Set(entries.map((e) => e.report.perLayer[i].name))].join(' / '));
-    assert.deepEqual(cells.slice(1), entries.map((e) => formatValue(e.report.perLayer[i].invariantSharpness)));
+    assert.deepEqual(
+      cells.slice(1),
+      entries.map((e) => formatValue(e.report.perLayer[i].invariantSharpness)),
+    );
   });
 });
 
@@ -52,7 +59,10 @@ test("the demo's reports are the engine's: an independent analysis of each examp
     const report = await analyze({ model: entry.path, data: entry.report.data.path });
     assert.equal(report.invariant.sharpness, entry.report.invariant.sharpness, `${entry.label}: λ_max(DHD)`);
     assert.equal(report.euclidean.topEigenvalues[0], entry.report.euclidean.topEigenvalues[0], `${entry.label}: λ_max(H)`);
-    assert.deepEqual(report.perLayer.map((l) => l.invariantSharpness), entry.report.perLayer.map((l) => l.invariantSharpness));
+    assert.deepEqual(
+      report.perLayer.map((l) => l.invariantSharpness),
+      entry.report.perLayer.map((l) => l.invariantSharpness),
+    );
   }
 });
 
@@ -61,7 +71,10 @@ test('the rescaled flat model looks sharper than the sharp one to λ_max(H), not
   const sharp = result.models.find((m) => m.label === result.sharpLabel)!;
   const rescaled = result.rescaled;
   assert.ok(rescaled.report.rescaling && rescaled.report.rescaling.maxOutputDifference < 1e-4, 'the rescaling keeps the function');
-  assert.ok(rescaled.report.euclidean.topEigenvalues[0] > sharp.report.euclidean.topEigenvalues[0], 'λ_max(H) of the rescaled flat model exceeds the sharp one');
+  assert.ok(
+    rescaled.report.euclidean.topEigenvalues[0] > sharp.report.euclidean.topEigenvalues[0],
+    'λ_max(H) of the rescaled flat model exceeds the sharp one',
+  );
   assert.ok(Math.abs(rescaled.report.invariant.sharpness / flat.report.invariant.sharpness - 1) < 1e-4, 'λ_max(DHD) does not move');
   assert.ok(rescaled.report.invariant.sharpness < sharp.report.invariant.sharpness, 'the invariant ranking holds');
   assert.match(stdout, /still ranks it flatter/);

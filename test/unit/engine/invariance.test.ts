@@ -18,14 +18,23 @@ let cnn: { model: string; data: string };
 before(() => {
   const dir = temporaryDirectory();
   // The paper's own check: a ReLU MLP 50→30→20→10 with biases on 500 Gaussian inputs.
-  const mlpModel = writeSequentialModel(join(dir, 'mlp'), [50], [dense(30, 50, 'relu'), dense(20, 30, 'relu'), dense(10, 20, 'softmax')], { loss: 'sparse_categorical_crossentropy' });
+  const mlpModel = writeSequentialModel(join(dir, 'mlp'), [50], [dense(30, 50, 'relu'), dense(20, 30, 'relu'), dense(10, 20, 'softmax')], {
+    loss: 'sparse_categorical_crossentropy',
+  });
   writeTeacherData(join(dir, 'mlp', 'data.json'), 500, 50, 10);
   mlp = { model: mlpModel.modelPath, data: join(dir, 'mlp', 'data.json') };
   const cnnModel = writeSequentialModel(
     join(dir, 'cnn'),
     [6, 6, 1],
     [
-      { className: 'Conv2D', config: { filters: 4, kernel_size: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', use_bias: true }, weights: [{ role: 'kernel', shape: [3, 3, 1, 4] }, { role: 'bias', shape: [4] }] },
+      {
+        className: 'Conv2D',
+        config: { filters: 4, kernel_size: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', use_bias: true },
+        weights: [
+          { role: 'kernel', shape: [3, 3, 1, 4] },
+          { role: 'bias', shape: [4] },
+        ],
+      },
       { className: 'MaxPooling2D', config: { pool_size: [2, 2], padding: 'valid' } },
       { className: 'Flatten', config: {} },
       dense(8, 36, 'relu'),
@@ -37,14 +46,26 @@ before(() => {
   cnn = { model: cnnModel.modelPath, data: join(dir, 'cnn', 'data.json') };
 });
 
-function run(target: { model: string; data: string }, extra: Partial<AnalyzeRequest>, normalization: 'layer' | 'element' = 'layer'): Promise<Report> {
+function run(
+  target: { model: string; data: string },
+  extra: Partial<AnalyzeRequest>,
+  normalization: 'layer' | 'element' = 'layer',
+): Promise<Report> {
   return analyze({
     model: target.model,
     data: target.data,
     backend: 'wasm',
     threads: 1,
     ...extra,
-    settings: { topK: 1, perLayer: false, exactThreshold: 0, lanczosTolerance: 1e-6, lanczosMaxIterations: 150, traceMaxSamples: 10, normalization },
+    settings: {
+      topK: 1,
+      perLayer: false,
+      exactThreshold: 0,
+      lanczosTolerance: 1e-6,
+      lanczosMaxIterations: 150,
+      traceMaxSamples: 10,
+      normalization,
+    },
   });
 }
 
@@ -58,7 +79,10 @@ test("the paper's check: α = (5, 4, 1/20) keeps the outputs and λ_max(DHD), no
   const after = await run(mlp, { rescale: [5, 4, 1 / 20] });
   assertSameFunction(after);
   assert.ok(relative(after.loss, before.loss) < 1e-5);
-  assert.ok(relative(after.invariant.sharpness, before.invariant.sharpness) < SAME, `λ_max(DHD) ${before.invariant.sharpness} → ${after.invariant.sharpness}`);
+  assert.ok(
+    relative(after.invariant.sharpness, before.invariant.sharpness) < SAME,
+    `λ_max(DHD) ${before.invariant.sharpness} → ${after.invariant.sharpness}`,
+  );
   const ratio = after.euclidean.topEigenvalues[0] / before.euclidean.topEigenvalues[0];
   assert.ok(ratio > 10 || ratio < 0.1, `λ_max(H) moved only by ×${ratio}`);
 });
@@ -77,17 +101,26 @@ test('a random layer-wise rescaling with factors up to 100× is invisible to the
   assert.ok(ratio > 10 || ratio < 0.1, `λ_max(H) moved only by ×${ratio} under factors ${factors.map((f) => f.toFixed(2))}`);
 });
 
-for (const [name, target] of [['MLP', () => mlp], ['CNN (through max pooling and Flatten)', () => cnn]] as const) {
+for (const [name, target] of [
+  ['MLP', () => mlp],
+  ['CNN (through max pooling and Flatten)', () => cnn],
+] as const) {
   test(`${name}: a neuron-wise rescaling keeps element-normalised sharpness, and shows the layer one is not invariant to it`, async () => {
     const beforeElement = await run(target(), {}, 'element');
     const afterElement = await run(target(), { rescaleNeurons: 7 }, 'element');
     assertSameFunction(afterElement);
-    assert.ok(relative(afterElement.invariant.sharpness, beforeElement.invariant.sharpness) < SAME, `element D: ${beforeElement.invariant.sharpness} → ${afterElement.invariant.sharpness}`);
+    assert.ok(
+      relative(afterElement.invariant.sharpness, beforeElement.invariant.sharpness) < SAME,
+      `element D: ${beforeElement.invariant.sharpness} → ${afterElement.invariant.sharpness}`,
+    );
     const euclideanRatio = afterElement.euclidean.topEigenvalues[0] / beforeElement.euclidean.topEigenvalues[0];
     assert.ok(euclideanRatio > 3 || euclideanRatio < 1 / 3, `λ_max(H) moved only by ×${euclideanRatio}`);
     const beforeLayer = await run(target(), {}, 'layer');
     const afterLayer = await run(target(), { rescaleNeurons: 7 }, 'layer');
-    assert.ok(relative(afterLayer.invariant.sharpness, beforeLayer.invariant.sharpness) > 0.01, `layer D should change under a neuron-wise rescaling: ${beforeLayer.invariant.sharpness} → ${afterLayer.invariant.sharpness}`);
+    assert.ok(
+      relative(afterLayer.invariant.sharpness, beforeLayer.invariant.sharpness) > 0.01,
+      `layer D should change under a neuron-wise rescaling: ${beforeLayer.invariant.sharpness} → ${afterLayer.invariant.sharpness}`,
+    );
   });
 }
 

@@ -39,7 +39,10 @@ function close(actual: number, expected: number, tolerance: number, what: string
 
 /** Within `sigmas` standard errors, for Hutchinson estimates. */
 function withinError(actual: number, standardError: number, expected: number, sigmas: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) <= sigmas * standardError + 1e-6 * Math.abs(expected), `${what}: ${actual} ± ${standardError} vs exact ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= sigmas * standardError + 1e-6 * Math.abs(expected),
+    `${what}: ${actual} ± ${standardError} vs exact ${expected}`,
+  );
 }
 
 const cases = readdirSync(ROOT).filter((name) => name !== 'mlp-medium');
@@ -50,7 +53,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const dir = join(ROOT, name);
       const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
       const run = (normalization: 'layer' | 'element') =>
-        analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { normalization, topK: 3 } });
+        analyze({
+          model: join(dir, 'model.json'),
+          data: join(dir, expected.dataFile),
+          backend,
+          threads: 1,
+          settings: { normalization, topK: 3 },
+        });
       const layer: Report = await run('layer');
       const element: Report = await run('element');
       assert.equal(layer.method, 'exact');
@@ -59,7 +68,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       close(layer.loss, expected.loss.value, 1e-5, 'loss');
       assert.equal(layer.accuracy, expected.accuracy);
       // ‖∇L‖ is small at a minimum and float32 sums lose a little of it to cancellation.
-      assert.ok(Math.abs(layer.gradientNorm - expected.gradientNorm) <= 1e-3 * expected.gradientNorm + 2e-5, `‖∇L‖ ${layer.gradientNorm} vs ${expected.gradientNorm}`);
+      assert.ok(
+        Math.abs(layer.gradientNorm - expected.gradientNorm) <= 1e-3 * expected.gradientNorm + 2e-5,
+        `‖∇L‖ ${layer.gradientNorm} vs ${expected.gradientNorm}`,
+      );
       close(layer.euclidean.topEigenvalues[0], expected.euclidean.eigenvalues[0], 1e-5, 'λ_max(H)');
       close(layer.euclidean.trace, expected.euclidean.trace, 1e-5, 'tr(H)');
       close(layer.invariant.sharpness, expected.invariantLayer.eigenvalues[0], 1e-5, 'λ_max(DHD), layer D');
@@ -84,7 +96,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`mlp-medium on ${backend}: Lanczos and Hutchinson against the exact spectrum`, async () => {
     const dir = join(ROOT, 'mlp-medium');
     const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-    const report = await analyze({ model: join(dir, 'model.json'), data: join(dir, expected.dataFile), backend, threads: 1, settings: { topK: 5, traceMaxSamples: 200, crossCheck: true } });
+    const report = await analyze({
+      model: join(dir, 'model.json'),
+      data: join(dir, expected.dataFile),
+      backend,
+      threads: 1,
+      settings: { topK: 5, traceMaxSamples: 200, crossCheck: true },
+    });
     assert.equal(report.method, 'iterative');
     for (let k = 0; k < 5; k++) {
       assert.ok(report.euclidean.eigenpairs[k].converged, `λ_${k + 1}(H) converged`);
@@ -94,7 +112,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     // Power iteration (PyHessian's stopping rule) is the cross-check: a Rayleigh quotient, so never
     // above λ_max, and close to it; with λ₁ and λ₂ 3% apart it stops early, which Lanczos does not.
     const check = report.crossCheck!;
-    for (const [name, power, exact] of [['H', check.euclidean, expected.euclidean.eigenvalues[0]], ['DHD', check.invariant, expected.invariantLayer.eigenvalues[0]]] as const) {
+    for (const [name, power, exact] of [
+      ['H', check.euclidean, expected.euclidean.eigenvalues[0]],
+      ['DHD', check.invariant, expected.invariantLayer.eigenvalues[0]],
+    ] as const) {
       assert.ok(power.value <= exact * (1 + 1e-5), `power iteration on ${name}: ${power.value} > λ_max ${exact}`);
       assert.ok(power.relativeDifference < 0.05, `power iteration on ${name} is ${power.relativeDifference} off`);
     }

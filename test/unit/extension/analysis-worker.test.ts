@@ -12,10 +12,14 @@ const ROOT = join(__dirname, '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'reference');
 
 before(() => {
-  if (!existsSync(join(ROOT, 'dist', 'analysis-worker.js'))) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist', 'analysis-worker.js')))
+    spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 });
 
-function run(request: WorkerRequest['request'], onMessage?: (message: WorkerMessage, worker: Worker) => void): Promise<{ messages: WorkerMessage[]; exitCode: number }> {
+function run(
+  request: WorkerRequest['request'],
+  onMessage?: (message: WorkerMessage, worker: Worker) => void,
+): Promise<{ messages: WorkerMessage[]; exitCode: number }> {
   const worker = new Worker(join(ROOT, 'dist', 'analysis-worker.js'));
   const messages: WorkerMessage[] = [];
   return new Promise((resolve, reject) => {
@@ -31,18 +35,28 @@ function run(request: WorkerRequest['request'], onMessage?: (message: WorkerMess
 }
 
 test('an analysis streams progress and stage results, then the report', async () => {
-  const { messages } = await run({ model: join(FIXTURES, 'mlp-medium', 'model.json'), data: join(FIXTURES, 'mlp-medium', 'data.npz'), threads: 1 });
+  const { messages } = await run({
+    model: join(FIXTURES, 'mlp-medium', 'model.json'),
+    data: join(FIXTURES, 'mlp-medium', 'data.npz'),
+    threads: 1,
+  });
   const kinds = messages.map((m) => m.type);
   assert.equal(kinds.at(-1), 'result');
   assert.ok(kinds.includes('progress'));
   const partials = messages.flatMap((m) => (m.type === 'partial' ? [m.partial] : []));
   assert.deepEqual([...new Set(partials.map((p) => p.kind))], ['evaluation', 'spectrum', 'trace', 'layer']);
-  const report = messages.at(-1)!.type === 'result' ? (messages.at(-1) as { report: { euclidean: { topEigenvalues: number[] }; perLayer: { invariantSharpness: number }[] } }).report : null;
+  const report =
+    messages.at(-1)!.type === 'result'
+      ? (messages.at(-1) as { report: { euclidean: { topEigenvalues: number[] }; perLayer: { invariantSharpness: number }[] } }).report
+      : null;
   const spectrum = partials.find((p) => p.kind === 'spectrum' && p.operator === 'euclidean');
   assert.ok(spectrum && spectrum.kind === 'spectrum');
   assert.equal(spectrum.eigenpairs[0].value, report!.euclidean.topEigenvalues[0], 'the streamed spectrum is the reported one');
   const layers = partials.flatMap((p) => (p.kind === 'layer' ? [p.layer.invariantSharpness] : []));
-  assert.deepEqual(layers, report!.perLayer.map((l) => l.invariantSharpness));
+  assert.deepEqual(
+    layers,
+    report!.perLayer.map((l) => l.invariantSharpness),
+  );
 });
 
 test('a bad model gives one error message naming the file', async () => {
@@ -59,7 +73,12 @@ test('terminating the worker mid-analysis stops it', async () => {
   const started = performance.now();
   let stopped = false;
   const { messages, exitCode } = await run(
-    { model: join(FIXTURES, 'mlp-medium', 'model.json'), data: join(FIXTURES, 'mlp-medium', 'data.npz'), threads: 1, settings: { density: true, densityRuns: 20, traceMaxSamples: 1000, traceRelativeError: 1e-6 } },
+    {
+      model: join(FIXTURES, 'mlp-medium', 'model.json'),
+      data: join(FIXTURES, 'mlp-medium', 'data.npz'),
+      threads: 1,
+      settings: { density: true, densityRuns: 20, traceMaxSamples: 1000, traceRelativeError: 1e-6 },
+    },
     (message, worker) => {
       if (!stopped && message.type === 'progress' && message.event.stage === 'traces') {
         stopped = true;

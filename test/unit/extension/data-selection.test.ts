@@ -35,7 +35,8 @@ test('data files beside the model come first, best names first; models, sidecars
   assert.deepEqual(candidates.slice(0, 3), ['run/data.npz', 'run/x.npy', 'run/test.npz']);
   assert.ok(candidates.includes('run/notes.csv'));
   assert.ok(candidates.indexOf('shared.npz') > candidates.indexOf('run/notes.csv'), 'the parent folder ranks below the model folder');
-  for (const excluded of ['run/model.json', 'run/other-model.json', 'run/model.sharpness.json']) assert.ok(!candidates.includes(excluded), excluded);
+  for (const excluded of ['run/model.json', 'run/other-model.json', 'run/model.sharpness.json'])
+    assert.ok(!candidates.includes(excluded), excluded);
   assert.ok(candidates.indexOf('run/y.npy') > candidates.indexOf('run/x.npy'), 'a labels file ranks below its inputs');
 });
 

@@ -4,8 +4,18 @@ import assert from 'node:assert/strict';
 import { panelHtml } from '../../../src/extension/panel-html';
 import type { PanelState } from '../../../src/shared/protocol';
 
-const resources = { cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dist/webview.js', styleUri: 'vscode-webview://abc/media/panel.css', codiconsUri: 'vscode-webview://abc/dist/codicons/codicon.css' };
-const state: PanelState = { modelPath: '/w/model.json', title: 'evil </script><script>alert(1)</script>', kernelLayers: ['dense_1'], runs: [] };
+const resources = {
+  cspSource: 'vscode-webview://abc',
+  scriptUri: 'vscode-webview://abc/dist/webview.js',
+  styleUri: 'vscode-webview://abc/media/panel.css',
+  codiconsUri: 'vscode-webview://abc/dist/codicons/codicon.css',
+};
+const state: PanelState = {
+  modelPath: '/w/model.json',
+  title: 'evil </script><script>alert(1)</script>',
+  kernelLayers: ['dense_1'],
+  runs: [],
+};
 
 test('the CSP allows nothing by default and the one script only by its nonce', () => {
   const html = panelHtml(resources, state, 'NONCE123');
@@ -15,7 +25,10 @@ test('the CSP allows nothing by default and the one script only by its nonce', (
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
   assert.match(csp, /style-src vscode-webview:\/\/abc;/);
   const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
-  assert.deepEqual(scripts, [' type="application/json" id="initial-state"', ' nonce="NONCE123" src="vscode-webview://abc/dist/webview.js"']);
+  assert.deepEqual(scripts, [
+    ' type="application/json" id="initial-state"',
+    ' nonce="NONCE123" src="vscode-webview://abc/dist/webview.js"',
+  ]);
 });
 
 test('the initial state is embedded as inert JSON that cannot close its element', () => {

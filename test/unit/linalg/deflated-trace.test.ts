@@ -44,10 +44,17 @@ test('a full Krylov space leaves nothing to estimate', async () => {
 test('deflation shrinks the standard error by a large factor for the same probes', async () => {
   const decomposition = await krylov(12);
   const plain = await hutchinson(op, [{ name: 't' }], { minSamples: 30, maxSamples: 30, seed: 9 });
-  const deflated = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], { minSamples: 30, maxSamples: 30, seed: 9 });
+  const deflated = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], {
+    minSamples: 30,
+    maxSamples: 30,
+    seed: 9,
+  });
   const exact = trace(matrix, n);
   assert.ok(Math.abs(deflated.estimates[0].mean - exact) <= 4 * deflated.estimates[0].standardError + 1e-9);
-  assert.ok(deflated.estimates[0].standardError < plain.estimates[0].standardError / 10, `SE ${deflated.estimates[0].standardError} vs ${plain.estimates[0].standardError}`);
+  assert.ok(
+    deflated.estimates[0].standardError < plain.estimates[0].standardError / 10,
+    `SE ${deflated.estimates[0].standardError} vs ${plain.estimates[0].standardError}`,
+  );
 });
 
 test('the deflated estimate is unbiased: its mean over many seeds is the trace', async () => {
@@ -56,7 +63,11 @@ test('the deflated estimate is unbiased: its mean over many seeds is the trace',
   const random = new SeededRandom(1);
   const means: number[] = [];
   for (let r = 0; r < 40; r++) {
-    const result = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], { minSamples: 5, maxSamples: 5, seed: random.integer(1e9) });
+    const result = await hutchinson(deflatedOperator(op, decomposition), [{ name: 't', offset: krylovTracePart(decomposition) }], {
+      minSamples: 5,
+      maxSamples: 5,
+      seed: random.integer(1e9),
+    });
     means.push(result.estimates[0].mean);
   }
   const average = means.reduce((a, b) => a + b, 0) / means.length;
@@ -66,7 +77,14 @@ test('the deflated estimate is unbiased: its mean over many seeds is the trace',
 
 test('the one-pass sample values equal z ⊙ PAPz summed over each range, for the whole and for parts', async () => {
   const decomposition = await krylov(9);
-  const ranges = [[[0, 20]], [[20, 45], [50, 60]], [[45, 50]]] as const;
+  const ranges = [
+    [[0, 20]],
+    [
+      [20, 45],
+      [50, 60],
+    ],
+    [[45, 50]],
+  ] as const;
   const values = deflatedSampleValues(decomposition, [{ ranges: null }, ...ranges.map((r) => ({ ranges: r }))]);
   const partialValues = deflatedSampleValues(decomposition, [{ ranges: null }, { ranges: ranges[0] }]);
   const deflated = deflatedOperator(op, decomposition);

@@ -35,11 +35,10 @@ describe('hutchinson', () => {
     const mask = Float64Array.from({ length: n }, (_, i) => (i < 30 ? 1 : 0));
     const d = Float64Array.from({ length: n }, () => 0.5 + random.uniform());
     const squares = d.map((x) => x * x);
-    const result = await hutchinson(
-      op,
-      [{ name: 'all' }, { name: 'first 30', weights: mask }, { name: 'rescaled', weights: squares }],
-      { maxSamples: 300, relativeStandardError: 0 },
-    );
+    const result = await hutchinson(op, [{ name: 'all' }, { name: 'first 30', weights: mask }, { name: 'rescaled', weights: squares }], {
+      maxSamples: 300,
+      relativeStandardError: 0,
+    });
     assert.equal(result.applications, 300);
     assert.equal(result.converged, false);
     assert.deepEqual(
@@ -56,9 +55,13 @@ describe('hutchinson', () => {
 
   it('is exact on a diagonal matrix, stopping at minSamples, with the exact diagonal', async () => {
     const values = [4, -1, 2.5, 0, 7];
-    const result = await hutchinson(denseOperator(diagonalMatrix(values), 5), [{ name: 'trace' }, { name: 'head', weights: Float64Array.of(1, 1, 0, 0, 0) }], {
-      returnDiagonal: true,
-    });
+    const result = await hutchinson(
+      denseOperator(diagonalMatrix(values), 5),
+      [{ name: 'trace' }, { name: 'head', weights: Float64Array.of(1, 1, 0, 0, 0) }],
+      {
+        returnDiagonal: true,
+      },
+    );
     assert.equal(result.applications, 10);
     assert.equal(result.converged, true);
     assert.deepEqual(

@@ -52,7 +52,7 @@ describe('lanczos', () => {
     assert.equal(result.invariantSubspace, false);
   });
 
-  it("finds the smallest (ascending) and the largest-magnitude (by |value|) eigenvalues", async () => {
+  it('finds the smallest (ascending) and the largest-magnitude (by |value|) eigenvalues', async () => {
     const smallest = await lanczos(op, { k: 3, which: 'smallest', tolerance: 1e-8 });
     assertAllClose(
       smallest.eigenpairs.map((pair) => pair.value),
@@ -199,13 +199,18 @@ describe('lanczosDecomposition', () => {
     const spectrum = Array.from({ length: n }, (_, i) => 10 ** (4 - (4 * i) / n) * (i % 3 === 0 ? -1 : 1));
     const matrix = matrixWithSpectrum(spectrum, 9);
     const m = 80;
-    const { alpha, beta, basis, invariantSubspace } = await lanczosDecomposition(denseOperator(matrix, n), new SeededRandom(1).normalVector(n), {
-      maxSteps: m,
-    });
+    const { alpha, beta, basis, invariantSubspace } = await lanczosDecomposition(
+      denseOperator(matrix, n),
+      new SeededRandom(1).normalVector(n),
+      {
+        maxSteps: m,
+      },
+    );
     assert.equal(alpha.length, m);
     assert.equal(invariantSubspace, false);
     let worst = 0;
-    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) worst = Math.max(worst, Math.abs(dotOf(basis[i], basis[j]) - (i === j ? 1 : 0)));
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j <= i; j++) worst = Math.max(worst, Math.abs(dotOf(basis[i], basis[j]) - (i === j ? 1 : 0)));
     assert.ok(worst < 1e-13, `loss of orthogonality ${worst}`);
     // Column j of A V − V T: zero except the last, which is the residual of norm beta[m − 1].
     for (const j of [0, 40, m - 1]) {
@@ -227,13 +232,19 @@ describe('the precision of the products', () => {
     const values = [10, 5, 2, 1, 0.5, 0.25, 0.1, 0.05];
     const op = denseOperator(matrixWithSpectrum(values, 8), values.length);
     const exact = await lanczos(op, { k: 2, tolerance: 1e-12 });
-    assert.ok(exact.eigenpairs.every((p) => p.converged), 'exact products certify to 1e-12');
+    assert.ok(
+      exact.eigenpairs.every((p) => p.converged),
+      'exact products certify to 1e-12',
+    );
     const float32 = await lanczos(op, { k: 2, tolerance: 1e-12, productPrecision: 1e-6 });
     for (const pair of float32.eigenpairs) {
       assert.ok(pair.residual >= 1e-6 * 10 * (1 - 1e-12), `residual ${pair.residual} floored at 1e-6 · max|θ|`);
       assert.equal(pair.converged, false);
     }
     const loose = await lanczos(op, { k: 2, tolerance: 1e-4, productPrecision: 1e-6 });
-    assert.ok(loose.eigenpairs.every((p) => p.converged), 'a tolerance above the precision is met');
+    assert.ok(
+      loose.eigenpairs.every((p) => p.converged),
+      'a tolerance above the precision is met',
+    );
   });
 });

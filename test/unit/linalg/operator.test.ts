@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError, SharpnessError } from '../../../src/engine/errors';
-import { applyChecked, axpy, countingOperator, denseOperator, dot, norm, scale, type SymmetricOperator } from '../../../src/engine/linalg/operator';
+import {
+  applyChecked,
+  axpy,
+  countingOperator,
+  denseOperator,
+  dot,
+  norm,
+  scale,
+  type SymmetricOperator,
+} from '../../../src/engine/linalg/operator';
 
 describe('denseOperator', () => {
   it('multiplies by the row-major matrix without touching the input', async () => {
@@ -40,7 +49,10 @@ describe('applyChecked', () => {
 
   it('rejects wrong lengths and non-finite values, naming the problem', async () => {
     await assert.rejects(applyChecked(returning(new Float64Array(2), 3), new Float64Array(3), undefined), SharpnessError);
-    await assert.rejects(applyChecked(returning(Float64Array.of(1, NaN)), new Float64Array(2), undefined), /non-finite value \(NaN\) at index 1/);
+    await assert.rejects(
+      applyChecked(returning(Float64Array.of(1, NaN)), new Float64Array(2), undefined),
+      /non-finite value \(NaN\) at index 1/,
+    );
     await assert.rejects(applyChecked(returning(Float64Array.of(Infinity)), new Float64Array(1), undefined), SharpnessError);
   });
 

@@ -54,7 +54,10 @@ describe('SeededRandom', () => {
     const random = new SeededRandom(4);
     const counts = new Array<number>(7).fill(0);
     for (let i = 0; i < 7000; i++) counts[random.integer(7)]++;
-    assert.ok(counts.every((c) => Math.abs(c - 1000) < 130), `counts ${counts}`);
+    assert.ok(
+      counts.every((c) => Math.abs(c - 1000) < 130),
+      `counts ${counts}`,
+    );
     assert.throws(() => random.integer(0), RangeError);
   });
 
@@ -67,7 +70,10 @@ describe('SeededRandom', () => {
       assert.ok(sample[0] < sample[1] && sample[1] < sample[2] && sample[0] >= 0 && sample[2] < 10);
       for (const index of sample) hits[index]++;
     }
-    assert.ok(hits.every((h) => Math.abs(h - 900) < 120), `hits ${hits}`);
+    assert.ok(
+      hits.every((h) => Math.abs(h - 900) < 120),
+      `hits ${hits}`,
+    );
     assert.deepEqual(random.sampleIndices(4, 4), [0, 1, 2, 3]);
     assert.deepEqual(random.sampleIndices(4, 0), []);
     assert.equal(new SeededRandom(6).sampleIndices(1e9, 5).length, 5);
@@ -79,7 +85,10 @@ describe('SeededRandom', () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
     const shuffled = new SeededRandom(8).shuffle([...items]);
     assert.notDeepEqual(shuffled, items);
-    assert.deepEqual([...shuffled].sort((a, b) => a - b), items);
+    assert.deepEqual(
+      [...shuffled].sort((a, b) => a - b),
+      items,
+    );
     assert.deepEqual(new SeededRandom(8).shuffle([...items]), shuffled);
     const typed = Float64Array.of(1, 2, 3);
     assert.equal(new SeededRandom(9).shuffle(typed), typed);

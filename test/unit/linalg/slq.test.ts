@@ -28,12 +28,14 @@ describe('spectralDensity', () => {
     const nodes = density.nodes.flat();
     assert.ok(density.x[0] < Math.min(...nodes) && density.x[499] > Math.max(...nodes));
     assert.equal(density.nodes.length, 3);
-    density.weights.forEach((weights) => assertClose(
-      weights.reduce((sum, w) => sum + w, 0),
-      1,
-      1e-12,
-      'weights sum',
-    ));
+    density.weights.forEach((weights) =>
+      assertClose(
+        weights.reduce((sum, w) => sum + w, 0),
+        1,
+        1e-12,
+        'weights sum',
+      ),
+    );
     assert.ok(density.sigmaSquared >= spacing * spacing * (1 - 1e-12), 'bumps at least one grid step wide');
   });
 
@@ -97,7 +99,12 @@ describe('spectralDensity', () => {
     );
     const counted = countingOperator(op);
     const progress: string[] = [];
-    const first = await spectralDensity(counted, { runs: 2, steps: 5, seed: 3, onIteration: (info) => progress.push(`${info.run}/${info.runs}:${info.step}/${info.steps}`) });
+    const first = await spectralDensity(counted, {
+      runs: 2,
+      steps: 5,
+      seed: 3,
+      onIteration: (info) => progress.push(`${info.run}/${info.runs}:${info.step}/${info.steps}`),
+    });
     assert.equal(first.applications, 10);
     assert.equal(counted.applications, 10);
     assert.deepEqual(progress.slice(0, 2), ['1/2:1/5', '1/2:2/5']);

@@ -33,7 +33,12 @@ describe('tridiagonalEigen', () => {
       const k = n - j;
       const exact = Array.from({ length: n }, (_, i) => Math.sin(((i + 1) * k * Math.PI) / (n + 1)) * Math.sqrt(2 / (n + 1)));
       const sign = Math.sign(vectors[j * n] * exact[0]);
-      assertAllClose(vectors.subarray(j * n, (j + 1) * n).map((x) => sign * x), exact, 1e-12, `eigenvector ${j}`);
+      assertAllClose(
+        vectors.subarray(j * n, (j + 1) * n).map((x) => sign * x),
+        exact,
+        1e-12,
+        `eigenvector ${j}`,
+      );
     }
   });
 
@@ -63,7 +68,12 @@ describe('tridiagonalEigenComponents', () => {
     const { values, components } = tridiagonalEigenComponents(diagonal, offDiagonal, [0, n - 1, 4]);
     assert.deepEqual(values, full.values);
     [0, n - 1, 4].forEach((row, r) => {
-      assertAllClose(components[r], Array.from({ length: n }, (_, j) => full.vectors?.[j * n + row] ?? NaN), 1e-15, `row ${row}`);
+      assertAllClose(
+        components[r],
+        Array.from({ length: n }, (_, j) => full.vectors?.[j * n + row] ?? NaN),
+        1e-15,
+        `row ${row}`,
+      );
     });
     assert.throws(() => tridiagonalEigenComponents(diagonal, offDiagonal, [n]), RangeError);
   });
@@ -92,8 +102,19 @@ describe('symmetricEigen', () => {
     assertDecomposition(matrix, 25, eigenvalues, 1e-13);
     const spectrum = [5, 3, -1, 2, 0.5, -4];
     for (const factor of [1e-150, 1e150]) {
-      const values = symmetricEigen(matrixWithSpectrum(spectrum.map((x) => x * factor), 3), 6).values;
-      assertAllClose(values.map((x) => x / factor), descending(spectrum), 1e-12, `scale ${factor}`);
+      const values = symmetricEigen(
+        matrixWithSpectrum(
+          spectrum.map((x) => x * factor),
+          3,
+        ),
+        6,
+      ).values;
+      assertAllClose(
+        values.map((x) => x / factor),
+        descending(spectrum),
+        1e-12,
+        `scale ${factor}`,
+      );
     }
   });
 

@@ -38,8 +38,15 @@ test('per-layer values are aligned by layer name, null where a model has no such
   const fewer = copy(mlpMedium);
   fewer.perLayer = fewer.perLayer.slice(1);
   const partial = compareSeries([entry('a', mlp), entry('b', fewer)]);
-  assert.deepEqual(partial.perLayerInvariant[1], [null, mlpMedium.perLayer[1].invariantSharpness, mlpMedium.perLayer[2].invariantSharpness]);
-  assert.deepEqual(partial.perLayerEuclidean[0], mlp.perLayer.map((l) => l.euclideanSharpness));
+  assert.deepEqual(partial.perLayerInvariant[1], [
+    null,
+    mlpMedium.perLayer[1].invariantSharpness,
+    mlpMedium.perLayer[2].invariantSharpness,
+  ]);
+  assert.deepEqual(
+    partial.perLayerEuclidean[0],
+    mlp.perLayer.map((l) => l.euclideanSharpness),
+  );
 });
 
 test('the same architecture with other layer names is matched by position', () => {

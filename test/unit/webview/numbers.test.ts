@@ -2,7 +2,16 @@
 // convergence, a standard error) always in its text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatConverged, formatEigenpair, formatRatio, formatSeconds, formatShape, formatValue, formatWithError, logAxisValue } from '../../../webview/view-model/numbers.ts';
+import {
+  formatConverged,
+  formatEigenpair,
+  formatRatio,
+  formatSeconds,
+  formatShape,
+  formatValue,
+  formatWithError,
+  logAxisValue,
+} from '../../../webview/view-model/numbers.ts';
 import { mlpMedium } from './fixtures.ts';
 
 test('a non-converged eigenvalue carries "not converged" and its residual', () => {

@@ -36,10 +36,18 @@ test('every measure of the network and of each layer, with after/before computed
 
 test('the invariant measures stay ≈ 1×, the Euclidean ones move far', () => {
   const invariant = rows.filter((r) => r.invariant);
-  assert.deepEqual(
-    invariant.map((r) => r.measure).sort(),
-    ['accuracy', 'loss', 'tr(D H D)', 'tr(D H D)', 'tr(D H D)', 'tr(D H D)', 'λ_max(D H D)', 'λ_max(D H D)', 'λ_max(D H D)', 'λ_max(D H D)'],
-  );
+  assert.deepEqual(invariant.map((r) => r.measure).sort(), [
+    'accuracy',
+    'loss',
+    'tr(D H D)',
+    'tr(D H D)',
+    'tr(D H D)',
+    'tr(D H D)',
+    'λ_max(D H D)',
+    'λ_max(D H D)',
+    'λ_max(D H D)',
+    'λ_max(D H D)',
+  ]);
   for (const r of invariant) {
     assert.ok(Math.abs(r.ratio! - 1) < 1e-4, `${r.key}: ${r.ratio}`);
     assert.equal(r.change, 'unchanged');
@@ -49,7 +57,12 @@ test('the invariant measures stay ≈ 1×, the Euclidean ones move far', () => {
   // Scaling layer 3's kernel by 0.05 multiplies its block of H by 1/0.05² = 400; layer 1's by 1/25.
   assert.ok(Math.abs(row('layer:dense_Dense3:euclideanSharpness').ratio! / 400 - 1) < 0.01);
   assert.ok(Math.abs(row('layer:dense_Dense1:euclideanSharpness').ratio! * 25 - 1) < 0.01);
-  for (const key of ['network:euclidean-lambda-max', 'network:euclidean-trace', 'layer:dense_Dense1:euclideanTrace', 'layer:dense_Dense2:euclideanSharpness']) {
+  for (const key of [
+    'network:euclidean-lambda-max',
+    'network:euclidean-trace',
+    'layer:dense_Dense1:euclideanTrace',
+    'layer:dense_Dense2:euclideanSharpness',
+  ]) {
     assert.equal(row(key).change, 'far', key);
   }
 });
@@ -116,7 +129,11 @@ test('the draft becomes a rescaling choice only when valid', () => {
   assert.deepEqual(draft.factors, ['10', '1', '0.1']);
   assert.deepEqual(rescalingChoice(draft, 3), { kind: 'layer-wise', factors: [10, 1, 0.1] });
   assert.equal(rescalingChoice({ ...draft, factors: ['10', '1', '1'] }, 3), null);
-  assert.deepEqual(rescalingChoice({ ...draft, kind: 'random-layer-wise', seed: '7', spread: '100' }, 3), { kind: 'random-layer-wise', seed: 7, spread: 100 });
+  assert.deepEqual(rescalingChoice({ ...draft, kind: 'random-layer-wise', seed: '7', spread: '100' }, 3), {
+    kind: 'random-layer-wise',
+    seed: 7,
+    spread: 100,
+  });
   assert.equal(rescalingChoice({ ...draft, kind: 'random-layer-wise', seed: '7', spread: '101' }, 3), null);
   assert.equal(rescalingChoice({ ...draft, kind: 'random-layer-wise', seed: '1.5', spread: '10' }, 3), null);
   assert.deepEqual(rescalingChoice({ ...draft, kind: 'neuron-wise', seed: '3' }, 3), { kind: 'neuron-wise', seed: 3 });

@@ -42,7 +42,16 @@ test('partial results: the latest of each kind, layers in arrival order', () => 
 });
 
 test('a run: its report wins over its partials; nothing yet is null', () => {
-  const run: RunState = { role: 'main', modelPath: 'm', label: 'm', progress: null, partials: [evaluation], report: null, error: null, rescaling: null };
+  const run: RunState = {
+    role: 'main',
+    modelPath: 'm',
+    label: 'm',
+    progress: null,
+    partials: [evaluation],
+    report: null,
+    error: null,
+    rescaling: null,
+  };
   assert.equal(runResults(run)?.evaluation?.loss, loss);
   assert.equal(runResults({ ...run, report: mlp })?.report, mlp);
   assert.equal(runResults({ ...run, partials: undefined }), null);

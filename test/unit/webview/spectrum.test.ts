@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { partialResults, reportResults } from '../../../webview/view-model/results.ts';
-import { densityDescription, densitySeries, DENSITY_DYNAMIC_RANGE, eigenDescription, spectrumRows, spectrumSeries, type EigenSeries } from '../../../webview/view-model/spectrum.ts';
+import {
+  densityDescription,
+  densitySeries,
+  DENSITY_DYNAMIC_RANGE,
+  eigenDescription,
+  spectrumRows,
+  spectrumSeries,
+  type EigenSeries,
+} from '../../../webview/view-model/spectrum.ts';
 import type { Report } from '../../../src/shared/report.ts';
 import { copy, mlp, mlpMedium } from './fixtures.ts';
 

@@ -4,16 +4,51 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PanelState, RunState } from '../../../src/shared/protocol.ts';
 import type { ProgressEvent } from '../../../src/shared/progress.ts';
-import { applyHostMessage, comparedRuns, isHostToPanel, isPanelState, isRunning, kernelLayersOf, labelledReports, primaryRun, rescaledRun, reportKey, runContentKey } from '../../../webview/view-model/state.ts';
+import {
+  applyHostMessage,
+  comparedRuns,
+  isHostToPanel,
+  isPanelState,
+  isRunning,
+  kernelLayersOf,
+  labelledReports,
+  primaryRun,
+  rescaledRun,
+  reportKey,
+  runContentKey,
+} from '../../../webview/view-model/state.ts';
 import { mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
 
-const run = (role: RunState['role'], modelPath: string, extra: Partial<RunState> = {}): RunState => ({ role, modelPath, label: modelPath, progress: null, report: null, error: null, rescaling: null, ...extra });
-const progress: ProgressEvent = { stage: 'Lanczos on H', stageIndex: 2, stageCount: 5, iteration: 3, maxIterations: 40, detail: null, hvpCount: 12, elapsedSeconds: 1.5, etaSeconds: 20 };
+const run = (role: RunState['role'], modelPath: string, extra: Partial<RunState> = {}): RunState => ({
+  role,
+  modelPath,
+  label: modelPath,
+  progress: null,
+  report: null,
+  error: null,
+  rescaling: null,
+  ...extra,
+});
+const progress: ProgressEvent = {
+  stage: 'Lanczos on H',
+  stageIndex: 2,
+  stageCount: 5,
+  iteration: 3,
+  maxIterations: 40,
+  detail: null,
+  hvpCount: 12,
+  elapsedSeconds: 1.5,
+  etaSeconds: 20,
+};
 const state: PanelState = {
   modelPath: 'a/model.json',
   title: 'a',
   kernelLayers: ['k1'],
-  runs: [run('main', 'a/model.json', { report: mlp }), run('rescaled', 'a/model.json'), run('compare', 'b/model.json', { report: mlpMedium })],
+  runs: [
+    run('main', 'a/model.json', { report: mlp }),
+    run('rescaled', 'a/model.json'),
+    run('compare', 'b/model.json', { report: mlpMedium }),
+  ],
 };
 
 test('progress, report and error change only their run, in a new state', () => {
@@ -23,7 +58,10 @@ test('progress, report and error change only their run, in a new state', () => {
   assert.equal(withProgress.runs[0], state.runs[0]);
   assert.equal(state.runs[1].progress, null);
 
-  const streaming: PanelState = { ...withProgress, runs: withProgress.runs.map((r, i) => (i === 1 ? { ...r, partials: [{ kind: 'layer', layer: mlpRescaled.perLayer[0] }] } : r)) };
+  const streaming: PanelState = {
+    ...withProgress,
+    runs: withProgress.runs.map((r, i) => (i === 1 ? { ...r, partials: [{ kind: 'layer', layer: mlpRescaled.perLayer[0] }] } : r)),
+  };
   const withReport = applyHostMessage(streaming, { type: 'report', runIndex: 1, report: mlpRescaled });
   assert.equal(withReport.runs[1].report, mlpRescaled);
   assert.equal(withReport.runs[1].progress, null, 'a report ends the progress');
@@ -99,7 +137,12 @@ test('content keys: equal content in new objects gives the same key, new results
   assert.notEqual(reportKey(mlp), reportKey(mlpRescaled));
   assert.equal(reportKey(null), '');
   const partial = run('main', 'a', { partials: [{ kind: 'layer', layer: mlp.perLayer[0] }] });
-  const more = run('main', 'a', { partials: [{ kind: 'layer', layer: mlp.perLayer[0] }, { kind: 'layer', layer: mlp.perLayer[1] }] });
+  const more = run('main', 'a', {
+    partials: [
+      { kind: 'layer', layer: mlp.perLayer[0] },
+      { kind: 'layer', layer: mlp.perLayer[1] },
+    ],
+  });
   assert.notEqual(runContentKey(partial), runContentKey(more));
   assert.notEqual(runContentKey(partial), runContentKey({ ...partial, report: mlp }));
   assert.equal(runContentKey({ ...partial, progress }), runContentKey(partial), 'progress alone changes nothing shown');

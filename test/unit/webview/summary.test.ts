@@ -32,7 +32,10 @@ test('how the run was made: backend, method, cost, data, loss and its source, re
   assert.match(byKey(items, 'cost').text, new RegExp(`^${mlpMedium.cost.hvpCount} HVPs in `));
   assert.equal(byKey(items, 'data').text, mlpMedium.data.path);
   assert.equal(byKey(items, 'loss-function').text, "categorical_crossentropy, from the model's training config");
-  assert.equal(items.find((i) => i.key === 'rescaling'), undefined);
+  assert.equal(
+    items.find((i) => i.key === 'rescaling'),
+    undefined,
+  );
   const rescaled = byKey(runItems(reportResults(mlpRescaled)), 'rescaling');
   assert.equal(rescaled.value, mlpRescaled.rescaling!.maxOutputDifference);
   assert.equal(rescaled.text, 'layer-wise factors 5, 4, 0.05');
@@ -71,12 +74,32 @@ test('the model’s layers with shapes and homogeneity', () => {
 });
 
 test('progress: stage, iterations, time left, fraction over all stages', () => {
-  const view = progressView({ stage: 'Lanczos on D H D', stageIndex: 3, stageCount: 4, iteration: 10, maxIterations: 40, detail: 'λ₁ ≈ 58.2', hvpCount: 1234, elapsedSeconds: 12.3, etaSeconds: 41 });
+  const view = progressView({
+    stage: 'Lanczos on D H D',
+    stageIndex: 3,
+    stageCount: 4,
+    iteration: 10,
+    maxIterations: 40,
+    detail: 'λ₁ ≈ 58.2',
+    hvpCount: 1234,
+    elapsedSeconds: 12.3,
+    etaSeconds: 41,
+  });
   assert.equal(view.stage, 'Stage 3 of 4: Lanczos on D H D');
   assert.equal(view.iteration, 'iteration 10 of at most 40');
   assert.equal(view.time, '12 s elapsed, about 41 s left, 1,234 HVPs');
   assert.equal(view.fraction, (2 + 0.25) / 4);
-  const early = progressView({ stage: 'loading', stageIndex: 1, stageCount: 4, iteration: null, maxIterations: null, detail: null, hvpCount: 0, elapsedSeconds: 0.2, etaSeconds: null });
+  const early = progressView({
+    stage: 'loading',
+    stageIndex: 1,
+    stageCount: 4,
+    iteration: null,
+    maxIterations: null,
+    detail: null,
+    hvpCount: 0,
+    elapsedSeconds: 0.2,
+    etaSeconds: null,
+  });
   assert.equal(early.fraction, 0);
   assert.equal(early.iteration, null);
   assert.match(early.time, /estimating time left/);

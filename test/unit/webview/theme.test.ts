@@ -7,7 +7,14 @@ const style = (vars: Record<string, string>) => ({ getPropertyValue: (name: stri
 
 test('colours, font and size are read from the --vscode-* variables', () => {
   const theme = readTheme(
-    style({ '--vscode-editor-foreground': ' #111111 ', '--vscode-charts-blue': '#0000ff', '--vscode-panel-border': '#222222', '--vscode-font-family': 'Ubuntu', '--vscode-font-size': '14px', '--vscode-editor-background': '#fafafa' }),
+    style({
+      '--vscode-editor-foreground': ' #111111 ',
+      '--vscode-charts-blue': '#0000ff',
+      '--vscode-panel-border': '#222222',
+      '--vscode-font-family': 'Ubuntu',
+      '--vscode-font-size': '14px',
+      '--vscode-editor-background': '#fafafa',
+    }),
     'vscode-light',
   );
   assert.equal(theme.kind, 'light');

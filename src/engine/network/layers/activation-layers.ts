@@ -45,7 +45,10 @@ export const activationLayers: LayerKind[] = [
   {
     classNames: ['ReLU'],
     build: ({ config, inputShapes: [shape] }) =>
-      elementwiseLayer(clippedRelu(config.optionalNumber('max_value'), config.number('threshold', 0), config.number('negative_slope', 0)), shape),
+      elementwiseLayer(
+        clippedRelu(config.optionalNumber('max_value'), config.number('threshold', 0), config.number('negative_slope', 0)),
+        shape,
+      ),
   },
   {
     classNames: ['LeakyReLU'],
@@ -61,7 +64,8 @@ export const activationLayers: LayerKind[] = [
     classNames: ['Softmax'],
     build({ config, inputShapes: [shape] }) {
       const axis = config.raw.axis ?? -1;
-      if (axis !== -1 && axis !== shape.length) config.fail(`softmax over axis ${JSON.stringify(axis)} is not supported (only the last axis)`);
+      if (axis !== -1 && axis !== shape.length)
+        config.fail(`softmax over axis ${JSON.stringify(axis)} is not supported (only the last axis)`);
       return { outputShape: shape, weights: [], ops: [softmaxOp()], symmetry: { role: 'barrier', reason: 'softmax' } };
     },
   },

@@ -17,7 +17,10 @@ function normalizeOp(epsilon: number): NodeOp {
     forward: ([x], w) => ({ output: tf.mul(tf.sub(x, w.moving_mean as Tensor), inverseStd(w)) }),
     backward: (dy, record, w, needInputs) => ({ dInputs: [needInputs ? tf.mul(dy, scaleOf(record, w)) : null], dWeights: {} }),
     rForward: ([rx], _v, record, w) => (rx ? tf.mul(rx, scaleOf(record, w)) : null),
-    rBackward: (_dy, rdy, _rx, _v, record, w, needInputs) => ({ dInputs: [needInputs && rdy ? tf.mul(rdy, scaleOf(record, w)) : null], dWeights: {} }),
+    rBackward: (_dy, rdy, _rx, _v, record, w, needInputs) => ({
+      dInputs: [needInputs && rdy ? tf.mul(rdy, scaleOf(record, w)) : null],
+      dWeights: {},
+    }),
   };
 }
 
@@ -25,7 +28,10 @@ function shiftOp(trainable: boolean): NodeOp {
   return {
     trainableRoles: trainable ? ['beta'] : [],
     forward: ([x], w) => ({ output: tf.add(x, w.beta as Tensor) }),
-    backward: (dy, _record, _w, needInputs) => ({ dInputs: [needInputs ? dy : null], dWeights: trainable ? { beta: tf.sum(dy, allButLast(dy)) } : {} }),
+    backward: (dy, _record, _w, needInputs) => ({
+      dInputs: [needInputs ? dy : null],
+      dWeights: trainable ? { beta: tf.sum(dy, allButLast(dy)) } : {},
+    }),
     rForward: ([rx], v, record) => {
       if (!v.beta) return rx;
       return tf.add(rx ?? tf.zerosLike(record.output), v.beta);
@@ -41,7 +47,8 @@ export const batchNormalizationLayer: LayerKind = {
   classNames: ['BatchNormalization'],
   build({ config, inputShapes: [shape], trainable }) {
     const rawAxis = Array.isArray(config.raw.axis) && config.raw.axis.length === 1 ? config.raw.axis[0] : (config.raw.axis ?? -1);
-    if (rawAxis !== -1 && rawAxis !== shape.length) config.fail(`normalising over axis ${JSON.stringify(config.raw.axis)} is not supported (only the last, channels axis)`);
+    if (rawAxis !== -1 && rawAxis !== shape.length)
+      config.fail(`normalising over axis ${JSON.stringify(config.raw.axis)} is not supported (only the last, channels axis)`);
     const channels = shape[shape.length - 1];
     const scale = config.boolean('scale', true);
     const center = config.boolean('center', true);
@@ -49,7 +56,10 @@ export const batchNormalizationLayer: LayerKind = {
     const weights: WeightSlot[] = [];
     if (scale) weights.push({ role: 'gamma', shape: [channels], trainable });
     if (center) weights.push({ role: 'beta', shape: [channels], trainable });
-    weights.push({ role: 'moving_mean', shape: [channels], trainable: false }, { role: 'moving_variance', shape: [channels], trainable: false });
+    weights.push(
+      { role: 'moving_mean', shape: [channels], trainable: false },
+      { role: 'moving_variance', shape: [channels], trainable: false },
+    );
     const ops: NodeOp[] = [normalizeOp(epsilon)];
     if (scale) {
       ops.push(

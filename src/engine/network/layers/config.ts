@@ -61,7 +61,8 @@ export class LayerConfig {
 
   requireChannelsLast(): void {
     const format = this.raw.data_format;
-    if (format !== undefined && format !== null && format !== 'channels_last') this.fail(`data_format "${String(format)}" is not supported; save the model with channels_last`);
+    if (format !== undefined && format !== null && format !== 'channels_last')
+      this.fail(`data_format "${String(format)}" is not supported; save the model with channels_last`);
   }
 
   requireUnitDilation(): void {

@@ -44,15 +44,33 @@ const sumOverPositions = (dy: Tensor) => tf.sum(dy, [0, 1, 2]);
  * E_ij[h] with E_ij[h] = dy[(h + padTop − i)/s] (zero where not divisible), so dW is one product of
  * Eᵀ = [kh·kw·F, N·H·W] (kept for the chunk) with a direction's R{x}.
  */
-function transposedAdjointShifts(dy: Tensor, geometry: ConvGeometry, filterShape: [number, number, number, number], inputShape: number[]): Tensor {
+function transposedAdjointShifts(
+  dy: Tensor,
+  geometry: ConvGeometry,
+  filterShape: [number, number, number, number],
+  inputShape: number[],
+): Tensor {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(inputShape as [number, number, number, number], filterShape, geometry.strides, 1, geometry.padding);
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape as [number, number, number, number],
+      filterShape,
+      geometry.strides,
+      1,
+      geometry.padding,
+    );
     const [n, outH, outW, f] = dy.shape;
     const [sh, sw] = geometry.strides;
     const [kh, kw] = geometry.kernel;
     let spread = dy;
     if (sh > 1 || sw > 1) {
-      const padded = tf.pad(tf.reshape(dy, [n, outH, 1, outW, 1, f]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const padded = tf.pad(tf.reshape(dy, [n, outH, 1, outW, 1, f]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
       spread = tf.slice(tf.reshape(padded, [n, outH * sh, outW * sw, f]), [0, 0, 0, 0], [n, (outH - 1) * sh + 1, (outW - 1) * sw + 1, f]);
     }
     // E_ij = rows kh − 1 − i … of spread padded by kh − 1 − padTop before (columns alike).
@@ -61,10 +79,17 @@ function transposedAdjointShifts(dy: Tensor, geometry: ConvGeometry, filterShape
     const afterH = height - before - spread.shape[1]!;
     const afterW = width - beforeW - spread.shape[2]!;
     let source = spread;
-    if (afterH < 0 || afterW < 0) source = tf.slice(source, [0, 0, 0, 0], [n, spread.shape[1]! + Math.min(0, afterH), spread.shape[2]! + Math.min(0, afterW), f]);
-    source = tf.pad(source, [[0, 0], [before, Math.max(0, afterH)], [beforeW, Math.max(0, afterW)], [0, 0]]);
+    if (afterH < 0 || afterW < 0)
+      source = tf.slice(source, [0, 0, 0, 0], [n, spread.shape[1]! + Math.min(0, afterH), spread.shape[2]! + Math.min(0, afterW), f]);
+    source = tf.pad(source, [
+      [0, 0],
+      [before, Math.max(0, afterH)],
+      [beforeW, Math.max(0, afterW)],
+      [0, 0],
+    ]);
     const shifts: Tensor[] = [];
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) shifts.push(tf.slice(source, [0, kh - 1 - i, kw - 1 - j, 0], [n, info.inHeight, info.inWidth, f]));
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) shifts.push(tf.slice(source, [0, kh - 1 - i, kw - 1 - j, 0], [n, info.inHeight, info.inWidth, f]));
     const stacked = shifts.length === 1 ? shifts[0] : tf.concat(shifts, 3);
     return tf.transpose(tf.reshape(stacked, [n * info.inHeight * info.inWidth, kh * kw * f]));
   });
@@ -77,15 +102,36 @@ function transposedAdjointShifts(dy: Tensor, geometry: ConvGeometry, filterShape
  */
 function transposedPatches(x: Tensor, geometry: ConvGeometry, filterShape: [number, number, number, number]): Tensor {
   return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, geometry.strides, 1, geometry.padding);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      geometry.strides,
+      1,
+      geometry.padding,
+    );
     const { top, bottom, left, right } = info.padInfo;
-    const padded = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const padded =
+      top + bottom + left + right > 0
+        ? tf.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
+        : x;
     const [n, , , c] = x.shape;
     const [sh, sw] = geometry.strides;
     const slices: Tensor[] = [];
     for (let i = 0; i < geometry.kernel[0]; i++) {
       for (let j = 0; j < geometry.kernel[1]; j++) {
-        slices.push(tf.stridedSlice(padded, [0, i, j, 0], [n, i + (info.outHeight - 1) * sh + 1, j + (info.outWidth - 1) * sw + 1, c], [1, sh, sw, 1]));
+        slices.push(
+          tf.stridedSlice(
+            padded,
+            [0, i, j, 0],
+            [n, i + (info.outHeight - 1) * sh + 1, j + (info.outWidth - 1) * sw + 1, c],
+            [1, sh, sw, 1],
+          ),
+        );
       }
     }
     const columns = slices.length === 1 ? slices[0] : tf.concat(slices, 3);
@@ -105,7 +151,11 @@ interface ConvolutionParts {
   adjointKernel: BilinearSpec['adjointKernel'];
 }
 
-function convolutionLayer({ config, inputShapes: [shape], trainable }: LayerContext, geometry: ConvGeometry, parts: ConvolutionParts): BuiltLayer {
+function convolutionLayer(
+  { config, inputShapes: [shape], trainable }: LayerContext,
+  geometry: ConvGeometry,
+  parts: ConvolutionParts,
+): BuiltLayer {
   const useBias = config.boolean('use_bias', true);
   const biasRole: WeightRole | null = useBias ? 'bias' : null;
   const affine = bilinearOp({
@@ -122,9 +172,20 @@ function convolutionLayer({ config, inputShapes: [shape], trainable }: LayerCont
   const { ops, homogeneous } = withActivation(config, affine);
   return {
     outputShape: [...outputSize(geometry, shape), parts.channels],
-    weights: [{ role: parts.kernelRole, shape: parts.filterShape, trainable }, ...(biasRole ? [{ role: biasRole, shape: [parts.channels], trainable }] : [])],
+    weights: [
+      { role: parts.kernelRole, shape: parts.filterShape, trainable },
+      ...(biasRole ? [{ role: biasRole, shape: [parts.channels], trainable }] : []),
+    ],
     ops,
-    symmetry: { role: 'kernel', kernelRole: parts.kernelRole, biasRole, homogeneousActivation: homogeneous, units: parts.channels, inputChannelAxis: 2, depthwise: parts.depthwise },
+    symmetry: {
+      role: 'kernel',
+      kernelRole: parts.kernelRole,
+      biasRole,
+      homogeneousActivation: homogeneous,
+      units: parts.channels,
+      inputChannelAxis: 2,
+      depthwise: parts.depthwise,
+    },
   };
 }
 
@@ -143,7 +204,9 @@ export const conv2dLayer: LayerKind = {
       depthwise: false,
       apply: (x, kernel) => tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, strides, padding),
       adjointInput: (dy, kernel, _record, inputShape) =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: kernel }, { strides, pad: padding, dataFormat: 'NHWC', inputShape }) as Tensor,
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy, filter: kernel }, { strides, pad: padding, dataFormat: 'NHWC', inputShape }) as Tensor,
       adjointKernel: (x, dy, record, fixed) => {
         if (fixed === 'input') {
           const patches = memoized(record, 'patchesT', () => transposedPatches(x, geometry, filterShape));
@@ -171,8 +234,10 @@ export const depthwiseConv2dLayer: LayerKind = {
       channels: shape[2] * multiplier,
       depthwise: true,
       apply: (x, kernel) => tf.depthwiseConv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, geometry.strides, geometry.padding),
-      adjointInput: (dy, kernel, _record, inputShape) => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: kernel }, { ...attrs, inputShape }) as Tensor,
-      adjointKernel: (x, dy) => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }) as Tensor,
+      adjointInput: (dy, kernel, _record, inputShape) =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: kernel }, { ...attrs, inputShape }) as Tensor,
+      adjointKernel: (x, dy) =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }) as Tensor,
     });
   },
 };

@@ -23,13 +23,22 @@ export const embeddingLayer: LayerKind = {
           adjointInput: () => {
             throw new Error('Embedding inputs are indices and have no derivative');
           },
-          adjointKernel: (indices, dy) => tf.unsortedSegmentSum(tf.reshape(dy, [-1, dimension]), tf.reshape(tf.cast(indices, 'int32'), [-1]), vocabulary),
+          adjointKernel: (indices, dy) =>
+            tf.unsortedSegmentSum(tf.reshape(dy, [-1, dimension]), tf.reshape(tf.cast(indices, 'int32'), [-1]), vocabulary),
           biasReduce: () => {
             throw new Error('Embedding has no bias');
           },
         }),
       ],
-      symmetry: { role: 'kernel', kernelRole: 'embeddings', biasRole: null, homogeneousActivation: true, units: dimension, inputChannelAxis: null, depthwise: false },
+      symmetry: {
+        role: 'kernel',
+        kernelRole: 'embeddings',
+        biasRole: null,
+        homogeneousActivation: true,
+        units: dimension,
+        inputChannelAxis: null,
+        depthwise: false,
+      },
     };
   },
 };

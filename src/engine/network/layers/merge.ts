@@ -7,7 +7,8 @@ import type { Shape } from '../types';
 function requireEqualShapes(fail: (problem: string) => never, shapes: Shape[]): void {
   if (shapes.length < 2) fail('needs at least two inputs');
   const first = shapes[0].join(',');
-  if (shapes.some((s) => s.join(',') !== first)) fail(`inputs have different shapes (${shapes.map((s) => `[${s.join(', ')}]`).join(' vs ')}); broadcasting merges are not supported`);
+  if (shapes.some((s) => s.join(',') !== first))
+    fail(`inputs have different shapes (${shapes.map((s) => `[${s.join(', ')}]`).join(' vs ')}); broadcasting merges are not supported`);
 }
 
 function elementwiseSum(classNames: string[], averaged: boolean): LayerKind {

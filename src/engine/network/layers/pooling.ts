@@ -18,7 +18,11 @@ function readPool(config: LayerConfig, shape: Shape): PoolGeometry {
   const window = config.pair('pool_size', [2, 2]);
   const strides = config.has('strides') ? config.pair('strides') : window;
   const padding = config.padding();
-  const outputShape = [windowOutputLength(shape[0], window[0], strides[0], padding), windowOutputLength(shape[1], window[1], strides[1], padding), shape[2]];
+  const outputShape = [
+    windowOutputLength(shape[0], window[0], strides[0], padding),
+    windowOutputLength(shape[1], window[1], strides[1], padding),
+    shape[2],
+  ];
   if (outputShape[0] < 1 || outputShape[1] < 1) config.fail(`a ${window.join('×')} window does not fit the ${shape[0]}×${shape[1]} input`);
   return { window, strides, padding, outputShape };
 }
@@ -30,11 +34,13 @@ function readPool(config: LayerConfig, shape: Shape): PoolGeometry {
 function windowCounts(inputShape: Shape, { window, strides, padding, outputShape }: PoolGeometry): Tensor {
   const counts = new Float32Array(outputShape[0] * outputShape[1]);
   const axisCount = (axis: 0 | 1, index: number) => {
-    const padBefore = padding === 'same' ? Math.floor(Math.max((outputShape[axis] - 1) * strides[axis] + window[axis] - inputShape[axis], 0) / 2) : 0;
+    const padBefore =
+      padding === 'same' ? Math.floor(Math.max((outputShape[axis] - 1) * strides[axis] + window[axis] - inputShape[axis], 0) / 2) : 0;
     const start = index * strides[axis] - padBefore;
     return Math.min(start + window[axis], inputShape[axis]) - Math.max(start, 0);
   };
-  for (let i = 0; i < outputShape[0]; i++) for (let j = 0; j < outputShape[1]; j++) counts[i * outputShape[1] + j] = axisCount(0, i) * axisCount(1, j);
+  for (let i = 0; i < outputShape[0]; i++)
+    for (let j = 0; j < outputShape[1]; j++) counts[i * outputShape[1] + j] = axisCount(0, i) * axisCount(1, j);
   return tf.tensor4d(counts, [1, outputShape[0], outputShape[1], 1]);
 }
 
@@ -43,7 +49,14 @@ const gatherAt = (u: Tensor, selection: Tensor) => tf.reshape(tf.gather(tf.resha
 
 /** The adjoint of `gatherAt`: dy summed into the chosen positions of an input-shaped tensor. */
 const scatterTo = (dy: Tensor, selection: Tensor, inputShape: number[]) =>
-  tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [-1]), tf.reshape(selection, [-1]), inputShape.reduce((a, b) => a * b, 1)), inputShape);
+  tf.reshape(
+    tf.unsortedSegmentSum(
+      tf.reshape(dy, [-1]),
+      tf.reshape(selection, [-1]),
+      inputShape.reduce((a, b) => a * b, 1),
+    ),
+    inputShape,
+  );
 
 /**
  * With windows that tile the input (stride = window, no padding) every input belongs to at most one
@@ -51,7 +64,10 @@ const scatterTo = (dy: Tensor, selection: Tensor, inputShape: number[]) =>
  * over its window — native average pooling and its gradient instead of a gather and a scatter.
  */
 function tilingSelection(window: [number, number], strides: [number, number], padding: 'valid' | 'same', shape: Shape) {
-  const tiles = strides[0] === window[0] && strides[1] === window[1] && (padding === 'valid' || (shape[0] % window[0] === 0 && shape[1] % window[1] === 0));
+  const tiles =
+    strides[0] === window[0] &&
+    strides[1] === window[1] &&
+    (padding === 'valid' || (shape[0] % window[0] === 0 && shape[1] % window[1] === 0));
   if (!tiles) return { gather: gatherAt, scatter: scatterTo };
   const size = window[0] * window[1];
   const maskOf = (selection: Tensor, inputShape: number[], record: ForwardRecord) =>
@@ -60,7 +76,9 @@ function tilingSelection(window: [number, number], strides: [number, number], pa
     gather: (u: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord) =>
       tf.mul(tf.avgPool(tf.mul(u, maskOf(selection, inputShape, record)) as tf.Tensor4D, window, strides, 'valid'), size),
     scatter: (dy: Tensor, selection: Tensor, inputShape: number[], record: ForwardRecord) => {
-      const spread = tf.engine().runKernel('AvgPoolGrad', { dy, input: record.inputs[0] }, { filterSize: window, strides, pad: 'valid' }) as Tensor;
+      const spread = tf
+        .engine()
+        .runKernel('AvgPoolGrad', { dy, input: record.inputs[0] }, { filterSize: window, strides, pad: 'valid' }) as Tensor;
       return tf.mul(tf.mul(spread, size), maskOf(selection, inputShape, record));
     },
   };
@@ -105,7 +123,11 @@ const averagePooling2d: LayerKind = {
           adjoint: (dy, record) => {
             const counts = memoized(record, 'counts', () => windowCounts(shape, geometry));
             const scaled = tf.mul(dy, tf.div(windowSize, counts));
-            return [tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: record.inputs[0] }, { filterSize: window, strides, pad: padding }) as Tensor];
+            return [
+              tf
+                .engine()
+                .runKernel('AvgPoolGrad', { dy: scaled, input: record.inputs[0] }, { filterSize: window, strides, pad: padding }) as Tensor,
+            ];
           },
         }),
       ],
@@ -162,7 +184,10 @@ const globalMaxPooling2d: LayerKind = {
               // Flat index of the maximum: ((n·positions) + where)·channels + c. The multipliers are
               // int32 scalars: a plain number would make TF.js compute (and return) float32.
               const int = (value: number) => tf.scalar(value, 'int32');
-              const base = tf.add(tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), int(positions * channels)), [batch, 1]), tf.range(0, channels, 1, 'int32'));
+              const base = tf.add(
+                tf.reshape(tf.mul(tf.range(0, batch, 1, 'int32'), int(positions * channels)), [batch, 1]),
+                tf.range(0, channels, 1, 'int32'),
+              );
               const selection = tf.add(tf.mul(where, int(channels)), base);
               return { output: tf.max(x, [1, 2]), selection };
             });

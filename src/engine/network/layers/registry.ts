@@ -9,7 +9,17 @@ import { mergeLayers } from './merge';
 import { poolingLayers } from './pooling';
 import { structuralLayers } from './structural';
 
-const kinds: LayerKind[] = [denseLayer, conv2dLayer, depthwiseConv2dLayer, embeddingLayer, batchNormalizationLayer, ...activationLayers, ...poolingLayers, ...structuralLayers, ...mergeLayers];
+const kinds: LayerKind[] = [
+  denseLayer,
+  conv2dLayer,
+  depthwiseConv2dLayer,
+  embeddingLayer,
+  batchNormalizationLayer,
+  ...activationLayers,
+  ...poolingLayers,
+  ...structuralLayers,
+  ...mergeLayers,
+];
 
 const byClassName = new Map<string, LayerKind>(kinds.flatMap((kind) => kind.classNames.map((name) => [name, kind] as const)));
 

@@ -13,7 +13,9 @@ const flatten: LayerKind = {
     return {
       outputShape: [size(shape)],
       weights: [],
-      ops: [linearOp({ forward: ([x]) => tf.reshape(x, [x.shape[0], -1]), adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)] })],
+      ops: [
+        linearOp({ forward: ([x]) => tf.reshape(x, [x.shape[0], -1]), adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)] }),
+      ],
       symmetry: shape.length > 1 ? { role: 'flatten', channels: shape[shape.length - 1] } : { role: 'passthrough', channelwise: true },
     };
   },
@@ -23,16 +25,23 @@ const reshape: LayerKind = {
   classNames: ['Reshape'],
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const raw = config.raw.target_shape;
-    if (!Array.isArray(raw) || !raw.every((d) => Number.isInteger(d) && (d > 0 || d === -1))) config.fail(`invalid target_shape ${JSON.stringify(raw)}`);
+    if (!Array.isArray(raw) || !raw.every((d) => Number.isInteger(d) && (d > 0 || d === -1)))
+      config.fail(`invalid target_shape ${JSON.stringify(raw)}`);
     const target = raw as number[];
     const known = size(target.filter((d) => d !== -1));
     const resolved = target.map((d) => (d === -1 ? size(shape) / known : d));
-    if (size(resolved) !== size(shape) || !resolved.every(Number.isInteger)) config.fail(`cannot reshape [${shape.join(', ')}] to [${target.join(', ')}]`);
+    if (size(resolved) !== size(shape) || !resolved.every(Number.isInteger))
+      config.fail(`cannot reshape [${shape.join(', ')}] to [${target.join(', ')}]`);
     const sameChannels = resolved[resolved.length - 1] === shape[shape.length - 1];
     return {
       outputShape: resolved,
       weights: [],
-      ops: [linearOp({ forward: ([x]) => tf.reshape(x, [x.shape[0], ...resolved]), adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)] })],
+      ops: [
+        linearOp({
+          forward: ([x]) => tf.reshape(x, [x.shape[0], ...resolved]),
+          adjoint: (dy, record) => [tf.reshape(dy, record.inputs[0].shape)],
+        }),
+      ],
       // Keeping the channel axis keeps each channel's values in their own positions.
       symmetry: { role: 'passthrough', channelwise: sameChannels },
     };
@@ -46,9 +55,18 @@ const zeroPadding2d: LayerKind = {
     requireRank(config, shape, 3, 'images [height, width, channels]');
     const raw = config.raw.padding ?? 1;
     const pads = (): [[number, number], [number, number]] => {
-      if (typeof raw === 'number') return [[raw, raw], [raw, raw]];
-      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => typeof p === 'number')) return [[raw[0], raw[0]], [raw[1], raw[1]]];
-      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => Array.isArray(p) && p.length === 2)) return raw as [[number, number], [number, number]];
+      if (typeof raw === 'number')
+        return [
+          [raw, raw],
+          [raw, raw],
+        ];
+      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => typeof p === 'number'))
+        return [
+          [raw[0], raw[0]],
+          [raw[1], raw[1]],
+        ];
+      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => Array.isArray(p) && p.length === 2))
+        return raw as [[number, number], [number, number]];
       return config.fail(`invalid padding ${JSON.stringify(raw)}`);
     };
     const [[top, bottom], [left, right]] = pads();
@@ -57,7 +75,13 @@ const zeroPadding2d: LayerKind = {
       weights: [],
       ops: [
         linearOp({
-          forward: ([x]) => tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]),
+          forward: ([x]) =>
+            tf.pad(x, [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ]),
           adjoint: (dy, record) => [tf.slice(dy, [0, top, left, 0], record.inputs[0].shape)],
         }),
       ],
@@ -68,7 +92,15 @@ const zeroPadding2d: LayerKind = {
 
 /** Layers that change nothing at inference time (dropout and noise are training-only). */
 const inferenceIdentity: LayerKind = {
-  classNames: ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'],
+  classNames: [
+    'Dropout',
+    'SpatialDropout1D',
+    'SpatialDropout2D',
+    'GaussianNoise',
+    'GaussianDropout',
+    'AlphaDropout',
+    'ActivityRegularization',
+  ],
   build: ({ inputShapes: [shape] }) => ({ outputShape: shape, weights: [], ops: [], symmetry: { role: 'passthrough', channelwise: true } }),
 };
 
