@@ -20,7 +20,6 @@ import { LocalCurvatureProvider, type CurvatureProvider } from '../../src/engine
 import { deflatedSampleValues, krylovTracePart } from '../../src/engine/linalg/deflated-trace';
 import { hutchinson } from '../../src/engine/linalg/hutchinson';
 import { lanczos } from '../../src/engine/linalg/lanczos';
-import { makeLoss } from '../../src/engine/loss/losses';
 import { ParallelCurvatureProvider } from '../../src/engine/parallel/pool';
 import type { Report } from '../../src/shared/report';
 import { markdownTable, textTable } from '../../src/shared/report-format';
@@ -131,9 +130,8 @@ async function timeProvider(provider: CurvatureProvider, repeats: number): Promi
 async function measureWorkload(workload: Workload, runs: number) {
   const request = { model: join(workload.folder, 'model.json'), data: join(workload.folder, 'data.npz'), seed: 0 };
   const inputs = openInputs(request);
-  const loss = makeLoss(inputs.loss.name, inputs.outputActivation);
   const options = { chunkSize: DEFAULT_CHUNK_SIZE, cacheBytes: DEFAULT_CACHE_MEGABYTES * 2 ** 20, totalSamples: inputs.data.count };
-  const local = new LocalCurvatureProvider(inputs.network, loss, inputs.data, options);
+  const local = new LocalCurvatureProvider(inputs.network, inputs.losses, inputs.data, options);
   const hvpOneThread = await timeProvider(local, 5);
   await local.dispose();
   const threads = chooseThreads('auto', inputs.data.count, inputs.network.dimension, DEFAULT_CHUNK_SIZE);
@@ -141,11 +139,11 @@ async function measureWorkload(workload: Workload, runs: number) {
     2,
     {
       modelPath: request.model,
-      inputShape: inputs.model.inputShape,
+      inputShapes: inputs.model.inputs.map((input) => input.shape),
       maxParameters: 1e9,
       weightOverrides: null,
       backend: 'wasm',
-      loss: inputs.loss.name,
+      losses: inputs.losses.map((loss) => loss.name),
       options: { ...options, cacheBytes: options.cacheBytes / 2 },
     },
     inputs.data,

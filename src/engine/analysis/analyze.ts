@@ -10,10 +10,10 @@ import type { AnalyzeRequest } from '../../shared/analysis-request';
 import type { PartialResult, ProgressEvent } from '../../shared/progress';
 import type { LayerReport, Report } from '../../shared/report';
 import { initializeBackend } from '../backend';
+import { sliceSamples } from '../curvature/curvature-engine';
 import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/provider';
 import type { AnalysisData } from '../data/prepare';
 import { SharpnessError, throwIfAborted } from '../errors';
-import { makeLoss } from '../loss/losses';
 import { addRegularizerGradient, findRegularizers, regularizerValue } from '../loss/regularizers';
 import { DEFAULT_MAX_PARAMETERS, type LoadedModel } from '../model/load-model';
 import { Network } from '../network/network';
@@ -50,15 +50,15 @@ export function chooseThreads(requested: number | 'auto' | undefined, samples: n
   return Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(samples / chunkSize)));
 }
 
-/** max |f(x) − f′(x)| over the analysis samples: the proof that a rescaling kept the function. */
+/** max |f(x) − f′(x)| over the analysis samples and every output: the proof that a rescaling kept the function. */
 function maxOutputDifference(a: Network, b: Network, data: AnalysisData, chunkSize: number): number {
-  const perInput = data.inputShape.reduce((x, y) => x * y, 1);
   let largest = 0;
   for (let start = 0; start < data.count; start += chunkSize) {
     const end = Math.min(data.count, start + chunkSize);
     const difference = tf.tidy(() => {
-      const x = tf.tensor(data.inputs.subarray(start * perInput, end * perInput), [end - start, ...data.inputShape], data.inputDtype);
-      return tf.max(tf.abs(tf.sub(a.forward(x), b.forward(x)))).dataSync()[0];
+      const x = data.inputs.map((array) => tf.tensor(sliceSamples(array, start, end).values, [end - start, ...array.shape], array.dtype));
+      const [fa, fb] = [a.forward(x), b.forward(x)];
+      return Math.max(...fa.map((o, k) => tf.max(tf.abs(tf.sub(o, fb[k]))).dataSync()[0]));
     });
     largest = Math.max(largest, difference);
   }
@@ -111,7 +111,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     { ...request, seed: settings.seed, maxParameters },
     (available) => request.samples ?? (available > DEFAULT_SAMPLE_CAP ? DEFAULT_SAMPLE_CAP : undefined),
   );
-  const { model, network: original, outputActivation, outputShape, loss: lossChoice, data } = inputs;
+  const { model, network: original, outputShape, loss: lossChoice, losses, data } = inputs;
   const networks: Network[] = [original];
   let provider: CurvatureProvider | null = null;
   try {
@@ -145,18 +145,18 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
             threads,
             {
               modelPath: request.model,
-              inputShape: model.inputShape,
+              inputShapes: model.inputs.map((input) => input.shape),
               maxParameters,
               weightOverrides: rescaling ? [...rescaling.values] : null,
               backend: backend.name,
-              loss: lossChoice.name,
+              losses: losses.map((loss) => loss.name),
               options: { ...curvatureOptions, cacheBytes: curvatureOptions.cacheBytes / threads },
             },
             data,
             network.blocks,
             network.dimension,
           )
-        : new LocalCurvatureProvider(network, makeLoss(lossChoice.name, outputActivation), data, curvatureOptions);
+        : new LocalCurvatureProvider(network, losses, data, curvatureOptions);
     const evaluation = await provider.evaluate();
     const theta = network.theta();
     let lossValue = evaluation.loss;
@@ -165,7 +165,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       addRegularizerGradient(regularizers, network.blocks, theta, evaluation.gradient);
     }
     const gradientNorm = Math.sqrt(evaluation.gradient.reduce((s, g) => s + g * g, 0));
-    const accuracy = evaluation.correct === null ? null : evaluation.correct / data.count;
+    const accuracy = evaluation.correct[0] === null ? null : evaluation.correct[0] / data.count;
     const modelSection: Report['model'] = {
       path: request.model,
       format: model.json.format,

@@ -4,7 +4,7 @@
  */
 import { initializeBackend, type BackendChoice } from '../backend';
 import { CurvatureEngine } from '../curvature/curvature-engine';
-import { makeLoss, type LossName } from '../loss/losses';
+import type { LossName } from '../loss/losses';
 import { openInputs } from './inputs';
 
 export interface Evaluation {
@@ -20,15 +20,16 @@ export async function evaluateModel(request: {
   backend?: BackendChoice;
 }): Promise<Evaluation> {
   await initializeBackend(request.backend ?? 'auto');
-  const { network, outputActivation, loss, data } = openInputs({ ...request, seed: 0 });
-  const engine = new CurvatureEngine(network, makeLoss(loss.name, outputActivation), data, {
+  const { network, losses, data } = openInputs({ ...request, seed: 0 });
+  const engine = new CurvatureEngine(network, losses, data, {
     chunkSize: 512,
     cacheBytes: 0,
     totalSamples: data.count,
   });
   try {
     const result = engine.evaluate();
-    return { loss: result.loss, accuracy: result.correct === null ? null : result.correct / data.count, sampleCount: data.count };
+    const correct = result.correct[0];
+    return { loss: result.loss, accuracy: correct === null ? null : correct / data.count, sampleCount: data.count };
   } finally {
     engine.dispose();
     network.dispose();

@@ -10,18 +10,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossFunction } from '../loss/losses';
-import { MODEL_INPUT, type Network } from '../network/network';
+import { inputNodeIndex, isInputNode, type Network } from '../network/network';
 import type { ForwardRecord, Tensor, WeightMap, WeightRole } from '../network/types';
 import { scoped } from '../backend/scope';
 
-export interface SampleSet {
-  inputs: Float32Array | Int32Array;
+/** One array of the samples: every sample's values, back to back. */
+export interface SampleArray {
+  values: Float32Array | Int32Array;
   /** Shape of one sample. */
-  inputShape: number[];
-  inputDtype: 'float32' | 'int32';
-  targets: Float32Array;
-  targetShape: number[];
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+export interface SampleSet {
+  /** One array per model input, in the model's input order. */
+  inputs: SampleArray[];
+  /** One float32 array per model output, in the model's output order. */
+  targets: SampleArray[];
   count: number;
+}
+
+/** Samples [start, end) of one array. */
+export function sliceSamples(array: SampleArray, start: number, end: number): SampleArray {
+  const per = array.shape.reduce((a, b) => a * b, 1);
+  return { ...array, values: array.values.subarray(start * per, end * per) };
 }
 
 export interface CurvatureOptions {
@@ -33,10 +45,10 @@ export interface CurvatureOptions {
 }
 
 export interface Evaluation {
-  /** This set's share of the mean loss (Σ per-sample loss / totalSamples). */
+  /** This set's share of the mean loss (Σ over outputs of Σ per-sample loss / totalSamples). */
   loss: number;
-  /** Correctly classified samples in this set, or null for regression. */
-  correct: number | null;
+  /** Per output: correctly classified samples in this set (fractional for multi-label), or null for regression. */
+  correct: (number | null)[];
   /** This set's share of ∇L. */
   gradient: Float64Array;
 }
@@ -44,16 +56,17 @@ export interface Evaluation {
 type CachedRecord = ForwardRecord & { memo?: Map<string, Tensor> };
 
 interface ChunkState {
-  x: Tensor;
-  target: Tensor;
+  inputs: Tensor[];
+  targets: Tensor[];
   records: CachedRecord[];
   adjoints: (Tensor | null)[];
-  z: Tensor;
+  /** The loss's view of each output (the logits before a fused activation). */
+  z: Tensor[];
 }
 
 export class CurvatureEngine {
-  /** The node whose output the loss takes (the logits when the loss absorbs the final activation). */
-  private readonly lossNode: number;
+  /** Per output, the node whose output the loss takes (the logits when the loss absorbs the final activation). */
+  private readonly lossNodes: number[];
   /** Nodes the loss depends on, in topological order. */
   private readonly active: number[];
   /** Node i (or one of its ancestors) reads a θ block, so the backward pass must reach it. */
@@ -65,79 +78,82 @@ export class CurvatureEngine {
 
   constructor(
     readonly network: Network,
-    readonly loss: LossFunction,
+    /** One loss per model output; the model's loss is their sum. */
+    readonly losses: readonly LossFunction[],
     private readonly samples: SampleSet,
     private readonly options: CurvatureOptions,
   ) {
-    const output = network.nodes[network.outputNode];
-    this.lossNode = loss.fusedActivation && output?.op.activation === loss.fusedActivation ? output.inputs[0] : network.outputNode;
-    this.active = this.ancestors(this.lossNode);
+    this.lossNodes = network.outputNodes.map((outputNode, k) => {
+      const output = network.nodes[outputNode];
+      return losses[k].fusedActivation && output?.op.activation === losses[k].fusedActivation ? output.inputs[0] : outputNode;
+    });
+    this.active = this.ancestors(this.lossNodes);
     this.reachesTheta = this.mark((i) => Object.keys(network.nodes[i].blocks).length > 0);
     this.chunkCount = Math.ceil(samples.count / options.chunkSize);
   }
 
-  private ancestors(node: number): number[] {
+  /** The nodes the given ones depend on (themselves included), in topological order; no recursion. */
+  private ancestors(nodes: readonly number[]): number[] {
     const seen = new Set<number>();
-    const visit = (i: number) => {
-      if (i === MODEL_INPUT || seen.has(i)) return;
+    const stack = nodes.filter((i) => !isInputNode(i));
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (seen.has(i)) continue;
       seen.add(i);
-      for (const j of this.network.nodes[i].inputs) visit(j);
-    };
-    visit(node);
+      for (const j of this.network.nodes[i].inputs) if (!isInputNode(j) && !seen.has(j)) stack.push(j);
+    }
     return [...seen].sort((a, b) => a - b);
   }
 
   /** Marks nodes for which `own(i)` holds for the node or any ancestor. */
   private mark(own: (i: number) => boolean): boolean[] {
     const marks = new Array<boolean>(this.network.nodes.length).fill(false);
-    for (const i of this.active) marks[i] = own(i) || this.network.nodes[i].inputs.some((j) => j !== MODEL_INPUT && marks[j]);
+    for (const i of this.active) marks[i] = own(i) || this.network.nodes[i].inputs.some((j) => !isInputNode(j) && marks[j]);
     return marks;
   }
 
-  private chunkTensors(c: number): { x: Tensor; target: Tensor } {
-    const { inputs, inputShape, inputDtype, targets, targetShape, count } = this.samples;
+  private chunkTensors(c: number): { inputs: Tensor[]; targets: Tensor[] } {
     const start = c * this.options.chunkSize;
-    const end = Math.min(count, start + this.options.chunkSize);
-    const perInput = inputShape.reduce((a, b) => a * b, 1);
-    const perTarget = targetShape.reduce((a, b) => a * b, 1);
-    return {
-      x: tf.tensor(inputs.subarray(start * perInput, end * perInput), [end - start, ...inputShape], inputDtype),
-      target: tf.tensor(targets.subarray(start * perTarget, end * perTarget), [end - start, ...targetShape], 'float32'),
-    };
+    const end = Math.min(this.samples.count, start + this.options.chunkSize);
+    const tensor = (array: SampleArray) => tf.tensor(sliceSamples(array, start, end).values, [end - start, ...array.shape], array.dtype);
+    return { inputs: this.samples.inputs.map(tensor), targets: this.samples.targets.map(tensor) };
   }
 
   /** Forward records of every active node and the adjoints dL/d(output) of each, for one chunk. */
   private computeChunk(c: number): ChunkState {
-    const { x, target } = this.chunkTensors(c);
+    const { inputs: x, targets } = this.chunkTensors(c);
     const nodes = this.network.nodes;
     const records: CachedRecord[] = [];
     for (const i of this.active) {
       const node = nodes[i];
-      const inputs = node.inputs.map((j) => (j === MODEL_INPUT ? x : records[j].output));
+      const inputs = node.inputs.map((j) => (isInputNode(j) ? x[inputNodeIndex(j)] : records[j].output));
       const { output, saved } = node.op.forward(inputs, this.network.weightsOf(node.layer));
       records[i] = { inputs, output, saved: saved ?? [] };
     }
-    const z = records[this.lossNode].output;
+    const z = this.lossNodes.map((node) => records[node].output);
     const adjoints: (Tensor | null)[] = [];
-    adjoints[this.lossNode] = tf.mul(this.loss.gradient(z, target), 1 / this.options.totalSamples);
+    this.lossNodes.forEach((node, k) => {
+      const d = tf.mul(this.losses[k].gradient(z[k], targets[k]), 1 / this.options.totalSamples);
+      adjoints[node] = adjoints[node] ? tf.add(adjoints[node]!, d) : d;
+    });
     for (let k = this.active.length - 1; k >= 0; k--) {
       const i = this.active[k];
       const dy = adjoints[i];
       if (!dy) continue;
       const node = nodes[i];
-      const needInputs = node.inputs.some((j) => j !== MODEL_INPUT && this.reachesTheta[j]);
+      const needInputs = node.inputs.some((j) => !isInputNode(j) && this.reachesTheta[j]);
       const { dInputs } = node.op.backward(dy, records[i], this.network.weightsOf(node.layer), needInputs);
       node.inputs.forEach((j, n) => {
         const d = dInputs[n];
-        if (j === MODEL_INPUT || !d || !this.reachesTheta[j]) return;
+        if (isInputNode(j) || !d || !this.reachesTheta[j]) return;
         adjoints[j] = adjoints[j] ? tf.add(adjoints[j]!, d) : d;
       });
     }
-    return { x, target, records, adjoints, z };
+    return { inputs: x, targets, records, adjoints, z };
   }
 
   private keepChunk(state: ChunkState): ChunkState {
-    const kept = new Set<Tensor>([state.x, state.target, state.z]);
+    const kept = new Set<Tensor>([...state.inputs, ...state.targets, ...state.z]);
     for (const r of state.records) if (r) [r.output, ...r.inputs, ...r.saved].forEach((t) => kept.add(t));
     for (const a of state.adjoints) if (a) kept.add(a);
     for (const t of kept) tf.keep(t);
@@ -146,7 +162,7 @@ export class CurvatureEngine {
   }
 
   private static bytes(state: ChunkState): number {
-    const seen = new Set<Tensor>([state.x, state.target]);
+    const seen = new Set<Tensor>([...state.inputs, ...state.targets]);
     for (const r of state.records) if (r) [r.output, ...r.saved].forEach((t) => seen.add(t));
     for (const a of state.adjoints) if (a) seen.add(a);
     let total = 0;
@@ -165,15 +181,17 @@ export class CurvatureEngine {
   evaluate(): Evaluation {
     const gradient = new Float64Array(this.network.dimension);
     let loss = 0;
-    let correct: number | null = 0;
+    const correct: (number | null)[] = this.losses.map(() => 0);
     let used = 0;
     for (let c = 0; c < this.chunkCount; c++) {
       const stateOut = scoped(() => {
         const state = this.cache.get(c) ?? this.computeChunk(c);
         const parts = this.backwardWeights(state);
-        loss += tf.sum(this.loss.value(state.z, state.target)).dataSync()[0] / this.options.totalSamples;
-        const hits = this.loss.correct(state.z, state.target);
-        correct = hits === null || correct === null ? null : correct + hits.dataSync()[0];
+        this.losses.forEach((lossFunction, k) => {
+          loss += tf.sum(lossFunction.value(state.z[k], state.targets[k])).dataSync()[0] / this.options.totalSamples;
+          const hits = lossFunction.correct(state.z[k], state.targets[k]);
+          correct[k] = hits === null || correct[k] === null ? null : correct[k]! + hits.dataSync()[0];
+        });
         this.accumulate(gradient, parts);
         if (!this.cache.has(c)) {
           const bytes = CurvatureEngine.bytes(state);
@@ -268,7 +286,7 @@ export class CurvatureEngine {
   }
 
   private static release(state: ChunkState): void {
-    const all = new Set<Tensor>([state.x, state.target, state.z]);
+    const all = new Set<Tensor>([...state.inputs, ...state.targets, ...state.z]);
     for (const r of state.records) {
       if (!r) continue;
       [r.output, ...r.inputs, ...r.saved, ...(r.memo?.values() ?? [])].forEach((t) => all.add(t));
@@ -281,14 +299,18 @@ export class CurvatureEngine {
     const nodes = this.network.nodes;
     const none: WeightMap = {};
     const rOut: (Tensor | null)[] = [];
-    const rInputsOf = (i: number) => nodes[i].inputs.map((j) => (j === MODEL_INPUT ? null : (rOut[j] ?? null)));
+    const rInputsOf = (i: number) => nodes[i].inputs.map((j) => (isInputNode(j) ? null : (rOut[j] ?? null)));
     for (const i of this.active) {
       const node = nodes[i];
       rOut[i] = node.op.rForward(rInputsOf(i), directions.get(node.layer) ?? none, state.records[i], this.network.weightsOf(node.layer));
     }
-    const rz = rOut[this.lossNode];
     const rAdjoint: (Tensor | null)[] = [];
-    rAdjoint[this.lossNode] = rz ? tf.mul(this.loss.rGradient(state.z, rz, state.target), 1 / this.options.totalSamples) : null;
+    this.lossNodes.forEach((node, k) => {
+      const rz = rOut[node];
+      if (!rz) return;
+      const d = tf.mul(this.losses[k].rGradient(state.z[k], rz, state.targets[k]), 1 / this.options.totalSamples);
+      rAdjoint[node] = rAdjoint[node] ? tf.add(rAdjoint[node]!, d) : d;
+    });
     const parts = new Map<number, Tensor>();
     for (let k = this.active.length - 1; k >= 0; k--) {
       const i = this.active[k];
@@ -299,7 +321,7 @@ export class CurvatureEngine {
       const rdy = rAdjoint[i] ?? null;
       const ownsWanted = node.op.trainableRoles.some((role) => wanted.has(node.blocks[role]!.index));
       if (!rdy && rInputs.every((r) => r === null) && Object.keys(v).length === 0) continue;
-      const needInputs = node.inputs.some((j) => j !== MODEL_INPUT && reaches[j]);
+      const needInputs = node.inputs.some((j) => !isInputNode(j) && reaches[j]);
       if (!needInputs && !ownsWanted) continue;
       const dy = state.adjoints[i];
       if (!dy) continue;
@@ -319,27 +341,28 @@ export class CurvatureEngine {
       }
       node.inputs.forEach((j, n) => {
         const d = dInputs[n];
-        if (j === MODEL_INPUT || !d || !reaches[j]) return;
+        if (isInputNode(j) || !d || !reaches[j]) return;
         rAdjoint[j] = rAdjoint[j] ? tf.add(rAdjoint[j]!, d) : d;
       });
     }
     return parts;
   }
 
-  /** Model predictions (after the output activation) for samples [start, start + count) of this set. */
-  predictions(): Float32Array {
-    const parts: Float32Array[] = [];
+  /** The model's predictions (after each output's activation) for every sample of this set, one array per output. */
+  predictions(): Float32Array[] {
+    const parts: Float32Array[][] = this.losses.map(() => []);
     for (let c = 0; c < this.chunkCount; c++) {
-      parts.push(this.withChunk(c, (state) => this.loss.prediction(state.z).dataSync() as Float32Array));
+      this.withChunk(c, (state) => this.losses.forEach((loss, k) => parts[k].push(loss.prediction(state.z[k]).dataSync() as Float32Array)));
     }
-    const total = parts.reduce((s, p) => s + p.length, 0);
-    const out = new Float32Array(total);
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return parts.map((list) => {
+      const out = new Float32Array(list.reduce((s, p) => s + p.length, 0));
+      let offset = 0;
+      for (const p of list) {
+        out.set(p, offset);
+        offset += p.length;
+      }
+      return out;
+    });
   }
 
   dispose(): void {

@@ -15,8 +15,8 @@ export interface CurvatureProvider {
   readonly threads: number;
   evaluate(): Promise<Evaluation>;
   hvp(v: Float64Array, blocks?: readonly number[]): Promise<Float64Array>;
-  /** Predictions for every sample, in order. */
-  predictions(): Promise<Float32Array>;
+  /** Predictions for every sample, in order, one array per model output. */
+  predictions(): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }
 
@@ -27,11 +27,11 @@ export class LocalCurvatureProvider implements CurvatureProvider {
 
   constructor(
     private readonly network: Network,
-    loss: LossFunction,
+    losses: readonly LossFunction[],
     samples: SampleSet,
     options: CurvatureOptions,
   ) {
-    this.engine = new CurvatureEngine(network, loss, samples, options);
+    this.engine = new CurvatureEngine(network, losses, samples, options);
   }
 
   get dimension(): number {
@@ -54,7 +54,7 @@ export class LocalCurvatureProvider implements CurvatureProvider {
     return this.engine.hvp(v, blocks);
   }
 
-  async predictions(): Promise<Float32Array> {
+  async predictions(): Promise<Float32Array[]> {
     return this.engine.predictions();
   }
 

@@ -99,11 +99,8 @@ export function prepareData(
   const labels = gather(y.data, elementCount(y.shape.slice(1)), indices);
   const { targets, targetShape } = fitTargets(labels, y, model.outputShape, loss, labelFile, notes);
   return {
-    inputs,
-    inputShape: model.inputShape,
-    inputDtype,
-    targets,
-    targetShape,
+    inputs: [{ values: inputs, shape: model.inputShape, dtype: inputDtype }],
+    targets: [{ values: targets, shape: targetShape, dtype: 'float32' }],
     count: wanted,
     source: raw.source,
     labelsSource: raw.labelsSource,

@@ -1,14 +1,18 @@
 /**
- * The executable form of a loaded model: a list of nodes in topological order over TF.js tensors, and
- * θ as a list of parameter blocks (one per trainable tensor, in manifest order) laid out in one flat
- * vector for the spectral estimators.
+ * The executable form of a loaded model: every call of every layer expanded into its graph of nodes,
+ * in topological order over TF.js tensors, and θ as a list of parameter blocks (one per trainable
+ * tensor, in manifest order) laid out in one flat vector for the spectral estimators. A shared layer's
+ * nodes read the same weights and the same θ blocks at each of its calls.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedModel } from '../model/load-model';
+import { isModelInput, modelInputIndex, type TensorRef } from '../model/topology';
+import type { GraphRef } from './layers/kind';
 import type { NodeOp, Tensor, WeightMap, WeightRole } from './types';
 
-/** The node index that stands for the model's input. */
-export const MODEL_INPUT = -1;
+/** Node inputs below zero stand for the model's inputs: −1 is input 0, −2 input 1, … */
+export const isInputNode = (j: number): boolean => j < 0;
+export const inputNodeIndex = (j: number): number => -j - 1;
 
 export interface ParameterBlock {
   index: number;
@@ -34,7 +38,8 @@ export class Network {
   readonly nodes: GraphNode[] = [];
   readonly blocks: ParameterBlock[];
   readonly dimension: number;
-  readonly outputNode: number;
+  /** The node computing each model output, in the model's output order. */
+  readonly outputNodes: number[];
   private readonly weights = new Map<string, WeightMap>();
 
   /** `values` overrides stored weights by manifest name (a rescaled θ, for instance). */
@@ -55,7 +60,7 @@ export class Network {
     });
     this.dimension = offset;
 
-    const producer = new Map<string, number>([[model.topology.layers[0].name, MODEL_INPUT]]);
+    const layerBlocks = new Map<string, GraphNode['blocks']>();
     for (const layer of model.layers) {
       const map: WeightMap = {};
       for (const { slot, manifestName } of layer.weights) {
@@ -65,14 +70,29 @@ export class Network {
       this.weights.set(layer.name, map);
       const blocks: GraphNode['blocks'] = {};
       for (const block of this.blocks) if (block.layer === layer.name) blocks[block.role] = block;
-      let inputs = layer.inbound.map((name) => producer.get(name)!);
-      for (const op of layer.ops) {
-        this.nodes.push({ layer: layer.name, op, inputs, blocks });
-        inputs = [this.nodes.length - 1];
-      }
-      producer.set(layer.name, inputs.length === 1 ? inputs[0] : this.nodes.length - 1);
+      layerBlocks.set(layer.name, blocks);
     }
-    this.outputNode = producer.get(model.topology.outputLayer)!;
+
+    // The node (or model input) holding each call's outputs.
+    const callOutputs: number[][] = [];
+    const nodeOf = (ref: TensorRef) => (isModelInput(ref) ? -(modelInputIndex(ref) + 1) : callOutputs[ref.call][ref.index]);
+    for (const call of model.calls) {
+      const layer = model.layers[call.layer];
+      const inputs = call.inputs.map(nodeOf);
+      const local: number[] = [];
+      const resolve = (ref: GraphRef) => ('input' in ref ? inputs[ref.input] : local[ref.node]);
+      for (const node of call.graph.nodes) {
+        this.nodes.push({ layer: layer.name, op: node.op, inputs: node.inputs.map(resolve), blocks: layerBlocks.get(layer.name)! });
+        local.push(this.nodes.length - 1);
+      }
+      callOutputs.push(call.graph.outputs.map(resolve));
+    }
+    this.outputNodes = model.outputs.map((output) => nodeOf(output.ref));
+  }
+
+  /** The first output's node (most models have one output). */
+  get outputNode(): number {
+    return this.outputNodes[0];
   }
 
   weightsOf(layer: string): WeightMap {
@@ -86,16 +106,17 @@ export class Network {
     return theta;
   }
 
-  /** The model's output for a batch (inference mode), up to node `last` (default: the output). */
-  forward(x: Tensor, last = this.outputNode): Tensor {
+  /** The model's outputs for a batch (inference mode), or the values of `nodes` when given. */
+  forward(inputs: Tensor[], nodes: readonly number[] = this.outputNodes): Tensor[] {
     return tf.tidy(() => {
+      const last = Math.max(...nodes);
       const values: Tensor[] = [];
+      const valueOf = (j: number) => (isInputNode(j) ? inputs[inputNodeIndex(j)] : values[j]);
       for (let i = 0; i <= last; i++) {
         const node = this.nodes[i];
-        const inputs = node.inputs.map((j) => (j === MODEL_INPUT ? x : values[j]));
-        values.push(node.op.forward(inputs, this.weightsOf(node.layer)).output);
+        values.push(node.op.forward(node.inputs.map(valueOf), this.weightsOf(node.layer)).output);
       }
-      return last === MODEL_INPUT ? tf.clone(x) : values[last];
+      return nodes.map((j) => (isInputNode(j) ? tf.clone(valueOf(j)) : values[j]));
     });
   }
 

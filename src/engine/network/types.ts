@@ -11,13 +11,25 @@ export type { Tensor };
 /** A tensor shape without the batch dimension. */
 export type Shape = number[];
 
-export type WeightRole = 'kernel' | 'bias' | 'depthwise_kernel' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance' | 'embeddings';
+/**
+ * A weight's key within its layer: the Keras weight name for plain layers (`kernel`, `bias`,
+ * `recurrent_kernel`, `gamma`, `moving_mean`, …), prefixed for the weights of a wrapped layer
+ * (`forward/kernel` in a Bidirectional).
+ */
+export type WeightRole = string;
 
 export interface WeightSlot {
   role: WeightRole;
   shape: Shape;
   /** Part of θ (the analysed parameters): kernels, biases, γ, β, embeddings of trainable layers. */
   trainable: boolean;
+  /**
+   * How the weights manifest may name the weight after the layer's own name, as alternative lists of
+   * name segments (default: `[[role]]`, i.e. `<layer>/<role>`). A wrapper names its inner layer's
+   * weights, e.g. `[['forward_lstm', 'kernel']]`; a recurrent cell segment (`lstm_cell`) between them
+   * is accepted by the loader wherever Keras writes one.
+   */
+  manifestPaths?: string[][];
 }
 
 /** The weights a node reads, by role; trainable ones are the current θ. */

@@ -5,12 +5,13 @@ import type { LossName } from '../loss/losses';
 
 export interface ShardInit {
   modelPath: string;
-  inputShape: number[];
+  inputShapes: number[][];
   maxParameters: number;
   /** Weights that replace the stored ones (a rescaled θ), by manifest name. */
   weightOverrides: [string, Float32Array][] | null;
   backend: BackendName;
-  loss: LossName;
+  /** One per model output. */
+  losses: LossName[];
   samples: SampleSet;
   options: CurvatureOptions;
 }
@@ -23,6 +24,6 @@ export type ShardRequestBody =
 
 export type ShardRequest = ShardRequestBody & { id: number };
 
-export type ShardValue = null | Evaluation | Float64Array | Float32Array;
+export type ShardValue = null | Evaluation | Float64Array | Float32Array[];
 
 export type ShardResponse = { id: number; ok: true; value: ShardValue } | { id: number; ok: false; error: string };

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SharpnessError } from '../errors';
-import type { Evaluation, SampleSet } from '../curvature/curvature-engine';
+import { sliceSamples, type Evaluation, type SampleSet } from '../curvature/curvature-engine';
 import type { CurvatureProvider } from '../curvature/provider';
 import type { ParameterBlock } from '../network/network';
 import type { ShardInit, ShardRequestBody, ShardResponse, ShardValue } from './messages';
@@ -58,15 +58,13 @@ class ShardWorker {
   }
 }
 
+/** A copy of samples [start, end), to transfer to a worker. */
 function shareOf(samples: SampleSet, start: number, end: number): SampleSet {
-  const perInput = samples.inputShape.reduce((a, b) => a * b, 1);
-  const perTarget = samples.targetShape.reduce((a, b) => a * b, 1);
-  return {
-    ...samples,
-    inputs: samples.inputs.slice(start * perInput, end * perInput),
-    targets: samples.targets.slice(start * perTarget, end * perTarget),
-    count: end - start,
+  const copy = (array: SampleSet['inputs'][number]) => {
+    const part = sliceSamples(array, start, end);
+    return { ...part, values: part.values.slice() };
   };
+  return { inputs: samples.inputs.map(copy), targets: samples.targets.map(copy), count: end - start };
 }
 
 export class ParallelCurvatureProvider implements CurvatureProvider {
@@ -110,7 +108,9 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
     const parts = await Promise.all(this.workers.map((w) => w.request<Evaluation>({ kind: 'evaluate' })));
     const gradient = new Float64Array(this.dimension);
     for (const p of parts) for (let i = 0; i < gradient.length; i++) gradient[i] += p.gradient[i];
-    const correct = parts.some((p) => p.correct === null) ? null : parts.reduce((s, p) => s + p.correct!, 0);
+    const correct = parts[0].correct.map((_, k) =>
+      parts.some((p) => p.correct[k] === null) ? null : parts.reduce((s, p) => s + p.correct[k]!, 0),
+    );
     return { loss: parts.reduce((s, p) => s + p.loss, 0), correct, gradient };
   }
 
@@ -124,15 +124,17 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
     return out;
   }
 
-  async predictions(): Promise<Float32Array> {
-    const parts = await Promise.all(this.workers.map((w) => w.request<Float32Array>({ kind: 'predictions' })));
-    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+  async predictions(): Promise<Float32Array[]> {
+    const parts = await Promise.all(this.workers.map((w) => w.request<Float32Array[]>({ kind: 'predictions' })));
+    return parts[0].map((_, k) => {
+      const out = new Float32Array(parts.reduce((s, p) => s + p[k].length, 0));
+      let offset = 0;
+      for (const p of parts) {
+        out.set(p[k], offset);
+        offset += p[k].length;
+      }
+      return out;
+    });
   }
 
   async dispose(): Promise<void> {

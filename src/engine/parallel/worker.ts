@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { initializeBackend } from '../backend';
 import { CurvatureEngine } from '../curvature/curvature-engine';
+import { outputActivationOf } from '../analysis/inputs';
 import { makeLoss } from '../loss/losses';
 import { loadModel } from '../model/load-model';
 import { Network } from '../network/network';
@@ -16,10 +17,10 @@ async function handle(request: ShardRequest): Promise<ShardValue> {
   if (request.kind === 'init') {
     const { init } = request;
     await initializeBackend(init.backend);
-    const model = loadModel(init.modelPath, { inputShape: init.inputShape, maxParameters: init.maxParameters });
+    const model = loadModel(init.modelPath, { inputShapes: init.inputShapes, maxParameters: init.maxParameters });
     const network = new Network(model, init.weightOverrides ? new Map(init.weightOverrides) : undefined);
-    const loss = makeLoss(init.loss, network.nodes[network.outputNode]?.op.activation);
-    engine = new CurvatureEngine(network, loss, init.samples, init.options);
+    const losses = init.losses.map((name, k) => makeLoss(name, outputActivationOf(network, k)));
+    engine = new CurvatureEngine(network, losses, init.samples, init.options);
     return null;
   }
   if (!engine) throw new Error('worker used before init');
@@ -36,7 +37,12 @@ async function handle(request: ShardRequest): Promise<ShardValue> {
 parentPort!.on('message', (request: ShardRequest) => {
   handle(request).then(
     (value) => {
-      const transfer = value instanceof Float64Array || value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [];
+      const transfer =
+        value instanceof Float64Array
+          ? [value.buffer as ArrayBuffer]
+          : Array.isArray(value)
+            ? value.map((a) => a.buffer as ArrayBuffer)
+            : [];
       parentPort!.postMessage({ id: request.id, ok: true, value } satisfies ShardResponse, transfer);
     },
     (error: unknown) =>

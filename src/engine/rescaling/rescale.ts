@@ -53,7 +53,7 @@ export function layerwiseRescaling(model: LoadedModel, factors: number[]): Resca
   const bad = factors.find((f) => !(Number.isFinite(f) && f > 0));
   if (bad !== undefined) throw new SharpnessError(`rescaling factors must be positive numbers, got ${bad}`, model.path);
   const values = copyWeights(model);
-  const scales = new Map<string, number>([[model.topology.layers[0].name, 1]]);
+  const scales = new Map<string, number>(model.inputs.map((input) => [input.name, 1]));
   const sameScale = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
   const require1 = (layer: ModelLayer, scale: number, why: string) => {
     if (!sameScale(scale, 1)) {
@@ -91,7 +91,7 @@ export function layerwiseRescaling(model: LoadedModel, factors: number[]): Resca
     }
     scales.set(layer.name, out);
   }
-  const final = scales.get(model.topology.outputLayer)!;
+  const final = scales.get(model.outputs[0].name)!;
   if (!sameScale(final, 1))
     throw new SharpnessError(
       `the rescaling factors must multiply to 1 (they multiply to ${final.toPrecision(6)}), or the output changes`,

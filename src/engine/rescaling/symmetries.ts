@@ -65,7 +65,7 @@ export function findNeuronConsumer(model: LoadedModel, producer: ModelLayer): { 
   let current = producer;
   for (;;) {
     const next = consumers.get(current.name) ?? [];
-    if (next.length !== 1 || current.name === model.topology.outputLayer) return null;
+    if (next.length !== 1 || current.name === model.outputs[0].name) return null;
     const layer = next[0];
     const s = layer.symmetry;
     if (s.role === 'kernel') return s.inputChannelAxis === null ? null : { consumer: layer, through };

@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializeBackend } from '../../../src/engine/backend';
 import { CurvatureEngine } from '../../../src/engine/curvature/curvature-engine';
-import { loadDataFile } from '../../../src/engine/data/load';
-import { prepareData, summarizeLabels } from '../../../src/engine/data/prepare';
+import { openInputs } from '../../../src/engine/analysis/inputs';
 import { SeededRandom } from '../../../src/engine/linalg/random';
-import { makeLoss } from '../../../src/engine/loss/losses';
-import { resolveLoss } from '../../../src/engine/loss/resolve-loss';
 import { loadModel, type LoadedModel } from '../../../src/engine/model/load-model';
-import { MODEL_INPUT, Network } from '../../../src/engine/network/network';
+import { isInputNode, Network } from '../../../src/engine/network/network';
 import type { WeightMap } from '../../../src/engine/network/types';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData, type LayerSpec } from '../../helpers/model-writer';
 import { scoped } from '../../../src/engine/backend/scope';
@@ -622,33 +619,9 @@ export interface EngineSetup {
 export async function buildEngine(written: WrittenCase, backend: BackendName, chunkSize = 5): Promise<EngineSetup> {
   await prepareBackends();
   await initializeBackend(backend);
-  const raw = loadDataFile(written.dataPath);
-  const model = loadModel(written.modelPath, { inputShape: raw.x.shape.slice(1) });
-  const network = new Network(model);
-  const outputActivation = network.outputNode === MODEL_INPUT ? undefined : network.nodes[network.outputNode].op.activation;
-  const outputShape = model.layers.find((l) => l.name === model.topology.outputLayer)?.outputShape ?? model.inputShape;
-  const choice = resolveLoss(
-    'auto',
-    model.json.trainingConfig,
-    outputActivation,
-    size(outputShape),
-    summarizeLabels(raw),
-    written.modelPath,
-  );
-  const firstLayer = model.layers.find((l) => l.inbound.includes(model.topology.layers[0].name));
-  const data = prepareData(
-    raw,
-    {
-      inputShape: model.inputShape,
-      embeddingVocabulary: firstLayer?.className === 'Embedding' ? Number(firstLayer.config.input_dim) : null,
-      outputShape,
-    },
-    choice,
-    { seed: 0 },
-  );
-  const loss = makeLoss(choice.name, outputActivation);
+  const { model, network, losses, data } = openInputs({ model: written.modelPath, data: written.dataPath, seed: 0 });
   const options = { chunkSize, cacheBytes: 64 * 2 ** 20, totalSamples: data.count };
-  const engine = new CurvatureEngine(network, loss, data, options);
+  const engine = new CurvatureEngine(network, losses, data, options);
   return {
     engine,
     network,
@@ -658,7 +631,7 @@ export async function buildEngine(written: WrittenCase, backend: BackendName, ch
       for (const block of network.blocks)
         values.set(block.name, Float32Array.from(theta.subarray(block.offset, block.offset + block.size)));
       const shifted = new Network(model, values);
-      const other = new CurvatureEngine(shifted, loss, data, options);
+      const other = new CurvatureEngine(shifted, losses, data, options);
       return {
         engine: other,
         dispose() {
@@ -782,7 +755,7 @@ export function nodeAdjointness(network: Network, x: tf.Tensor, random: SeededRa
     const results: NodeAdjointness[] = [];
     network.nodes.forEach((node, i) => {
       const weights = network.weightsOf(node.layer);
-      const inputs = node.inputs.map((j) => (j === MODEL_INPUT ? x : values[j]));
+      const inputs = node.inputs.map((j) => (isInputNode(j) ? x : values[j]));
       const { output, saved } = node.op.forward(inputs, weights);
       values[i] = output;
       const record = { inputs, output, saved: saved ?? [] };

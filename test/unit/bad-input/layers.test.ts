@@ -18,13 +18,20 @@ function topologyFails(edit: (topology: Topology) => void, problem: RegExp): voi
 test('a layer class the engine does not know', () =>
   topologyFails((topology) => {
     topology.config.layers[1].class_name = 'FancyAttention';
-  }, /unsupported layer FancyAttention \("dense_Dense2"\); supported layers: .*Dense/));
+  }, /unsupported layer FancyAttention \("dense_Dense2"\): not a layer class Sharpness Lens knows \(a custom layer\?\).*replace it with built-in Keras layers/));
 
-test('a nested Sequential model', () =>
+test('a layer the engine refuses, with what to do about it', () =>
+  topologyFails((topology) => {
+    topology.config.layers[1].class_name = 'TFOpLambda';
+  }, /unsupported layer TFOpLambda \("dense_Dense2"\): a TensorFlow function call .* rebuild that part of the model from Keras layers/));
+
+test('models nested deeper than the engine allows', () =>
   topologyFails((topology) => {
     const { layers } = topology.config;
-    topology.config.layers = [layers[0], { class_name: 'Sequential', config: { name: 'block', layers: layers.slice(1) } }];
-  }, /layer "block" is a nested Sequential model, which is not supported/));
+    let inner: unknown = { class_name: 'Sequential', config: { name: 'block0', layers: layers.slice(1) } };
+    for (let depth = 1; depth <= 70; depth++) inner = { class_name: 'Sequential', config: { name: `block${depth}`, layers: [inner] } };
+    topology.config.layers = [layers[0], inner];
+  }, /models are nested more than 64 deep/));
 
 test('a model class other than Sequential or Functional', () =>
   topologyFails((topology) => {

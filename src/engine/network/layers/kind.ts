@@ -31,12 +31,43 @@ export type LayerSymmetry =
   /** Not positively homogeneous: no scale may cross it. */
   | { role: 'barrier'; reason: string };
 
+/** An input of the layer (by position) or the output of one of its graph's nodes. */
+export type GraphRef = { input: number } | { node: number };
+
+export interface LayerGraphNode {
+  op: NodeOp;
+  inputs: GraphRef[];
+}
+
+/**
+ * What a layer computes, as a small graph of nodes the executor knows (docs/architecture.md,
+ * "Layers as graphs"): a recurrent layer unrolled over time, a normalisation written as primitive
+ * steps. Node inputs refer to earlier nodes only.
+ */
+export interface LayerGraph {
+  nodes: LayerGraphNode[];
+  outputs: GraphRef[];
+}
+
 export interface BuiltLayer {
   outputShape: Shape;
+  /** Every output's shape, for layers with several (a recurrent layer with return_state); default [outputShape]. */
+  outputShapes?: Shape[];
   weights: WeightSlot[];
-  /** A chain: ops[0] takes the layer's inputs, each later op the previous output. */
+  /** A chain: ops[0] takes the layer's inputs, each later op the previous output (ignored when `graph` is given). */
   ops: NodeOp[];
+  /** The layer as a graph, when it is not a chain. */
+  graph?: LayerGraph;
   symmetry: LayerSymmetry;
+}
+
+/** The graph a built layer runs: its own, or its chain of ops (no ops: the layer passes its input on). */
+export function layerGraph(built: BuiltLayer, inputCount: number): LayerGraph {
+  if (built.graph) return built.graph;
+  const all: GraphRef[] = Array.from({ length: inputCount }, (_, input) => ({ input }));
+  if (built.ops.length === 0) return { nodes: [], outputs: [{ input: 0 }] };
+  const nodes = built.ops.map((op, i) => ({ op, inputs: i === 0 ? all : [{ node: i - 1 }] }));
+  return { nodes, outputs: [{ node: nodes.length - 1 }] };
 }
 
 export interface LayerContext {

@@ -1,4 +1,8 @@
-/** Every Keras layer class the engine supports, by class name. */
+/**
+ * Every Keras layer class the engine supports, by class name, and why each known class it refuses is
+ * refused (with what the user can do). This is the one list the loader, the docs test and the README
+ * table are checked against (test/unit/engine/layer-classes.test.ts).
+ */
 import { activationLayers } from './activation-layers';
 import { batchNormalizationLayer } from './batch-normalization';
 import { conv2dLayer, depthwiseConv2dLayer } from './convolution';
@@ -27,6 +31,42 @@ export function layerKind(className: string): LayerKind | undefined {
   return byClassName.get(className);
 }
 
+/** Every supported class name, aliases included. */
 export function supportedLayerClasses(): string[] {
-  return kinds.map((kind) => kind.classNames[0]);
+  return kinds.flatMap((kind) => kind.classNames);
+}
+
+const CONVERT_TO_LAYERS = 'rebuild that part of the model from Keras layers before converting';
+
+/** Classes real files contain that the engine refuses, with the reason and what to do. */
+export const REFUSED_LAYER_CLASSES: Readonly<Record<string, string>> = {
+  TensorFlowOpLayer: `a raw TensorFlow op the converter recorded, with no Keras semantics; ${CONVERT_TO_LAYERS}`,
+  TFOpLambda: `a TensorFlow function call (tf.* on a Keras tensor) recorded by Keras, with no layer semantics; ${CONVERT_TO_LAYERS}`,
+  SlicingOpLambda: `a tensor slice recorded by Keras, with no layer semantics; ${CONVERT_TO_LAYERS} (e.g. Cropping or Reshape)`,
+  Lambda: 'runs Python code that the file does not contain; replace it with Keras layers, or analyse the model up to it',
+  Conv3D: '3-D convolutions are not supported yet',
+  Conv3DTranspose: '3-D convolutions are not supported yet',
+  MaxPooling3D: '3-D pooling is not supported yet',
+  AveragePooling3D: '3-D pooling is not supported yet',
+  ConvLSTM2D: 'convolutional recurrent layers are not supported yet',
+  ConvLSTM2DCell: 'convolutional recurrent layers are not supported yet',
+  RNN: 'a generic RNN over a custom or stacked cell is not supported; use SimpleRNN, LSTM or GRU layers',
+  SimpleRNNCell: 'a bare recurrent cell is not a layer of a model; use SimpleRNN',
+  LSTMCell: 'a bare recurrent cell is not a layer of a model; use LSTM',
+  GRUCell: 'a bare recurrent cell is not a layer of a model; use GRU',
+  StackedRNNCells: 'stacked cells in one RNN are not supported; stack SimpleRNN/LSTM/GRU layers instead',
+  Masking: 'masks change what later layers compute, which the engine does not model; remove the Masking layer or pad with real values',
+  CategoryEncoding: 'turns integers into one-hot vectors with no derivative to take; encode the data before the model',
+  Resizing: 'image resizing inside the model is not supported; resize the analysis data beforehand',
+  CenterCrop: 'cropping inside the model is not supported as a preprocessing layer; crop the analysis data beforehand',
+  RandomWidth: 'changes the input width at training time only; remove it from the exported model',
+  RandomHeight: 'changes the input height at training time only; remove it from the exported model',
+};
+
+/** Why a class is refused: its known reason, or that it is a custom class TF.js files cannot describe. */
+export function refusalOf(className: string): string {
+  return (
+    REFUSED_LAYER_CLASSES[className] ??
+    'not a layer class Sharpness Lens knows (a custom layer?): its computation is in code the file does not contain; replace it with built-in Keras layers, or analyse the model up to it'
+  );
 }
