@@ -28,7 +28,7 @@ test('a layer the engine refuses, with what to do about it', () =>
 test('models nested deeper than the engine allows', () =>
   topologyFails((topology) => {
     const { layers } = topology.config;
-    let inner: unknown = { class_name: 'Sequential', config: { name: 'block0', layers: layers.slice(1) } };
+    let inner: (typeof layers)[number] = { class_name: 'Sequential', config: { name: 'block0', layers: layers.slice(1) } };
     for (let depth = 1; depth <= 70; depth++) inner = { class_name: 'Sequential', config: { name: `block${depth}`, layers: [inner] } };
     topology.config.layers = [layers[0], inner];
   }, /models are nested more than 64 deep/));
