@@ -77,6 +77,8 @@ export interface Report {
     format: 'tfjs-layers' | 'keras-converter';
     name: string;
     parameterCount: number;
+    /** Parameters of frozen (`trainable: false`) layers: constants of the analysis, not part of θ. */
+    frozenParameterCount: number;
     inputShape: number[];
     outputShape: number[];
     layers: LayerReport[];

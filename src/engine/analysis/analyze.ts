@@ -171,6 +171,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       format: model.json.format,
       name: model.topology.name,
       parameterCount: network.dimension,
+      frozenParameterCount: model.frozenParameterCount,
       inputShape: model.inputShape,
       outputShape,
       layers: layerReports(model),

@@ -256,6 +256,18 @@ function endpointList(value: unknown, what: string, fail: Fail): [string, number
   });
 }
 
+/** A nested model that was built on its own input (a Functional model, or a Sequential with an input shape). */
+function hasOwnInput(entry: KerasObject): boolean {
+  if (entry.class_name === 'Functional' || entry.class_name === 'Model') return true;
+  if (entry.class_name !== 'Sequential') return false;
+  const list = Array.isArray(entry.config) ? entry.config : isRecord(entry.config) ? entry.config.layers : null;
+  if (!Array.isArray(list) || !isKerasObject(list[0])) return false;
+  const first = list[0];
+  if (first.class_name === 'InputLayer') return true;
+  const config = isRecord(first.config) ? first.config : {};
+  return ['batch_input_shape', 'batch_shape', 'batchInputShape', 'input_shape'].some((k) => config[k] !== undefined && config[k] !== null);
+}
+
 // ── inbound nodes ─────────────────────────────────────────────────────────────────────────────
 
 interface InboundTensor {
@@ -416,17 +428,29 @@ class GraphBuilder {
     const ready: Pending[] = [];
     const waiting = new Map<string, Pending[]>();
     const missing = new Map<Pending, number>();
+    // A reference names a call by its node index. A nested model built on its own input has an
+    // internal node 0 (its construction), so Keras and tfjs-layers number its calls from 1; for a
+    // layer called once, any index names that call.
+    const callIndex = (name: string, node: number): number => {
+      const entry = entries[byName.get(name)!];
+      if (entry.class_name === 'InputLayer') return 0;
+      const calls = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes.length : 0;
+      if (calls === 1) return 0;
+      return hasOwnInput(entry) ? node - 1 : node;
+    };
     entries.forEach((entry, i) => {
       if (entry.class_name === 'InputLayer') return;
       const name = entryName(entry, i);
       const nodes = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
       nodes.forEach((node, n) => {
-        const tensors = inboundTensors(node, this.where(scopes, name), fail);
-        if (tensors.length === 0) fail(`${this.where(scopes, name)} has a call without inputs`);
+        const at = this.where(scopes, name);
+        const tensors = inboundTensors(node, at, fail).map((t) => {
+          if (!byName.has(t.layer)) fail(`${at} takes its input from "${t.layer}", which is not in the ${where}`);
+          return { ...t, node: callIndex(t.layer, t.node) };
+        });
+        if (tensors.length === 0) fail(`${at} has a call without inputs`);
         const call: Pending = { entry: i, node: n, tensors };
         const deps = new Set(tensors.map((t) => key(t.layer, t.node)));
-        for (const t of tensors)
-          if (!byName.has(t.layer)) fail(`${this.where(scopes, name)} takes its input from "${t.layer}", which is not in the ${where}`);
         let open = 0;
         for (const dep of deps) {
           if (produced.has(dep)) continue;
@@ -458,7 +482,7 @@ class GraphBuilder {
       waiting.delete(done);
     }
     const outputs = endpointList(config.output_layers, 'output layers', fail).map(([name, node, tensor]) => {
-      const made = produced.get(key(name, node));
+      const made = byName.has(name) ? produced.get(key(name, callIndex(name, node))) : undefined;
       if (!made) {
         if (!byName.has(name)) return fail(`the output layer "${name}" is not in the ${where}`);
         const stuck = [...missing].find(([, open]) => open > 0);

@@ -1,6 +1,8 @@
-// The engine against exact float64 Hessians from PyTorch (test/fixtures/reference, made by
-// scripts/reference/make_reference_fixtures.py): loss, accuracy, ‖∇L‖, λ_max, traces, both
-// invariant normalisations and every per-layer number, on the cpu and wasm backends.
+// The engine against exact float64 Hessians from PyTorch: the project's own reference models
+// (test/fixtures/reference, made by scripts/reference/make_reference_fixtures.py) and the corpus of
+// models saved by tfjs-layers in the layouts real tools write (test/fixtures/corpus, made by
+// scripts/corpus/make-corpus.ts and scripts/reference/corpus_reference.py): loss, accuracy, ‖∇L‖,
+// λ_max, traces, both invariant normalisations and every per-layer number, on the cpu and wasm backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +10,9 @@ import { join } from 'node:path';
 import { analyze } from '../../../src/engine/analysis/analyze';
 import type { Report } from '../../../src/shared/report';
 
-const ROOT = join(__dirname, '..', '..', 'fixtures', 'reference');
+const FIXTURES = join(__dirname, '..', '..', 'fixtures');
+const ROOT = join(FIXTURES, 'reference');
+const CORPUS = join(FIXTURES, 'corpus');
 
 interface Block {
   max: number;
@@ -25,6 +29,7 @@ interface Expected {
   invariantElement: { eigenvalues: number[]; trace: number };
   perLayer: { name: string; parameterCount: number; euclidean: Block; invariantLayer: Block; invariantElement: Block }[];
   dataFile: string;
+  frozenParameterCount?: number;
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
@@ -45,12 +50,17 @@ function withinError(actual: number, standardError: number, expected: number, si
   );
 }
 
-const cases = readdirSync(ROOT).filter((name) => name !== 'mlp-medium');
+const cases = [
+  ...readdirSync(ROOT)
+    .filter((name) => name !== 'mlp-medium')
+    .map((name) => join(ROOT, name)),
+  ...readdirSync(CORPUS).map((name) => join(CORPUS, name)),
+];
 
 for (const backend of ['cpu', 'wasm'] as const) {
-  for (const name of cases) {
+  for (const dir of cases) {
+    const name = dir.slice(FIXTURES.length + 1);
     test(`${name} on ${backend}: exact Hessian measures match PyTorch float64`, async () => {
-      const dir = join(ROOT, name);
       const expected: Expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
       const run = (normalization: 'layer' | 'element') =>
         analyze({
@@ -79,10 +89,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       close(element.invariant.sharpness, expected.invariantElement.eigenvalues[0], 1e-5, 'λ_max(DHD), element D');
       close(element.invariant.trace, expected.invariantElement.trace, 1e-5, 'tr(DHD), element D');
       for (let k = 1; k < 3; k++) close(layer.euclidean.topEigenvalues[k], expected.euclidean.eigenvalues[k], 1e-4, 'λ_2,3(H)');
-      assert.equal(layer.perLayer.length, expected.perLayer.length);
-      for (const [i, want] of expected.perLayer.entries()) {
+      if (expected.frozenParameterCount !== undefined) assert.equal(layer.model.frozenParameterCount, expected.frozenParameterCount);
+      assert.deepEqual(layer.perLayer.map((l) => l.name).sort(), expected.perLayer.map((l) => l.name).sort());
+      for (const want of expected.perLayer) {
+        const i = layer.perLayer.findIndex((l) => l.name === want.name);
         const got = layer.perLayer[i];
-        assert.equal(got.name, want.name);
         assert.equal(got.parameterCount, want.parameterCount);
         close(got.euclideanSharpness, want.euclidean.max, 1e-5, 'per-layer λ_max(H)');
         close(got.invariantSharpness, want.invariantLayer.max, 1e-5, 'per-layer λ_max(DHD)');

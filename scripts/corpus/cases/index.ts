@@ -1,0 +1,5 @@
+/** Every corpus case, by family: one file per family, so each can grow on its own. */
+import type { CorpusCase } from '../corpus-case';
+import { structureCases } from './structures';
+
+export const CORPUS_CASES: readonly CorpusCase[] = [...structureCases];

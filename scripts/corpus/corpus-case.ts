@@ -1,0 +1,118 @@
+/**
+ * A corpus case: a model built with tfjs-layers' own API (so its model.json is what tfjs-layers
+ * really writes), seeded weights, seeded data and labels, and the file format to save it in. The
+ * model's predictions on the data, computed by tfjs-layers itself, are saved beside it, so the PyTorch
+ * reference (scripts/reference/corpus_reference.py) can prove its re-implementation of each layer's
+ * Keras semantics before it computes the exact Hessian (docs/testing.md, "The model corpus").
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { SeededRandom } from '../../src/engine/linalg/random';
+
+/** How the case is written to disk: as tfjs-layers saves it, or as a converter writes a Keras model. */
+export type CorpusFormat =
+  /** `model.save()` by tfjs-layers 4.x (tfjs-node's file handler layout). */
+  | 'tfjs-layers'
+  /** `model.save()` by tfjs-layers 1.x: no generatedBy / convertedBy keys (Teachable Machine exports). */
+  | 'tfjs-layers-1'
+  /** `tensorflowjs_converter` output for a Keras 2 (2.13) model. */
+  | 'keras2'
+  /** The old converter, for Keras 2.1: the Sequential config as a plain list, shards without `.bin`, no format key. */
+  | 'keras2.1'
+  /** `tensorflowjs_converter` output for a Keras 3 model: batch_shape, DTypePolicy, `{args, kwargs}` nodes, prefixed weight names. */
+  | 'keras3';
+
+export type CorpusLoss = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+
+export interface CorpusInput {
+  /** Shape of one sample. */
+  shape: number[];
+  /** Integer inputs (Embedding indices) are drawn in [0, vocabulary). */
+  vocabulary?: number;
+}
+
+export interface CorpusCase {
+  name: string;
+  /** One line: what the case proves. */
+  description: string;
+  format: CorpusFormat;
+  /** Builds the model (called once, with tfjs-layers' cpu backend active). */
+  build(layers: typeof tfl): tfl.LayersModel;
+  inputs: CorpusInput[];
+  /** Classes of the classification target (for cross-entropies), or the regression width. */
+  classes: number;
+  loss: CorpusLoss;
+  samples: number;
+  /** Full-batch Adam steps in tfjs-layers before saving (0: the seeded weights as they are). */
+  trainSteps?: number;
+  /** Scale of the seeded kernels relative to 1/√fan-in (default 1). */
+  weightScale?: number;
+  seed?: number;
+  /** Layers whose `trainable` is set to false before saving (transfer learning). */
+  frozen?: string[];
+}
+
+/** Seeded weights: kernels ~ U(±√(3/fan-in))·scale, biases small, BN statistics positive and moderate. */
+export function seedWeights(model: tfl.LayersModel, random: SeededRandom, scale: number): void {
+  for (const weight of model.weights) {
+    const shape = weight.shape as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const role = weight.originalName.split('/').pop()!;
+    const fanIn = shape.length > 1 ? size / shape[shape.length - 1] : shape[0];
+    const uniform = (low: number, high: number) => Float32Array.from({ length: size }, () => low + (high - low) * random.uniform());
+    let data: Float32Array;
+    if (role === 'moving_variance' || role === 'gamma') data = uniform(0.6, 1.4);
+    else if (role === 'moving_mean' || role === 'beta' || role === 'bias') data = uniform(-0.2, 0.2);
+    else if (role === 'alpha') data = uniform(0.05, 0.4);
+    else {
+      const a = scale * Math.sqrt(3 / Math.max(1, fanIn));
+      data = uniform(-a, a);
+    }
+    const value = tf.tensor(data, shape, 'float32');
+    weight.write(value);
+    value.dispose();
+  }
+}
+
+export interface CorpusData {
+  inputs: (Float32Array | Int32Array)[];
+  /** Class indices (classification) or targets (regression), one row per sample. */
+  labels: Float32Array;
+  labelShape: number[];
+}
+
+/**
+ * Seeded inputs, and labels from a random linear teacher of the flattened inputs, so the classes
+ * depend on the data and a briefly trained model fits them as a real one would.
+ */
+export function seedData(spec: CorpusCase, random: SeededRandom): CorpusData {
+  const n = spec.samples;
+  const inputs = spec.inputs.map((input) => {
+    const size = n * input.shape.reduce((a, b) => a * b, 1);
+    return input.vocabulary
+      ? Int32Array.from({ length: size }, () => random.integer(input.vocabulary!))
+      : Float32Array.from({ length: size }, () => random.normal());
+  });
+  const features = spec.inputs.map((input) => input.shape.reduce((a, b) => a * b, 1));
+  const width = spec.loss === 'meanSquaredError' || spec.loss === 'binaryCrossentropy' ? spec.classes : 1;
+  const scores = (sample: number, out: number, seed: number) => {
+    let s = 0;
+    inputs.forEach((values, k) => {
+      for (let f = 0; f < features[k]; f++) s += Math.sin(1.7 * (f + 1) * (out + 1) + seed + k) * values[sample * features[k] + f];
+    });
+    return s / Math.sqrt(features.reduce((a, b) => a + b, 0));
+  };
+  const labels = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    if (spec.loss === 'meanSquaredError') {
+      for (let o = 0; o < width; o++) labels[i * width + o] = Math.tanh(scores(i, o, 0.3));
+    } else if (spec.loss === 'binaryCrossentropy') {
+      for (let o = 0; o < width; o++) labels[i * width + o] = scores(i, o, 0.7) > 0 ? 1 : 0;
+    } else {
+      let best = 0;
+      for (let c = 1; c < spec.classes; c++) if (scores(i, c, 0.5) > scores(i, best, 0.5)) best = c;
+      labels[i] = best;
+    }
+  }
+  return { inputs, labels, labelShape: [width] };
+}
