@@ -1,5 +1,5 @@
 /**
- * sharpness-lens: the command-line front end over the engine (DESIGN.md, "Command-line contract").
+ * sharpness-lens: the command-line front end over the engine (docs/architecture.md, "Command-line contract").
  * Exit codes: 0 success, 2 bad usage, 1 any analysis error (one line on stderr naming the file).
  */
 import { statSync, writeFileSync } from 'node:fs';

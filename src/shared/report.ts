@@ -1,6 +1,6 @@
 /**
  * The analysis report (JSON, schemaVersion 1): the contract between the engine, the CLI, the
- * extension and the webview. DESIGN.md lists the minimum; every addition here is optional to readers.
+ * extension and the webview (docs/architecture.md, "Report schema"); every addition here is optional to readers.
  * This file imports nothing, so the webview bundle can use it.
  */
 

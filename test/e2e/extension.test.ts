@@ -1,6 +1,6 @@
 /**
- * Sharpness Lens in a real VS Code (code-server + chromium, see harness.ts and docs/E2E.md): the
- * packaged extension, driven as a user drives it. Each flow starts from closed editors and no
+ * Sharpness Lens in a real VS Code (code-server + chromium; see harness.ts and docs/testing.md, "End-to-end in a real VS Code"):
+ * the packaged extension, driven as a user drives it. Each flow starts from closed editors and no
  * notifications, leaves a screenshot per step under test-artifacts/e2e/, and fails with what broke.
  *
  *   npm run test:e2e      (installs the tools, packages the .vsix, runs this file)

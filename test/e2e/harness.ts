@@ -1,9 +1,10 @@
 /**
  * The end-to-end harness: the packaged extension (.vsix) in a real VS Code — code-server, installed by
- * scripts/e2e/install.mjs — driven through Debian's chromium by playwright-core (docs/E2E.md says why
- * and how). One Workbench per test file: a fresh user-data-dir, extensions dir, HOME and workspace;
- * page objects for what a user touches (palette, explorer, quick picks, notifications, the sidebar,
- * the status bar, the panel's webview); screenshots of every step under test-artifacts/e2e/.
+ * scripts/e2e/install.mjs — driven through Debian's chromium by playwright-core (docs/testing.md,
+ * "End-to-end in a real VS Code", says why and how). One Workbench per test file: a fresh
+ * user-data-dir, extensions dir, HOME and workspace; page objects for what a user touches (palette,
+ * explorer, quick picks, notifications, the sidebar, the status bar, the panel's webview);
+ * screenshots of every step under test-artifacts/e2e/.
  *
  * No sleeps: every wait is for a concrete condition, with a timeout sized for a loaded 2-core machine.
  */
@@ -406,7 +407,7 @@ export class Workbench {
     this.page_ = page;
     page.setDefaultTimeout(T.ui);
     page.on('console', (m) => {
-      // vsda is closed source and absent from open builds: two harmless 404s (docs/E2E.md).
+      // vsda is closed source and absent from open builds: two harmless 404s (docs/testing.md, "How the flows are driven").
       if (m.type() === 'error' && !/vsda/.test(m.text())) this.consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => this.consoleErrors.push(`pageerror: ${e.message}`));

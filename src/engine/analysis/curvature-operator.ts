@@ -1,7 +1,7 @@
 /**
  * The symmetric operators the estimators see, all built on one CurvatureProvider:
  * H, D H D, and their diagonal blocks for a subset of θ blocks (one layer's), optionally with the
- * horizontal projection of MEASURES.md §2 (P D H D P in normalised coordinates).
+ * horizontal projection of docs/measures.md, "Horizontal projection" (P D H D P in normalised coordinates).
  */
 import type { NormalizationKind } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';

@@ -1,5 +1,5 @@
 /**
- * Kernels the wasm backend lacks or gets wrong, registered by the project (ENGINE-NOTES.md):
+ * Kernels the wasm backend lacks or gets wrong, registered by the project (docs/tfjs-notes.md):
  * - Conv2DBackpropFilter: one dilated convolution of the transposed input with the transposed dy
  *   (dilation = the forward stride), built from wasm's own Transpose/Slice/PadV2/Conv2D kernels;
  * - DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum (Embedding's gradient), which

@@ -1,5 +1,5 @@
 /**
- * Function-preserving rescalings of θ (MEASURES.md §1), applied to copies of the weights:
+ * Function-preserving rescalings of θ (docs/measures.md, "Rescaling symmetries"), applied to copies of the weights:
  * - layer-wise: kernel l times α_l, its bias times the running scale of its output;
  * - neuron-wise: a hidden unit's incoming weights and bias times λ_j, its outgoing weights ÷ λ_j
  *   (or, into a BatchNormalization, its moving mean × λ_j and variance × λ_j²).

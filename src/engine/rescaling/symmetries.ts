@@ -1,5 +1,5 @@
 /**
- * Which function-preserving rescalings a model really has (MEASURES.md §1), read off its graph:
+ * Which function-preserving rescalings a model really has (docs/measures.md, "Rescaling symmetries"), read off its graph:
  * a scale may pass through a layer only where the layer is positively homogeneous.
  */
 import type { LoadedModel, ModelLayer } from '../model/load-model';

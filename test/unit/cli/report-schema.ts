@@ -1,5 +1,5 @@
 /**
- * The minimum JSON report of DESIGN.md ("Report (JSON, schemaVersion: 1)"), checked field by field on
+ * The JSON report (docs/architecture.md, "Report schema"; src/shared/report.ts), checked field by field on
  * what the CLI printed, so a renamed or dropped field fails here before another tool trips on it.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,6 @@
 // The point of the measure: function-preserving rescalings move the Euclidean Hessian by orders of
-// magnitude and leave the invariant one alone (MEASURES.md §1–3). Models are written on the fly.
+// magnitude and leave the invariant one alone (docs/measures.md, "The invariant operator D H D").
+// Models are written on the fly.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -11,8 +11,9 @@ function asMatrix(x: Tensor): tf.Tensor2D {
   return x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
 }
 
-// wasm's transposed matmuls run an order of magnitude slower than plain ones (ENGINE-NOTES.md), so
-// every product below transposes explicitly, and the recorded activation's transpose is kept.
+// wasm's transposed matmuls run an order of magnitude slower than plain ones (docs/tfjs-notes.md,
+// "Transposed matmuls are slow on wasm"), so every product below transposes explicitly, and the
+// recorded activation's transpose is kept.
 export const denseLayer: LayerKind = {
   classNames: ['Dense'],
   build({ config, inputShapes: [shape], trainable }) {

@@ -3,7 +3,7 @@ import type { LayerConfig } from './config';
 import type { NodeOp, Shape, WeightRole, WeightSlot } from '../types';
 
 /**
- * How a layer behaves under function-preserving rescalings (MEASURES.md §1), from which the engine
+ * How a layer behaves under function-preserving rescalings (docs/measures.md, "Rescaling symmetries"), from which the engine
  * derives the symmetries a whole model really has.
  */
 export type LayerSymmetry =
