@@ -42,6 +42,8 @@ export interface AnalyzeRequest {
   threads?: number | 'auto';
   chunkSize?: number;
   cacheMegabytes?: number;
+  /** Backend memory one chunk's transient work may take; the chunk shrinks to fit it. */
+  workingMegabytes?: number;
   includeRegularizers?: boolean;
   /** A layer-wise rescaling applied first: one factor per kernel layer, product 1. */
   rescale?: number[] | null;

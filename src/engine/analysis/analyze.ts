@@ -11,6 +11,7 @@ import type { PartialResult, ProgressEvent } from '../../shared/progress';
 import type { LayerReport, Report } from '../../shared/report';
 import { initializeBackend } from '../backend';
 import { sliceSamples } from '../curvature/curvature-engine';
+import { measureWorkingSet, planChunkSize } from '../curvature/memory-plan';
 import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/provider';
 import type { AnalysisData } from '../data/prepare';
 import { SharpnessError, throwIfAborted } from '../errors';
@@ -38,6 +39,8 @@ export interface AnalyzeHooks {
 export const DEFAULT_SAMPLE_CAP = 2048;
 export const DEFAULT_CHUNK_SIZE = 256;
 export const DEFAULT_CACHE_MEGABYTES = 512;
+/** Backend memory one chunk's transient work may take (divided among the worker threads, as the cache is). */
+export const DEFAULT_WORKING_MEGABYTES = 512;
 /** samples × parameters above which worker threads pay for their start-up. */
 const PARALLEL_WORK_THRESHOLD = 2e7;
 
@@ -101,7 +104,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     throw new SharpnessError('the horizontal projection is defined for --normalization layer');
   if (request.rescale && request.rescaleNeurons !== undefined && request.rescaleNeurons !== null)
     throw new SharpnessError('give either --rescale or --rescale-neurons, not both');
-  const chunkSize = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const requestedChunk = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const maxParameters = request.maxParameters ?? DEFAULT_MAX_PARAMETERS;
   const started = performance.now();
 
@@ -121,12 +124,23 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       rescaling = neuronwiseRescaling(model, request.rescaleNeurons);
     const network = rescaling ? new Network(model, rescaling.values) : original;
     if (network !== original) networks.push(network);
+    // The working set is measured before anything large runs, so a model with large activations is
+    // processed a few samples at a time instead of exhausting the backend's heap.
+    const working = measureWorkingSet(network, losses, data, request.model);
+    const workingBytes = (request.workingMegabytes ?? DEFAULT_WORKING_MEGABYTES) * 2 ** 20;
+    const threads = chooseThreads(
+      request.threads,
+      data.count,
+      network.dimension,
+      planChunkSize(working, requestedChunk, data.count, workingBytes).chunkSize,
+    );
+    const plan = planChunkSize(working, requestedChunk, Math.ceil(data.count / threads), workingBytes / threads);
+    const chunkSize = plan.chunkSize;
     const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
 
     const regularizerTerms = findRegularizers(model, network.blocks);
     const regularizers = request.includeRegularizers ? regularizerTerms : [];
     const layers = layerGroups(model, network);
-    const threads = chooseThreads(request.threads, data.count, network.dimension, chunkSize);
     const tracker = new ProgressTracker(
       [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, settings)],
       () => provider?.hvpCount ?? 0,
@@ -189,7 +203,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       fromLogits: lossChoice.fromLogits,
       regularizers: regularizerTerms.length === 0 ? 'none' : request.includeRegularizers ? 'included' : 'excluded',
       seed: settings.seed,
-      notes: data.notes,
+      notes: plan.note ? [...data.notes, plan.note] : data.notes,
     };
     hooks.onPartial?.({
       kind: 'evaluation',

@@ -86,9 +86,10 @@ export function plannedStages(n: number, layerCount: number, settings: MeasureSe
 
 function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
   const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? Math.max(2 * k + 20, 60));
+  // The invariant spectrum first: λ_max(D H D) is the number a user waits for.
   const stages = [
-    { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
     { name: 'invariant spectrum', maxHvps: lanczosCap(settings.topK, n) },
+    { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
     { name: 'traces', maxHvps: 2 * settings.traceMaxSamples },
   ];
   if (settings.perLayer) stages.push({ name: 'per-layer sharpness', maxHvps: 2 * layerCount * lanczosCap(1, n) });
@@ -286,21 +287,38 @@ function formatNumber(x: number | undefined): string {
   return x === undefined ? '?' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(5);
 }
 
+/**
+ * The top k eigenpairs by Lanczos. With `stream`, the leading pair is sent as a partial result as soon
+ * as it has converged, before the others: the first number on screen does not wait for the k-th.
+ */
 async function topEigenpairs(
   operator: CurvatureOperator,
   k: number,
   context: MeasureContext,
   label: string,
   tolerance = context.settings.lanczosTolerance,
+  stream?: 'euclidean' | 'invariant',
 ): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition }> {
   const { settings, tracker } = context;
+  const progress = lanczosProgress(tracker, label);
+  let streamed = !stream || k === 1;
   const result = await lanczos(operator, {
     k,
     tolerance,
     maxIterations: settings.lanczosMaxIterations ?? undefined,
     seed: settings.seed,
     signal: context.signal,
-    onIteration: lanczosProgress(tracker, label),
+    onIteration: (info) => {
+      progress(info);
+      if (!streamed && info.converged[0]) {
+        streamed = true;
+        context.onPartial?.({
+          kind: 'spectrum',
+          operator: stream!,
+          eigenpairs: [{ value: info.ritzValues[0], residual: info.residuals[0], converged: true }],
+        });
+      }
+    },
     returnDecomposition: true,
     productPrecision: HVP_PRECISION,
   });
@@ -317,12 +335,19 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const hessian = new CurvatureOperator(provider, { regularizers });
   const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
 
+  tracker.begin('invariant spectrum');
+  const { pairs: invariantPairs, decomposition: invariantKrylov } = await topEigenpairs(
+    invariant,
+    settings.topK,
+    context,
+    'λ₁(DHD)',
+    settings.lanczosTolerance,
+    'invariant',
+  );
+  context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   tracker.begin('Euclidean spectrum');
   const { pairs: euclideanPairs, decomposition: euclideanKrylov } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
   context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
-  tracker.begin('invariant spectrum');
-  const { pairs: invariantPairs, decomposition: invariantKrylov } = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)');
-  context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   for (const [name, pairs] of [
     ['H', euclideanPairs],
     ['D H D', invariantPairs],

@@ -13,6 +13,7 @@ import type { LossFunction } from '../loss/losses';
 import { inputNodeIndex, isInputNode, type Network } from '../network/network';
 import type { ForwardRecord, Tensor, WeightMap, WeightRole } from '../network/types';
 import { scoped } from '../backend/scope';
+import { Memo, type MemoryBudget } from '../network/memo';
 
 /** One array of the samples: every sample's values, back to back. */
 export interface SampleArray {
@@ -53,15 +54,25 @@ export interface Evaluation {
   gradient: Float64Array;
 }
 
-type CachedRecord = ForwardRecord & { memo?: Map<string, Tensor> };
+type CachedRecord = ForwardRecord & { memo?: Memo };
 
 interface ChunkState {
+  /** Values derived from the records and kept with them (cached chunks only). */
+  memo: Memo | null;
   inputs: Tensor[];
   targets: Tensor[];
   records: CachedRecord[];
   adjoints: (Tensor | null)[];
   /** The loss's view of each output (the logits before a fused activation). */
   z: Tensor[];
+}
+
+/**
+ * Runs one node's op in its own scope: the temporaries it makes are freed at once, not at the end of
+ * the chunk, so a chunk's working set is its records and results rather than every intermediate.
+ */
+function tidyNode<T>(work: () => T): T {
+  return tf.tidy(work as () => tf.TensorContainer) as T;
 }
 
 export class CurvatureEngine {
@@ -73,8 +84,10 @@ export class CurvatureEngine {
   private readonly reachesTheta: boolean[];
   private readonly cache = new Map<number, ChunkState>();
   private readonly chunkCount: number;
-  /** Backend memory before any chunk was cached: the budget counts what the cache adds to it. */
-  private readonly baselineBytes = tf.memory().numBytes;
+  /** What cached chunks and their memoised values use, against options.cacheBytes. */
+  private readonly budget: MemoryBudget = { limit: 0, used: 0 };
+  /** The most backend memory one chunk's work has added so far (its transient working set). */
+  peakChunkBytes = 0;
 
   constructor(
     readonly network: Network,
@@ -90,6 +103,16 @@ export class CurvatureEngine {
     this.active = this.ancestors(this.lossNodes);
     this.reachesTheta = this.mark((i) => Object.keys(network.nodes[i].blocks).length > 0);
     this.chunkCount = Math.ceil(samples.count / options.chunkSize);
+    this.budget.limit = options.cacheBytes;
+  }
+
+  /** Chunks whose records are kept across HVPs (the others are recomputed for each). */
+  get cachedChunks(): number {
+    return this.cache.size;
+  }
+
+  get chunks(): number {
+    return this.chunkCount;
   }
 
   /** The nodes the given ones depend on (themselves included), in topological order; no recursion. */
@@ -127,7 +150,7 @@ export class CurvatureEngine {
     for (const i of this.active) {
       const node = nodes[i];
       const inputs = node.inputs.map((j) => (isInputNode(j) ? x[inputNodeIndex(j)] : records[j].output));
-      const { output, saved } = node.op.forward(inputs, this.network.weightsOf(node.layer));
+      const { output, saved } = tidyNode(() => node.op.forward(inputs, this.network.weightsOf(node.layer)));
       records[i] = { inputs, output, saved: saved ?? [] };
     }
     const z = this.lossNodes.map((node) => records[node].output);
@@ -142,39 +165,47 @@ export class CurvatureEngine {
       if (!dy) continue;
       const node = nodes[i];
       const needInputs = node.inputs.some((j) => !isInputNode(j) && this.reachesTheta[j]);
-      const { dInputs } = node.op.backward(dy, records[i], this.network.weightsOf(node.layer), needInputs);
+      const { dInputs } = tidyNode(() => node.op.backward(dy, records[i], this.network.weightsOf(node.layer), needInputs));
       node.inputs.forEach((j, n) => {
         const d = dInputs[n];
         if (isInputNode(j) || !d || !this.reachesTheta[j]) return;
         adjoints[j] = adjoints[j] ? tf.add(adjoints[j]!, d) : d;
       });
     }
-    return { inputs: x, targets, records, adjoints, z };
+    return { memo: null, inputs: x, targets, records, adjoints, z };
   }
 
   private keepChunk(state: ChunkState): ChunkState {
-    const kept = new Set<Tensor>([...state.inputs, ...state.targets, ...state.z]);
-    for (const r of state.records) if (r) [r.output, ...r.inputs, ...r.saved].forEach((t) => kept.add(t));
-    for (const a of state.adjoints) if (a) kept.add(a);
-    for (const t of kept) tf.keep(t);
-    for (const r of state.records) if (r) r.memo = new Map();
+    for (const t of CurvatureEngine.tensorsOf(state)) tf.keep(t);
+    state.memo = new Memo(this.budget);
+    for (const r of state.records) if (r) r.memo = state.memo;
     return state;
   }
 
+  /** Every tensor a chunk's state holds (records, adjoints, inputs, targets), each once. */
+  private static tensorsOf(state: ChunkState): Set<Tensor> {
+    const all = new Set<Tensor>([...state.inputs, ...state.targets, ...state.z]);
+    for (const r of state.records) if (r) [r.output, ...r.inputs, ...r.saved].forEach((t) => all.add(t));
+    for (const a of state.adjoints) if (a) all.add(a);
+    return all;
+  }
+
   private static bytes(state: ChunkState): number {
-    const seen = new Set<Tensor>([...state.inputs, ...state.targets]);
-    for (const r of state.records) if (r) [r.output, ...r.saved].forEach((t) => seen.add(t));
-    for (const a of state.adjoints) if (a) seen.add(a);
     let total = 0;
-    for (const t of seen) total += t.size * 4;
-    // The memo (transposed activations, derivative masks) roughly doubles what a record holds.
-    return 2 * total;
+    for (const t of CurvatureEngine.tensorsOf(state)) total += t.size * 4;
+    return total;
   }
 
   /** Runs `use` on chunk c's state, from the cache or computed afresh (and then freed). */
   private withChunk<T>(c: number, use: (state: ChunkState) => T): T {
     const cached = this.cache.get(c);
-    return scoped(() => use(cached ?? this.computeChunk(c)));
+    const before = tf.memory().numBytes;
+    return scoped(() => {
+      const result = use(cached ?? this.computeChunk(c));
+      // Nothing made in the scope is freed before it ends, so this is the chunk's peak.
+      this.peakChunkBytes = Math.max(this.peakChunkBytes, tf.memory().numBytes - before);
+      return result;
+    });
   }
 
   /** Loss, accuracy and gradient; also fills the cache, chunk by chunk, up to the budget. */
@@ -182,8 +213,8 @@ export class CurvatureEngine {
     const gradient = new Float64Array(this.network.dimension);
     let loss = 0;
     const correct: (number | null)[] = this.losses.map(() => 0);
-    let used = 0;
     for (let c = 0; c < this.chunkCount; c++) {
+      const before = tf.memory().numBytes;
       const stateOut = scoped(() => {
         const state = this.cache.get(c) ?? this.computeChunk(c);
         const parts = this.backwardWeights(state);
@@ -193,10 +224,11 @@ export class CurvatureEngine {
           correct[k] = hits === null || correct[k] === null ? null : correct[k]! + hits.dataSync()[0];
         });
         this.accumulate(gradient, parts);
+        this.peakChunkBytes = Math.max(this.peakChunkBytes, tf.memory().numBytes - before);
         if (!this.cache.has(c)) {
           const bytes = CurvatureEngine.bytes(state);
-          if (used + bytes <= this.options.cacheBytes) {
-            used += bytes;
+          if (this.budget.used + bytes <= this.budget.limit) {
+            this.budget.used += bytes;
             return this.keepChunk(state);
           }
         }
@@ -214,7 +246,7 @@ export class CurvatureEngine {
       const node = this.network.nodes[i];
       const dy = state.adjoints[i];
       if (!dy || node.op.trainableRoles.length === 0) continue;
-      const { dWeights } = node.op.backward(dy, state.records[i], this.network.weightsOf(node.layer), false);
+      const { dWeights } = tidyNode(() => node.op.backward(dy, state.records[i], this.network.weightsOf(node.layer), false));
       for (const role of node.op.trainableRoles) {
         const block = node.blocks[role];
         const d = dWeights[role];
@@ -268,31 +300,13 @@ export class CurvatureEngine {
       for (const map of directions.values()) for (const t of Object.values(map)) t?.dispose();
       for (const t of sums.values()) t.dispose();
     }
-    this.enforceCacheBudget();
     return out;
   }
 
-  /**
-   * The first HVP memoises values derived from the records (transposes, im2col patches), which the
-   * estimate made while filling the cache could not see: drop cached chunks, last first, until the
-   * cache fits its budget again. Those chunks are recomputed on each HVP from then on.
-   */
-  private enforceCacheBudget(): void {
-    while (this.cache.size > 0 && tf.memory().numBytes - this.baselineBytes > this.options.cacheBytes) {
-      const last = Math.max(...this.cache.keys());
-      CurvatureEngine.release(this.cache.get(last)!);
-      this.cache.delete(last);
-    }
-  }
-
-  private static release(state: ChunkState): void {
-    const all = new Set<Tensor>([...state.inputs, ...state.targets, ...state.z]);
-    for (const r of state.records) {
-      if (!r) continue;
-      [r.output, ...r.inputs, ...r.saved, ...(r.memo?.values() ?? [])].forEach((t) => all.add(t));
-    }
-    for (const a of state.adjoints) if (a) all.add(a);
-    for (const t of all) t.dispose();
+  private release(state: ChunkState): void {
+    state.memo?.dispose();
+    for (const t of CurvatureEngine.tensorsOf(state)) t.dispose();
+    this.budget.used -= CurvatureEngine.bytes(state);
   }
 
   private rSweep(state: ChunkState, directions: Map<string, WeightMap>, wanted: Set<number>, reaches: boolean[]): Map<number, Tensor> {
@@ -302,7 +316,9 @@ export class CurvatureEngine {
     const rInputsOf = (i: number) => nodes[i].inputs.map((j) => (isInputNode(j) ? null : (rOut[j] ?? null)));
     for (const i of this.active) {
       const node = nodes[i];
-      rOut[i] = node.op.rForward(rInputsOf(i), directions.get(node.layer) ?? none, state.records[i], this.network.weightsOf(node.layer));
+      rOut[i] = tidyNode(() =>
+        node.op.rForward(rInputsOf(i), directions.get(node.layer) ?? none, state.records[i], this.network.weightsOf(node.layer)),
+      );
     }
     const rAdjoint: (Tensor | null)[] = [];
     this.lossNodes.forEach((node, k) => {
@@ -325,14 +341,8 @@ export class CurvatureEngine {
       if (!needInputs && !ownsWanted) continue;
       const dy = state.adjoints[i];
       if (!dy) continue;
-      const { dInputs, dWeights } = node.op.rBackward(
-        dy,
-        rdy,
-        rInputs,
-        v,
-        state.records[i],
-        this.network.weightsOf(node.layer),
-        needInputs,
+      const { dInputs, dWeights } = tidyNode(() =>
+        node.op.rBackward(dy, rdy, rInputs, v, state.records[i], this.network.weightsOf(node.layer), needInputs),
       );
       for (const role of node.op.trainableRoles as WeightRole[]) {
         const block = node.blocks[role]!;
@@ -366,7 +376,7 @@ export class CurvatureEngine {
   }
 
   dispose(): void {
-    for (const state of this.cache.values()) CurvatureEngine.release(state);
+    for (const state of this.cache.values()) this.release(state);
     this.cache.clear();
   }
 }

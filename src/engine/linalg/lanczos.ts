@@ -139,6 +139,8 @@ export interface LanczosProgress {
   /** The wanted Ritz values so far, in the order of `which`. */
   ritzValues: number[];
   residuals: number[];
+  /** Per wanted Ritz value: its residual met the tolerance. */
+  converged: boolean[];
   convergedCount: number;
 }
 
@@ -193,6 +195,7 @@ export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {
         maxIterations,
         ritzValues: pairs.map((pair) => pair.value),
         residuals: pairs.map((pair) => pair.residual),
+        converged: pairs.map((pair) => pair.converged),
         convergedCount,
       });
       return convergedCount === k;

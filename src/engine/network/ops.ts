@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ElementwiseActivation } from './activations';
+import type { Memo } from './memo';
 import type { BackwardResult, ForwardRecord, NodeOp, Tensor, WeightMap, WeightRole } from './types';
 
 type MaybeTensor = Tensor | null;
@@ -26,13 +27,12 @@ export function sumTerms(...terms: MaybeTensor[]): MaybeTensor {
  * on the record when the engine caches it across Hessian-vector products.
  */
 export function memoized(record: ForwardRecord, key: string, make: () => Tensor): Tensor {
-  const memo = (record as ForwardRecord & { memo?: Map<string, Tensor> }).memo;
+  const memo = (record as ForwardRecord & { memo?: Memo }).memo;
   if (!memo) return make();
-  let value = memo.get(key);
-  if (!value) {
-    value = tf.keep(make());
-    memo.set(key, value);
-  }
+  const hit = memo.get(record, key);
+  if (hit) return hit;
+  const value = make();
+  memo.admit(record, key, value);
   return value;
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Values derived from a cached chunk's forward records that stay fixed while θ is fixed (a transposed
+ * activation, im2col patches, a max-pool mask), kept across Hessian-vector products — but only
+ * within the cache's memory budget, which the cached records share: a value that would exceed it is
+ * used once and recomputed next time (docs/architecture.md, "Caching and memory budget").
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from './types';
+
+/** Bytes of backend memory a cache may hold, and what it holds now. */
+export interface MemoryBudget {
+  limit: number;
+  used: number;
+}
+
+export class Memo {
+  private readonly values = new Map<object, Map<string, Tensor>>();
+  private bytes = 0;
+
+  constructor(private readonly budget: MemoryBudget) {}
+
+  get(owner: object, key: string): Tensor | undefined {
+    return this.values.get(owner)?.get(key);
+  }
+
+  /** Keeps `value` for (owner, key) if the budget allows; otherwise the caller's scope frees it. */
+  admit(owner: object, key: string, value: Tensor): void {
+    const size = value.size * bytesPerElement(value);
+    if (this.budget.used + size > this.budget.limit) return;
+    tf.keep(value);
+    let map = this.values.get(owner);
+    if (!map) this.values.set(owner, (map = new Map()));
+    map.set(key, value);
+    this.bytes += size;
+    this.budget.used += size;
+  }
+
+  dispose(): void {
+    for (const map of this.values.values()) for (const t of map.values()) t.dispose();
+    this.values.clear();
+    this.budget.used -= this.bytes;
+    this.bytes = 0;
+  }
+}
+
+export function bytesPerElement(t: Tensor): number {
+  return t.dtype === 'bool' ? 1 : 4;
+}
