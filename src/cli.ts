@@ -1,5 +1,7 @@
 /**
  * sharpness-lens: the command-line front end over the engine (docs/architecture.md, "Command-line contract").
+ * Its analysis options, their defaults and checks come from the shared table (src/shared/options.ts),
+ * which the extension's settings use too; engine problems are worded here with the CLI's flags.
  * Exit codes: 0 success, 2 bad usage, 1 any analysis error (one line on stderr naming the file).
  */
 import { statSync, writeFileSync } from 'node:fs';
@@ -7,18 +9,109 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from '../package.json';
 import { analyze, type AnalyzeRequest } from './engine/analysis/analyze';
-import { CancelledError, SharpnessError, UsageError } from './engine/errors';
-import { parseLossName } from './engine/loss/resolve-loss';
+import { CancelledError, SharpnessError } from './engine/errors';
 import { loadModel, readModelJson } from './engine/model/load-model';
 import { writeModelCopy } from './engine/model/save-model';
 import { resolveShardPath } from './engine/model/weights';
 import { layerwiseRescaling, neuronwiseRescaling } from './engine/rescaling/rescale';
-import type { ProgressEvent } from './shared/progress';
+import { DATA_FILE_EXTENSIONS } from './shared/data-files';
+import { DEFAULTS, type AnalysisOptions } from './shared/defaults';
+import {
+  analyzeRequestFor,
+  FLAG_WORDING,
+  OPTION_SPECS,
+  OptionValueError,
+  parseOption,
+  withDefaults,
+  type OptionKey,
+  type OptionSpec,
+} from './shared/options';
+import { describeProblem } from './shared/problems';
+import { progressLine, type ProgressEvent } from './shared/progress';
 import type { Report } from './shared/report';
 import { formatComparison, formatMarkdown, formatTable } from './shared/report-format';
 import { runDemo } from './demo/run-demo';
 
-const HELP = `sharpness-lens ${version} — rescaling-invariant Hessian sharpness of TF.js models
+/** Bad command-line usage: exit code 2 instead of 1. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** One line of --help: the flag with its placeholder, and what it does. */
+interface HelpEntry {
+  flag: string;
+  text: string;
+}
+
+const HELP_GROUPS: { title: string; entries: HelpEntry[] }[] = [
+  {
+    title: 'data',
+    entries: [
+      { flag: '--data FILE', text: '.npz (arrays x, y), .npy inputs (+ --labels y.npy), .json {x, y}, or .csv' },
+      { flag: '--labels FILE', text: 'labels (.npy) when --data holds inputs only' },
+      ...optionHelp('data'),
+    ],
+  },
+  { title: 'measures', entries: optionHelp('measures') },
+  {
+    title: 'rescaling (the before/after experiment)',
+    entries: [
+      { flag: '--rescale a1,a2,...', text: 'layer-wise, one factor per kernel layer, product 1' },
+      { flag: '--rescale-neurons SEED', text: 'random neuron-wise rescaling' },
+      { flag: '--factors a1,a2,...', text: '(rescale command) layer-wise factors' },
+      { flag: '--neurons SEED', text: '(rescale command) neuron-wise seed' },
+    ],
+  },
+  { title: 'compute', entries: optionHelp('compute') },
+  {
+    title: 'output',
+    entries: [
+      { flag: '--format F', text: 'table (default), markdown or json' },
+      { flag: '--out FILE', text: 'write the JSON report to FILE (rescale: the output folder)' },
+      { flag: '--out-dir DIR', text: '(demo) write demo.md and demo.json to DIR (default: nothing is written)' },
+      { flag: '--quiet', text: 'no progress on stderr' },
+      { flag: '--verbose', text: 'stack traces on errors' },
+      { flag: '--help, --version', text: '' },
+    ],
+  },
+];
+
+/** A default as --help prints it: small numbers in exponent notation ("1e-4"). */
+function formatDefault(value: string | number | boolean): string {
+  return typeof value === 'number' && value !== 0 && Math.abs(value) < 1e-2 ? value.toExponential() : String(value);
+}
+
+/** The analysis options of one group, each with its default from the shared table. */
+function optionHelp(group: OptionSpec['group']): HelpEntry[] {
+  return OPTION_SPECS.filter((spec) => spec.group === group).map((spec) => {
+    const value = DEFAULTS[spec.key];
+    const shown = spec.kind.type !== 'boolean' && value !== null ? ` (default ${formatDefault(value)})` : '';
+    return { flag: `--${spec.flag}${spec.placeholder ? ` ${spec.placeholder}` : ''}`, text: `${spec.help}${shown}` };
+  });
+}
+
+const HELP_INDENT = 26;
+const HELP_WIDTH = 110;
+
+/** Wraps a help text at word boundaries, continuation lines under its first. */
+function wrap(text: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && HELP_INDENT + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(HELP_INDENT)}`);
+}
+
+export function helpText(): string {
+  const groups = HELP_GROUPS.map(
+    ({ title, entries }) => `${title}:\n${entries.map((e) => `  ${e.flag.padEnd(HELP_INDENT - 4)}  ${wrap(e.text)}`.trimEnd()).join('\n')}`,
+  );
+  return `sharpness-lens ${version} — rescaling-invariant Hessian sharpness of TF.js models
 
 usage:
   sharpness-lens analyze <model.json> --data <file> [options]
@@ -26,76 +119,22 @@ usage:
   sharpness-lens rescale <model.json> (--factors a1,a2,... | --neurons SEED) --out <dir>
   sharpness-lens demo [--out-dir DIR] [--quiet]
 
-data:
-  --data FILE             .npz (arrays x, y), .npy inputs (+ --labels y.npy), .json {x, y}, or .csv
-  --labels FILE           labels (.npy) when --data holds inputs only
-  --label-column C        CSV label column: index (negative from the end) or header name (default: last)
-  --samples N             seeded subsample of N samples (default: all, at most 2048)
-  --seed S                seed for every random choice (default 0): same inputs + seed → same numbers
-  --loss L                auto (default: the model's training config, else inferred), categorical_crossentropy,
-                          sparse_categorical_crossentropy, binary_crossentropy, mse
-  --include-regularizers  add the layers' L1/L2 weight regularizers to the loss
-
-measures:
-  --top-k K               eigenvalues to compute (default 5)
-  --normalization N       layer (default: one Frobenius norm per tensor, the paper) or element (|θ|)
-  --horizontal            project D H D onto the horizontal space (layer normalization only)
-  --density               also compute the spectral density (SLQ)
-  --cross-check           also run power iteration (PyHessian's method) for λ_max and report the agreement
-  --no-per-layer          skip the per-layer sharpness
-  --exact-threshold N     dense Hessian for models with at most N parameters (default 400)
-  --tolerance T           Lanczos relative residual tolerance (default 1e-4)
-  --max-iterations N      Lanczos iterations cap
-  --trace-samples N       Hutchinson probes at most, per operator (default 40)
-
-rescaling (the before/after experiment):
-  --rescale a1,a2,...     layer-wise, one factor per kernel layer, product 1
-  --rescale-neurons SEED  random neuron-wise rescaling
-  --factors a1,a2,...     (rescale command) layer-wise factors
-  --neurons SEED          (rescale command) neuron-wise seed
-
-compute:
-  --backend B             auto (default: tensorflow if installed, else wasm, else cpu), wasm, cpu, tensorflow
-  --threads N|auto        data-parallel worker threads (default auto)
-  --batch-size N          samples per chunk (default 256)
-  --cache-mb N            memory for cached activations and derived values (default 512)
-  --max-parameters N      refuse larger models (default 20000000)
-
-output:
-  --format F              table (default), markdown or json
-  --out FILE              write the JSON report to FILE (rescale: the output folder)
-  --quiet                 no progress on stderr
-  --verbose               stack traces on errors
-  --help, --version
+${groups.join('\n\n')}
 `;
+}
+
+const ANALYSIS_FLAGS = Object.fromEntries(
+  OPTION_SPECS.map((spec) => [spec.flag, { type: spec.kind.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+);
 
 const OPTIONS = {
+  ...ANALYSIS_FLAGS,
   data: { type: 'string' },
   labels: { type: 'string' },
-  'label-column': { type: 'string' },
-  samples: { type: 'string' },
-  seed: { type: 'string' },
-  loss: { type: 'string' },
-  'include-regularizers': { type: 'boolean' },
-  'top-k': { type: 'string' },
-  normalization: { type: 'string' },
-  horizontal: { type: 'boolean' },
-  density: { type: 'boolean' },
-  'cross-check': { type: 'boolean' },
-  'no-per-layer': { type: 'boolean' },
-  'exact-threshold': { type: 'string' },
-  tolerance: { type: 'string' },
-  'max-iterations': { type: 'string' },
-  'trace-samples': { type: 'string' },
   rescale: { type: 'string' },
   'rescale-neurons': { type: 'string' },
   factors: { type: 'string' },
   neurons: { type: 'string' },
-  backend: { type: 'string' },
-  threads: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'cache-mb': { type: 'string' },
-  'max-parameters': { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
   'out-dir': { type: 'string' },
@@ -107,23 +146,16 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function integer(values: Values, name: keyof Values, min = 1): number | undefined {
+/** A CLI-only integer (a seed); the analysis options are checked by the shared table. */
+function integer(values: Values, name: 'rescale-neurons' | 'neurons'): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(raw)}"`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be an integer ≥ 0, got "${String(raw)}"`);
   return n;
 }
 
-function positiveNumber(values: Values, name: keyof Values): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a positive number, got "${String(raw)}"`);
-  return n;
-}
-
-function choice<T extends string>(values: Values, name: keyof Values, allowed: readonly T[], fallback: T): T {
+function choice<T extends string>(values: Values, name: 'format', allowed: readonly T[], fallback: T): T {
   const raw = values[name];
   if (raw === undefined) return fallback;
   if (!allowed.includes(raw as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${String(raw)}"`);
@@ -137,49 +169,37 @@ function factorList(raw: string, flag: string): number[] {
   return factors;
 }
 
+/** The analysis options given on the command line, each checked against the shared table. */
+function analysisOptions(values: Values): AnalysisOptions {
+  const given: Partial<Record<OptionKey, unknown>> = {};
+  for (const spec of OPTION_SPECS) {
+    const raw = (values as Record<string, string | boolean | undefined>)[spec.flag];
+    if (raw === undefined) continue;
+    if (spec.kind.type === 'boolean') given[spec.key] = spec.kind.negated ? !raw : raw;
+    else {
+      try {
+        given[spec.key] = parseOption(spec.key, raw, true);
+      } catch (error) {
+        if (error instanceof OptionValueError) throw new UsageError(`--${spec.flag} ${error.message}`);
+        throw error;
+      }
+    }
+  }
+  return withDefaults(given as Partial<AnalysisOptions>);
+}
+
 function analyzeRequest(model: string, values: Values): AnalyzeRequest {
-  if (!values.data) throw new UsageError('--data is required (the analysis data: .npz, .npy, .json or .csv)');
-  const lossRaw = values.loss ?? 'auto';
-  const loss = lossRaw === 'auto' ? 'auto' : parseLossName(lossRaw);
-  if (!loss)
-    throw new UsageError(
-      `--loss must be auto, categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy or mse, got "${lossRaw}"`,
-    );
+  if (!values.data) throw new UsageError(`--data is required (the analysis data: ${DATA_FILE_EXTENSIONS.join(', ')})`);
+  const options = analysisOptions(values);
   // Combinations the engine would refuse only after loading everything: they are usage errors.
   if (values.rescale !== undefined && values['rescale-neurons'] !== undefined)
     throw new UsageError('give either --rescale or --rescale-neurons, not both');
-  const normalization = choice(values, 'normalization', ['layer', 'element'] as const, 'layer');
-  if (values.horizontal && normalization !== 'layer') throw new UsageError('--horizontal is defined for --normalization layer only');
-  const labelColumn = values['label-column'];
-  const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : integer(values, 'threads');
+  if (options.horizontal && options.normalization !== 'layer')
+    throw new UsageError('--horizontal is defined for --normalization layer only');
   return {
-    model,
-    data: values.data,
-    labels: values.labels,
-    labelColumn: labelColumn === undefined ? undefined : /^-?\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn,
-    samples: integer(values, 'samples'),
-    seed: integer(values, 'seed', 0),
-    loss,
-    backend: choice(values, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'] as const, 'auto'),
-    threads,
-    chunkSize: integer(values, 'batch-size'),
-    cacheMegabytes: integer(values, 'cache-mb', 0),
-    includeRegularizers: values['include-regularizers'] ?? false,
+    ...analyzeRequestFor(model, { data: values.data, labels: values.labels }, options),
     rescale: values.rescale ? factorList(values.rescale, '--rescale') : null,
-    rescaleNeurons: integer(values, 'rescale-neurons', 0) ?? null,
-    maxParameters: integer(values, 'max-parameters'),
-    settings: {
-      topK: integer(values, 'top-k') ?? 5,
-      normalization,
-      operator: values.horizontal ? 'horizontal' : 'dhd',
-      density: values.density ?? false,
-      crossCheck: values['cross-check'] ?? false,
-      perLayer: !values['no-per-layer'],
-      ...(values['exact-threshold'] !== undefined ? { exactThreshold: integer(values, 'exact-threshold', 0) } : {}),
-      ...(values.tolerance !== undefined ? { lanczosTolerance: positiveNumber(values, 'tolerance') } : {}),
-      ...(values['max-iterations'] !== undefined ? { lanczosMaxIterations: integer(values, 'max-iterations') } : {}),
-      ...(values['trace-samples'] !== undefined ? { traceMaxSamples: integer(values, 'trace-samples') } : {}),
-    },
+    rescaleNeurons: integer(values, 'rescale-neurons') ?? null,
   };
 }
 
@@ -193,11 +213,7 @@ export function progressPrinter(enabled: boolean): { update: (event: ProgressEve
       const now = Date.now();
       if (now - last < 100 && event.iteration !== null) return;
       last = now;
-      const step = event.iteration !== null ? ` ${event.iteration}/${event.maxIterations}` : '';
-      const eta = event.etaSeconds !== null ? ` · ≤${Math.ceil(event.etaSeconds)} s left` : '';
-      write(
-        `[${event.stageIndex}/${event.stageCount}] ${event.stage}${step}${event.detail ? ` · ${event.detail}` : ''} · ${event.hvpCount} HVPs${eta}`,
-      );
+      write(progressLine(event));
     },
     clear: () => process.stderr.write('\r\x1b[2K'),
   };
@@ -263,7 +279,7 @@ async function runAnalyze(positionals: string[], values: Values, signal: AbortSi
     if (!values.out) process.stdout.write(json);
     else if (!values.quiet) process.stderr.write(`report written to ${values.out}\n`);
   } else {
-    process.stdout.write((format === 'markdown' ? formatMarkdown(report) : formatTable(report)) + '\n');
+    process.stdout.write((format === 'markdown' ? formatMarkdown(report, FLAG_WORDING) : formatTable(report, FLAG_WORDING)) + '\n');
   }
 }
 
@@ -296,8 +312,8 @@ async function runRescale(positionals: string[], values: Values): Promise<void> 
   if ((values.factors === undefined) === (values.neurons === undefined))
     throw new UsageError('rescale needs either --factors a1,a2,... or --neurons SEED');
   const factors = values.factors === undefined ? null : factorList(values.factors, '--factors');
-  const seed = integer(values, 'neurons', 0);
-  const model = loadModel(positionals[0], { maxParameters: integer(values, 'max-parameters') });
+  const seed = integer(values, 'neurons');
+  const model = loadModel(positionals[0], { maxParameters: analysisOptions(values).maxParameters });
   const rescaling = factors ? layerwiseRescaling(model, factors) : neuronwiseRescaling(model, seed!);
   const written = writeModelCopy(model, rescaling.values, values.out, { rescaling: rescaling.description });
   if (!values.quiet) process.stderr.write(`${rescaling.description}\n`);
@@ -328,7 +344,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const [command, ...rest] = positionals;
     if (values.help || command === 'help') {
-      process.stdout.write(HELP);
+      process.stdout.write(helpText());
       return 0;
     }
     switch (command) {
@@ -357,9 +373,11 @@ export async function main(argv: string[]): Promise<number> {
     // Our messages may quote text from an input file, line breaks included; they stay one line. Anything
     // else is a bug, whose first line is what a user can report.
     const message =
-      error instanceof SharpnessError || error instanceof CancelledError
-        ? error.message.replace(/\s*[\r\n]+\s*/g, ' ')
-        : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
+      error instanceof SharpnessError
+        ? describeProblem(error.problem, FLAG_WORDING).replace(/\s*[\r\n]+\s*/g, ' ')
+        : error instanceof CancelledError
+          ? error.message
+          : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
     process.stderr.write(`sharpness-lens: ${message}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return 1;

@@ -122,10 +122,12 @@ export class PerLayerSection implements PanelSection {
       );
     }
     const rows = perLayerRows(report);
-    const kernelLayers = report.model.layers.filter((l) => l.parameterCount > 0).length;
+    const layersWithParameters = report.model.layers.filter((l) => l.parameterCount > 0).length;
     const soFar = results?.report
       ? null
-      : note(`${rows.length} of ${kernelLayers} layers so far; the analysis is still running.`, { 'data-testid': 'per-layer-partial' });
+      : note(`${rows.length} of ${layersWithParameters} layers so far; the analysis is still running.`, {
+          'data-testid': 'per-layer-partial',
+        });
     const anyUnconverged = rows.some((r) => !r.converged);
     const figure = this.context.charts.figure({
       id: 'per-layer',

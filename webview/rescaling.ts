@@ -7,12 +7,14 @@ import type { Report } from '../src/shared/report.ts';
 import { Dependencies, type PanelContext, type PanelSection } from './context.ts';
 import { el, icon, note, numberCell, on, replaceContent, section, table, tableRegion } from './dom.ts';
 import { RunStatusView } from './progress.ts';
+import { MAX_RESCALING_SPREAD } from '../src/shared/defaults.ts';
+import { mainModel } from '../src/shared/panel-model.ts';
+import type { ScaleLink } from '../src/shared/report.ts';
+import { balancingFactor } from '../src/shared/rescaling.ts';
 import { formatValue, logAxisValue } from './view-model/numbers.ts';
 import {
-  balancingFactor,
   defaultDraft,
   draftFromChoice,
-  MAX_SPREAD,
   OUTPUT_DIFFERENCE_TOLERANCE,
   parseFactor,
   rescalingChoice,
@@ -23,14 +25,18 @@ import {
   validateSpread,
   type ComparisonRow,
 } from './view-model/rescaling.ts';
-import { isRunning, kernelLayersOf, primaryRun, rescaledRun, reportKey, type RescaleDraft } from './view-model/state.ts';
+import { isRunning, primaryRun, rescaledRun, reportKey, scaleLinksOf, type RescaleDraft } from './view-model/state.ts';
 
 const KINDS: { kind: RescaleDraft['kind']; label: string; hint: string }[] = [
-  { kind: 'layer-wise', label: 'Layer-wise factors', hint: 'Multiply each kernel layer’s weights by a factor; the product must be 1.' },
+  {
+    kind: 'layer-wise',
+    label: 'Layer-wise factors',
+    hint: 'Multiply each kernel layer’s weights by a factor; along the network they must multiply to 1.',
+  },
   {
     kind: 'random-layer-wise',
     label: 'Random layer-wise',
-    hint: `Random factors, log-uniform within [1/spread, spread] (spread up to ${MAX_SPREAD}×), product 1.`,
+    hint: `Random factors, each within [1/spread, spread] (spread up to ${MAX_RESCALING_SPREAD}×), that keep the function.`,
   },
   {
     kind: 'neuron-wise',
@@ -79,8 +85,9 @@ export class RescalingSection implements PanelSection {
   private readonly results = el('div', { class: 'section-content' });
   private readonly formBuilt = new Dependencies();
   private readonly resultsBuilt = new Dependencies();
-  private draft: RescaleDraft = defaultDraft(0);
-  private kernelLayers: string[] = [];
+  private draft: RescaleDraft = defaultDraft([]);
+  /** The model's scale links, one per kernel layer; null until the engine has described the model. */
+  private links: ScaleLink[] | null = null;
   private running = false;
   private neuronwiseAvailable = true;
   /** Re-validates the form and updates its messages and the Run button. */
@@ -90,7 +97,7 @@ export class RescalingSection implements PanelSection {
     this.runStatus = new RunStatusView(context.post, false);
     on(this.form, 'submit', (event) => {
       event.preventDefault();
-      const choice = rescalingChoice(this.draft, this.kernelLayers.length);
+      const choice = rescalingChoice(this.draft, this.links);
       if (choice && !this.running) context.post({ type: 'rescale', choice });
     });
     this.element.append(this.form, this.runStatus.element, this.results);
@@ -100,10 +107,10 @@ export class RescalingSection implements PanelSection {
     const rescaled = rescaledRun(state);
     const before = primaryRun(state)?.run.report ?? null;
     this.running = isRunning(rescaled?.run);
-    this.neuronwiseAvailable = !before || before.model.symmetries.neuronwise.length > 0;
-    const kernelLayers = kernelLayersOf(state);
-    if (this.formBuilt.changed([kernelLayers.join('\u0000'), this.neuronwiseAvailable]))
-      this.buildForm(kernelLayers, rescaled?.run.rescaling ?? null);
+    const model = mainModel(state);
+    this.neuronwiseAvailable = !model || model.symmetries.neuronwise.length > 0;
+    const links = scaleLinksOf(state);
+    if (this.formBuilt.changed([JSON.stringify(links), this.neuronwiseAvailable])) this.buildForm(links, rescaled?.run.rescaling ?? null);
     this.refresh();
     this.runStatus.update(rescaled);
     const after = rescaled?.run.report ?? null;
@@ -122,19 +129,26 @@ export class RescalingSection implements PanelSection {
     this.refresh();
   }
 
-  private buildForm(kernelLayers: string[], lastChoice: RescalingChoice | null): void {
-    this.kernelLayers = kernelLayers;
+  private buildForm(links: ScaleLink[] | null, lastChoice: RescalingChoice | null): void {
+    this.links = links;
+    const kernelLayers = (links ?? []).map((l) => l.layer);
     const saved = this.context.view.rescaleDraft;
     this.draft =
-      saved && saved.factors.length === kernelLayers.length
+      saved && (!links || saved.factors.length === links.length)
         ? { ...saved, factors: [...saved.factors] }
         : lastChoice
-          ? draftFromChoice(lastChoice, kernelLayers.length)
-          : defaultDraft(kernelLayers.length);
+          ? draftFromChoice(lastChoice, links ?? [])
+          : defaultDraft(links ?? []);
     if (this.draft.kind === 'neuron-wise' && !this.neuronwiseAvailable) this.draft.kind = 'layer-wise';
+    // Before the engine has described the model, the random rescalings can run (the engine draws
+    // their factors); explicit factors need to know the kernel layers.
+    if (this.draft.kind === 'layer-wise' && !links) this.draft.kind = 'random-layer-wise';
 
     const radios = KINDS.map(({ kind, label, hint }) => {
-      const disabled = (kind === 'neuron-wise' && !this.neuronwiseAvailable) || (kind !== 'neuron-wise' && kernelLayers.length === 0);
+      const disabled =
+        (kind === 'neuron-wise' && !this.neuronwiseAvailable) ||
+        (kind === 'layer-wise' && (!links || links.length === 0)) ||
+        (kind === 'random-layer-wise' && links !== null && links.every((l) => l.from === 0 && l.to === 0));
       const radio = on(
         el('input', {
           type: 'radio',
@@ -160,7 +174,13 @@ export class RescalingSection implements PanelSection {
         el(
           'span',
           { id: `rescale-kind-${kind}-hint`, class: 'item-hint' },
-          disabled && kind === 'neuron-wise' ? 'This model has no neuron-wise symmetry.' : hint,
+          !disabled
+            ? hint
+            : kind === 'neuron-wise'
+              ? 'This model has no neuron-wise symmetry.'
+              : links
+                ? 'This model has no layer-wise symmetry: its activations, merges and output fix every scale.'
+                : 'Available once the analysis has read the model.',
         ),
       );
     });
@@ -188,11 +208,11 @@ export class RescalingSection implements PanelSection {
         'button',
         { type: 'button', class: 'secondary', 'data-testid': 'rescale-balance' },
         icon('symbol-operator'),
-        el('span', {}, 'Set the last factor so the product is 1'),
+        el('span', {}, 'Set the last factor so the function stays the same'),
       ),
       'click',
       () => {
-        const last = balancingFactor(this.draft.factors.map(parseFactor));
+        const last = balancingFactor(links ?? [], this.draft.factors.map(parseFactor));
         if (last === null) return;
         this.draft.factors[this.draft.factors.length - 1] = String(last);
         factorFields[factorFields.length - 1].input.value = String(last);
@@ -210,7 +230,7 @@ export class RescalingSection implements PanelSection {
       ),
       el('div', { class: 'product-line' }, product, balance),
       note(
-        'Through positively homogeneous activations (ReLU, linear), scaling layer l by α_l changes nothing the network computes as long as ∏ α_l = 1; H becomes A⁻¹ H A⁻¹.',
+        'Through positively homogeneous activations (ReLU, linear), scaling layer l by α_l changes nothing the network computes as long as the factors multiply to 1 along the network (and the branches a merge joins carry the same scale); H becomes A⁻¹ H A⁻¹.',
       ),
     );
 
@@ -226,7 +246,7 @@ export class RescalingSection implements PanelSection {
     );
     const spread = field(
       'rescale-spread',
-      `Spread (up to ${MAX_SPREAD}×)`,
+      `Spread (up to ${MAX_RESCALING_SPREAD}×)`,
       this.draft.spread,
       (text) => {
         this.draft.spread = text;
@@ -254,7 +274,13 @@ export class RescalingSection implements PanelSection {
       this.form,
       el('h2', { id: 'rescale-form-heading' }, 'Rescaling experiment'),
       el('fieldset', { class: 'rescale-kind' }, el('legend', {}, 'Kind of rescaling'), radios),
-      kernelLayers.length === 0 ? note('This model has no kernel layers to rescale.') : layerWise,
+      !links
+        ? note('The factor fields appear once the analysis has read the model; a random rescaling can run now.', {
+            'data-testid': 'rescale-waiting',
+          })
+        : links.length === 0
+          ? note('This model has no kernel layers to rescale.')
+          : layerWise,
       random,
       el('div', { class: 'form-actions' }, run, formError),
     );
@@ -266,7 +292,7 @@ export class RescalingSection implements PanelSection {
       spread.element.hidden = kind !== 'random-layer-wise';
       let problem: string | null = null;
       if (kind === 'layer-wise') {
-        const validation = validateFactors(this.draft.factors.map(parseFactor), kernelLayers.length);
+        const validation = validateFactors(this.draft.factors.map(parseFactor), links ?? []);
         factorFields.forEach((f, i) => f.setError(validation.fieldErrors[i] ?? null));
         const productOk = Number.isFinite(validation.product) && validation.error === null;
         product.textContent = `Product: ${Number.isFinite(validation.product) ? formatValue(validation.product, 8) : '—'}${productOk && validation.fieldErrors.every((e) => e === null) ? ' ✓' : ''}`;
@@ -280,7 +306,7 @@ export class RescalingSection implements PanelSection {
         problem = seedError || spreadError ? 'Correct the highlighted fields.' : null;
       }
       formError.textContent = this.running ? 'A rescaled analysis is running.' : (problem ?? '');
-      run.disabled = this.running || rescalingChoice(this.draft, kernelLayers.length) === null;
+      run.disabled = this.running || rescalingChoice(this.draft, links) === null;
     };
   }
 

@@ -7,7 +7,7 @@ import { el, icon, note, numberCell, replaceContent, section, table, tableRegion
 import { RunStatusView } from './progress.ts';
 import { formatCount } from './view-model/numbers.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
-import { headlineItems, modelLayerRows, PENDING, runItems, type SummaryItem } from './view-model/summary.ts';
+import { headlineItems, modelLayerRows, PENDING, runItems, warningTexts, type SummaryItem } from './view-model/summary.ts';
 
 /**
  * One measure or fact. Its data-testid is "summary-<key>" for the finished report's value only, so a
@@ -102,7 +102,7 @@ function resultsView(results: RunResults): (HTMLElement | null)[] {
           el(
             'ul',
             {},
-            report.warnings.map((w) => el('li', {}, icon('warning'), ` ${w}`)),
+            warningTexts(report).map((w) => el('li', {}, icon('warning'), ` ${w}`)),
           ),
         )
       : null,

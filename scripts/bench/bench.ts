@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyze, chooseThreads, DEFAULT_CHUNK_SIZE, DEFAULT_CACHE_MEGABYTES } from '../../src/engine/analysis/analyze';
+import { analyze, chooseThreads } from '../../src/engine/analysis/analyze';
 import { CurvatureOperator } from '../../src/engine/analysis/curvature-operator';
 import { openInputs } from '../../src/engine/analysis/inputs';
 import { initializeBackend } from '../../src/engine/backend';
@@ -21,6 +21,7 @@ import { deflatedSampleValues, krylovTracePart } from '../../src/engine/linalg/d
 import { hutchinson } from '../../src/engine/linalg/hutchinson';
 import { lanczos } from '../../src/engine/linalg/lanczos';
 import { ParallelCurvatureProvider } from '../../src/engine/parallel/pool';
+import { DEFAULTS } from '../../src/shared/defaults';
 import type { Report } from '../../src/shared/report';
 import { markdownTable, textTable } from '../../src/shared/report-format';
 import type { AnalysisRun } from './analyze-once';
@@ -130,11 +131,11 @@ async function timeProvider(provider: CurvatureProvider, repeats: number): Promi
 async function measureWorkload(workload: Workload, runs: number) {
   const request = { model: join(workload.folder, 'model.json'), data: join(workload.folder, 'data.npz'), seed: 0 };
   const inputs = openInputs(request);
-  const options = { chunkSize: DEFAULT_CHUNK_SIZE, cacheBytes: DEFAULT_CACHE_MEGABYTES * 2 ** 20, totalSamples: inputs.data.count };
+  const options = { chunkSize: DEFAULTS.batchSize, cacheBytes: DEFAULTS.cacheMb * 2 ** 20, totalSamples: inputs.data.count };
   const local = new LocalCurvatureProvider(inputs.network, inputs.losses, inputs.data, options);
   const hvpOneThread = await timeProvider(local, 5);
   await local.dispose();
-  const threads = chooseThreads('auto', inputs.data.count, inputs.network.dimension, DEFAULT_CHUNK_SIZE);
+  const threads = chooseThreads('auto', inputs.data.count, inputs.network.dimension, DEFAULTS.batchSize);
   const parallel = await ParallelCurvatureProvider.start(
     2,
     {

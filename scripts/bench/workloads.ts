@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { encodeNpz } from '../../src/engine/data/npz-writer';
+import { encodeNpz } from '../lib/numpy-files';
 import { SeededRandom } from '../../src/engine/linalg/random';
 import { head, PIXELS, splitDigits, type DigitSet } from '../experiment/mnist-digits';
 import { saveLayersModel } from '../experiment/save-layers-model';

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { encodeNpz } from '../../src/engine/data/npz-writer';
+import { encodeNpz } from '../lib/numpy-files';
 import { SeededRandom } from '../../src/engine/linalg/random';
 import { CORPUS_CASES } from './cases';
 import { seedData, seedWeights, type CorpusCase } from './corpus-case';

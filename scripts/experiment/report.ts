@@ -1,5 +1,5 @@
 /** The experiment's results as Markdown (per seed and on average) and as an SVG plot. */
-import { formatValue, markdownTable } from '../../src/shared/report-format';
+import { formatPercent, formatValue, markdownTable } from '../../src/shared/report-format';
 import type { ExperimentRun } from './run';
 
 export interface ExperimentSummary {
@@ -13,7 +13,6 @@ export interface ExperimentSummary {
   runs: ExperimentRun[];
 }
 
-const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sharpness = (r: ExperimentRun) => r.assessment.report.invariant.sharpness;
 
@@ -46,8 +45,8 @@ export function experimentMarkdown(summary: ExperimentSummary): string {
     String(r.epochs),
     formatValue(r.trainLoss),
     formatValue(r.assessment.report.loss),
-    percent(r.assessment.test.accuracy ?? 0),
-    percent(r.assessment.accuracyGap),
+    formatPercent(r.assessment.test.accuracy ?? 0),
+    formatPercent(r.assessment.accuracyGap),
     formatValue(r.assessment.report.euclidean.topEigenvalues[0]),
     formatValue(r.assessment.report.euclidean.trace),
     formatValue(sharpness(r)),
@@ -60,8 +59,8 @@ export function experimentMarkdown(summary: ExperimentSummary): string {
     formatValue(mean(runs.map((r) => r.epochs))),
     formatValue(mean(runs.map((r) => r.trainLoss))),
     formatValue(mean(runs.map((r) => r.assessment.report.loss))),
-    percent(mean(runs.map((r) => r.assessment.test.accuracy ?? 0))),
-    percent(mean(runs.map((r) => r.assessment.accuracyGap))),
+    formatPercent(mean(runs.map((r) => r.assessment.test.accuracy ?? 0))),
+    formatPercent(mean(runs.map((r) => r.assessment.accuracyGap))),
     formatValue(mean(runs.map((r) => r.assessment.report.euclidean.topEigenvalues[0]))),
     formatValue(mean(runs.map((r) => r.assessment.report.euclidean.trace))),
     formatValue(mean(runs.map(sharpness))),

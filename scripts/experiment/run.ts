@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initializeBackend } from '../../src/engine/backend';
-import { encodeNpz } from '../../src/engine/data/npz-writer';
+import { encodeNpz } from '../lib/numpy-files';
 import { assessModel, type Assessment } from '../../src/demo/assess';
 import { experimentMarkdown, experimentSvg } from './report';
 import { head, PIXELS, splitDigits, type DigitSet } from './mnist-digits';

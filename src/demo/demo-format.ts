@@ -1,6 +1,6 @@
 /** The demo's table and Markdown, with the verdicts computed from the numbers. */
 import type { Report } from '../shared/report';
-import { formatValue, markdownTable, textTable } from '../shared/report-format';
+import { formatPercent, formatValue, markdownTable, textTable } from '../shared/report-format';
 import type { Assessment } from './assess';
 
 export interface DemoEntry extends Assessment {
@@ -16,8 +16,6 @@ export interface DemoResult {
   flatLabel: string;
   sharpLabel: string;
 }
-
-const percent = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
 
 function rows(result: DemoResult): { header: string[]; body: string[][] } {
   const header = [
@@ -35,9 +33,9 @@ function rows(result: DemoResult): { header: string[]; body: string[][] } {
   const entry = (e: DemoEntry, label: string) => [
     label,
     e.batchSize === null ? '—' : String(e.batchSize),
-    percent(e.report.accuracy),
-    percent(e.test.accuracy),
-    percent(e.accuracyGap),
+    formatPercent(e.report.accuracy),
+    formatPercent(e.test.accuracy),
+    formatPercent(e.accuracyGap),
     formatValue(e.lossGap),
     formatValue(e.report.euclidean.topEigenvalues[0]),
     formatValue(e.report.euclidean.trace),
@@ -82,7 +80,7 @@ export function verdicts(result: DemoResult): string[] {
     );
     const wider = large.accuracyGap > small.accuracyGap;
     lines.push(
-      `the large-batch model's generalization gap is ${wider ? 'larger' : 'not larger'} (${percent(large.accuracyGap)} vs ${percent(small.accuracyGap)} in accuracy).`,
+      `the large-batch model's generalization gap is ${wider ? 'larger' : 'not larger'} (${formatPercent(large.accuracyGap)} vs ${formatPercent(small.accuracyGap)} in accuracy).`,
     );
   }
   const flat = byLabel(result.flatLabel);
@@ -108,34 +106,31 @@ function describe(report: Report): string {
   return `ReLU MLP ${shape} (${report.model.parameterCount.toLocaleString('en-US')} parameters), ${report.data.loss}; curvature on ${report.data.sampleCount.toLocaleString('en-US')} training digits, ${report.backend}, ${report.method}`;
 }
 
-export function demoTable(result: DemoResult): string {
+/** The demo's text in either rendering: the heading lines, both tables, the verdicts. */
+function demoText(
+  result: DemoResult,
+  heading: string[],
+  table: (header: string[], body: string[][]) => string,
+  verdict: (v: string) => string,
+): string[] {
   const { header, body } = rows(result);
   const layers = layerRows(result);
   return [
-    'Sharpness Lens demo: small-batch vs large-batch minima on real MNIST digits',
+    ...heading,
     describe(result.models[0].report),
     '',
-    textTable(header, body),
+    table(header, body),
     '',
-    textTable(layers.header, layers.body),
+    table(layers.header, layers.body),
     '',
-    ...verdicts(result),
-  ].join('\n');
+    ...verdicts(result).map(verdict),
+  ];
+}
+
+export function demoTable(result: DemoResult): string {
+  return demoText(result, ['Sharpness Lens demo: small-batch vs large-batch minima on real MNIST digits'], textTable, (v) => v).join('\n');
 }
 
 export function demoMarkdown(result: DemoResult): string {
-  const { header, body } = rows(result);
-  const layers = layerRows(result);
-  return [
-    '## Small-batch vs large-batch minima on MNIST',
-    '',
-    describe(result.models[0].report),
-    '',
-    markdownTable(header, body),
-    '',
-    markdownTable(layers.header, layers.body),
-    '',
-    ...verdicts(result).map((v) => `- ${v}`),
-    '',
-  ].join('\n');
+  return [...demoText(result, ['## Small-batch vs large-batch minima on MNIST', ''], markdownTable, (v) => `- ${v}`), ''].join('\n');
 }

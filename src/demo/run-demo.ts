@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the paper's finding on the bundled MNIST pair (examples/), and the point of the
  * invariant measure — a function-preserving rescaling makes the flat model look sharper than the
- * sharp one to λ_max(H), while λ_max(DHD) does not move. Prints a table, writes Markdown and JSON.
+ * sharp one to λ_max(H), while λ_max(DHD) does not move. Prints a table; writes Markdown and JSON only
+ * to the folder `outDir` names (nothing is written by default, so a demo run leaves the checkout as it was).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -77,10 +78,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     flatLabel: flat.label,
     sharpLabel: sharp.label,
   };
-  const outDir = options.outDir ?? 'demo-output';
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(join(outDir, 'demo.md'), demoMarkdown(result));
-  process.stdout.write(demoTable(result) + `\nwritten: ${join(outDir, 'demo.md')}, ${join(outDir, 'demo.json')}\n`);
+  process.stdout.write(demoTable(result) + '\n');
+  if (options.outDir) {
+    mkdirSync(options.outDir, { recursive: true });
+    writeFileSync(join(options.outDir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(join(options.outDir, 'demo.md'), demoMarkdown(result));
+    process.stdout.write(`written: ${join(options.outDir, 'demo.md')}, ${join(options.outDir, 'demo.json')}\n`);
+  } else if (!options.quiet) {
+    process.stderr.write('nothing written (--out-dir DIR writes demo.md and demo.json there)\n');
+  }
   return result;
 }

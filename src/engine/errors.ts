@@ -1,21 +1,23 @@
 /**
- * Errors a user can act on. The CLI and the extension print `message` as one line and nothing else
- * (no stack trace unless asked), so the message names the file and the problem.
+ * Errors a user can act on. Each carries its problem as data (src/shared/problems.ts): a code, the
+ * message, the option that matters and the file. The CLI and the extension word the option their own
+ * way and print one line, nothing else (no stack trace unless asked); `message` is that line with the
+ * options under their plain names, for callers that are no front end.
  */
+import { describeProblem, PLAIN_WORDING, type FileProblem, type Problem, type ProblemCode } from '../shared/problems';
+
 export class SharpnessError extends Error {
   override readonly name = 'SharpnessError';
   /** The file the problem is about, when there is one (the extension offers to open it). */
   readonly file: string | undefined;
+  readonly problem: FileProblem;
 
-  constructor(message: string, file?: string) {
-    super(file ? `${file}: ${message}` : message);
+  constructor(message: string, file?: string, detail: { code?: ProblemCode; option?: Problem['option'] } = {}) {
+    const problem: FileProblem = { code: detail.code ?? 'invalid-input', message, option: detail.option ?? null, file: file ?? null };
+    super(describeProblem(problem, PLAIN_WORDING));
     this.file = file;
+    this.problem = problem;
   }
-}
-
-/** Bad command-line usage: exit code 2 instead of 1. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 /** Raised when an analysis is cancelled through its AbortSignal. */

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { AnalyzeRequest } from '../shared/analysis-request';
-import type { PartialResult, ProgressEvent } from '../shared/progress';
+import { progressLine, type PartialResult, type ProgressEvent } from '../shared/progress';
 import type { WorkerMessage, WorkerRequest } from '../shared/protocol';
 import type { Report } from '../shared/report';
+import { problemMessage } from './problem-text';
 
 export class AnalysisError extends Error {
   constructor(
@@ -35,12 +36,6 @@ export interface RunOptions {
   onPartial?: (partial: PartialResult) => void;
   /** Show the cancellable notification (default true). */
   notify?: boolean;
-}
-
-function describe(event: ProgressEvent): string {
-  const step = event.iteration !== null ? ` ${event.iteration}/${event.maxIterations}` : '';
-  const eta = event.etaSeconds !== null ? ` · ≤${Math.ceil(event.etaSeconds)} s left` : '';
-  return `${event.stage}${step}${event.detail ? ` · ${event.detail}` : ''}${eta}`;
 }
 
 export class AnalysisRunner implements vscode.Disposable {
@@ -91,7 +86,7 @@ export class AnalysisRunner implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `Sharpness: ${options.label}`, cancellable: true },
         (progress, token) => {
           token.onCancellationRequested(() => handle.cancel());
-          notify = (event) => progress.report({ message: describe(event) });
+          notify = (event) => progress.report({ message: progressLine(event) });
           return done.then(
             () => undefined,
             () => undefined,
@@ -117,8 +112,9 @@ export class AnalysisRunner implements vscode.Disposable {
         );
         finish(() => settle.resolve(message.report));
       } else {
-        this.log.error(`[${id}] ${message.message}`);
-        finish(() => settle.reject(new AnalysisError(message.message, message.file)));
+        const text = problemMessage(message.problem);
+        this.log.error(`[${id}] ${text}`);
+        finish(() => settle.reject(new AnalysisError(text, message.problem.file)));
       }
     });
     worker.on('error', (error) => {

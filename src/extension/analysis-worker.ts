@@ -1,6 +1,7 @@
 /**
  * The extension's analysis worker (a worker_threads thread): runs the engine so the extension host
- * never computes. One analysis per worker; the host terminates the worker to cancel.
+ * never computes. One analysis per worker; the host terminates the worker to cancel. Errors go back
+ * as data (the problem), which the host words for VS Code.
  */
 import { parentPort } from 'node:worker_threads';
 import { analyze } from '../engine/analysis/analyze';
@@ -20,8 +21,10 @@ port.once('message', (request: WorkerRequest) => {
       const message = error instanceof Error ? error.message.split('\n').join(' ') : String(error);
       post({
         type: 'error',
-        message: error instanceof SharpnessError ? message : `internal error: ${message}`,
-        file: error instanceof SharpnessError ? (error.file ?? null) : null,
+        problem:
+          error instanceof SharpnessError
+            ? error.problem
+            : { code: 'internal', message: `internal error: ${message}`, option: null, file: null },
       });
     },
   );

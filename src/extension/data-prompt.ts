@@ -1,8 +1,8 @@
 /** Asks for a model's analysis data once (data files beside it, or browse) and remembers the answer in workspace state. */
-import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { findDataCandidates, guessLabels, NEXT_TO_MODEL, type DataChoice } from './data-selection';
+import { DATA_FILE_EXTENSIONS } from '../shared/data-files';
+import { choiceExists, findDataCandidates, guessLabels, NEXT_TO_MODEL, type DataChoice } from './data-selection';
 import { looksLikeModelJson } from './model-file';
 
 const STATE_KEY = 'sharpnessLens.data';
@@ -10,9 +10,9 @@ const STATE_KEY = 'sharpnessLens.data';
 export class DataChoices {
   constructor(private readonly state: vscode.Memento) {}
 
-  remembered(modelPath: string): DataChoice | undefined {
+  async remembered(modelPath: string): Promise<DataChoice | undefined> {
     const choice = this.state.get<Record<string, DataChoice>>(STATE_KEY, {})[modelPath];
-    return choice && existsSync(choice.data) && (!choice.labels || existsSync(choice.labels)) ? choice : undefined;
+    return choice && (await choiceExists(choice)) ? choice : undefined;
   }
 
   async remember(modelPath: string, choice: DataChoice): Promise<void> {
@@ -21,7 +21,7 @@ export class DataChoices {
 
   /** The quick pick of candidate data files (best first) plus "Browse…"; undefined if dismissed. */
   async ask(modelPath: string): Promise<DataChoice | undefined> {
-    const candidates = findDataCandidates(modelPath, looksLikeModelJson);
+    const candidates = await findDataCandidates(modelPath, looksLikeModelJson);
     const browse = { label: '$(folder-opened) Browse…', description: 'choose a data file anywhere', path: '' };
     const items = [
       ...candidates.map((path) => ({
@@ -45,14 +45,14 @@ export class DataChoices {
         title: 'Analysis data',
         defaultUri: vscode.Uri.file(dirname(modelPath)),
         canSelectMany: false,
-        filters: { 'Data files': ['npz', 'npy', 'json', 'csv'] },
+        filters: { 'Data files': DATA_FILE_EXTENSIONS.map((extension) => extension.slice(1)) },
       });
       if (!chosen?.[0]) return undefined;
       data = chosen[0].fsPath;
     }
     const choice: DataChoice = { data };
     if (data.toLowerCase().endsWith('.npy')) {
-      choice.labels = guessLabels(data);
+      choice.labels = await guessLabels(data);
       if (!choice.labels) {
         const labels = await vscode.window.showOpenDialog({
           title: 'Labels for the .npy inputs',

@@ -3,16 +3,21 @@
  * The host only coordinates; every analysis runs in a worker (analysis-runner.ts), and the engine is
  * loaded there, never in the extension host.
  */
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { MAX_RESCALING_SPREAD } from '../shared/defaults';
+import { mainModel } from '../shared/panel-model';
 import type { PanelState, RescalingChoice } from '../shared/protocol';
 import { AnalysisRunner } from './analysis-runner';
 import { DataChoices } from './data-prompt';
 import { readSidecar, type DataChoice } from './data-selection';
-import { looksLikeModelJson } from './model-file';
+import { factorsInputProblem, parseFactorsInput } from './factors-input';
+import { looksLikeModelJson, notAModelMessage } from './model-file';
 import { ModelIndex } from './model-index';
 import { ModelTreeProvider } from './model-tree';
 import { initialState, PANEL_VIEW_TYPE, SharpnessPanel, titleOf, type PanelDependencies } from './panel';
-import { analysisRequest, readSettings } from './request';
+import { messageHtml } from './panel-html';
+import { analysisRequest, readSettings, SETTINGS_SECTION } from './request';
 
 const INSPECTOR_VIEW_TYPE = 'sharpnessLens.inspector';
 
@@ -35,17 +40,19 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const requestFor = async (modelPath: string, rescaling?: RescalingChoice) => {
     let sidecar;
+    let settings;
     try {
-      sidecar = readSidecar(modelPath);
+      sidecar = await readSidecar(modelPath);
+      const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+      settings = readSettings((key) => configuration.get(key));
     } catch (error) {
       void vscode.window.showErrorMessage(`Sharpness Lens: ${(error as Error).message}`);
       return undefined;
     }
     const data: DataChoice | undefined = sidecar?.data
       ? { data: sidecar.data, labels: sidecar.labels }
-      : (dataChoices.remembered(modelPath) ?? (await dataChoices.ask(modelPath)));
+      : ((await dataChoices.remembered(modelPath)) ?? (await dataChoices.ask(modelPath)));
     if (!data) return undefined;
-    const settings = readSettings((key, fallback) => vscode.workspace.getConfiguration('sharpnessLens').get(key, fallback));
     return analysisRequest(modelPath, data, settings, sidecar, rescaling ?? null);
   };
   const deps: PanelDependencies = { extensionUri: context.extensionUri, runner, index, log, requestFor };
@@ -72,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
       retainContextWhenHidden: false,
     });
     webviewPanel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'sharpness.svg');
-    const panel = track(new SharpnessPanel(webviewPanel, deps, state ?? initialState(modelPath, index)));
+    const panel = track(new SharpnessPanel(webviewPanel, deps, state ?? initialState(modelPath)));
     panels.set(modelPath, panel);
     return panel;
   };
@@ -98,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const uri = modelArgument(arg);
     const modelPath = uri?.fsPath ?? (await pickModel('Inspect Model'));
     if (!modelPath) return;
-    if (!looksLikeModelJson(modelPath)) {
+    if (!(await looksLikeModelJson(modelPath))) {
       void vscode.window.showErrorMessage(
         `Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} is not a TF.js layers model (no "modelTopology").`,
       );
@@ -150,8 +157,8 @@ export function activate(context: vscode.ExtensionContext): void {
         [
           {
             label: 'Random layer-wise rescaling',
-            description: 'factors up to 100×, product 1',
-            choice: { kind: 'random-layer-wise', seed: 1, spread: 100 } as RescalingChoice,
+            description: `factors up to ${MAX_RESCALING_SPREAD}×, the function unchanged`,
+            choice: { kind: 'random-layer-wise', seed: 1, spread: MAX_RESCALING_SPREAD } as RescalingChoice,
           },
           {
             label: 'Random neuron-wise rescaling',
@@ -165,21 +172,18 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!kind) return;
       let choice = kind.choice;
       if (!choice) {
+        // Checked against the model's own scale links once the engine has described the model; before
+        // that the engine checks them when the run starts.
+        const links = mainModel(panel.current)?.symmetries.scaleLinks ?? null;
         const text = await vscode.window.showInputBox({
           title: 'Layer-wise factors, one per kernel layer, product 1',
           placeHolder: 'e.g. 5, 4, 0.05',
-          validateInput: (value) => {
-            const factors = value.split(',').map((s) => Number(s.trim()));
-            if (factors.some((f) => !(f > 0))) return 'positive numbers separated by commas';
-            const product = factors.reduce((a, b) => a * b, 1);
-            return Math.abs(product - 1) > 1e-6 ? `the factors multiply to ${product.toPrecision(6)}, not 1` : undefined;
-          },
+          validateInput: (value) => factorsInputProblem(value, links),
         });
         if (!text) return;
-        choice = { kind: 'layer-wise', factors: text.split(',').map((s) => Number(s.trim())) };
+        choice = { kind: 'layer-wise', factors: parseFactorsInput(text) };
       }
       panel.reveal();
-      if (!panel.hasMainRun) await panel.startMain();
       await panel.startRescaling(choice);
     }),
     vscode.commands.registerCommand('sharpnessLens.exportReport', async () => {
@@ -225,7 +229,12 @@ export function activate(context: vscode.ExtensionContext): void {
       {
         openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
         async resolveCustomEditor(document, webviewPanel) {
-          const panel = track(new SharpnessPanel(webviewPanel, deps, initialState(document.uri.fsPath, index)));
+          // The editor is offered on every *.json: only a model starts an analysis.
+          if (!(await looksLikeModelJson(document.uri.fsPath))) {
+            webviewPanel.webview.html = messageHtml(notAModelMessage(basename(document.uri.fsPath)));
+            return;
+          }
+          const panel = track(new SharpnessPanel(webviewPanel, deps, initialState(document.uri.fsPath)));
           await panel.startMain();
         },
       } satisfies vscode.CustomReadonlyEditorProvider,

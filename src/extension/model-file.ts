@@ -1,27 +1,33 @@
 /**
  * Recognising TF.js layers models cheaply, without the engine: a JSON file whose first bytes hold a
  * "modelTopology" key (model.save() and tensorflowjs_converter both write it near the top), and a
- * light summary of its layers for the sidebar. Pure Node; no vscode import, so it is unit tested.
+ * light summary of its layers for the sidebar. Pure Node with async reads (the extension host never
+ * waits on a file); no vscode import, so it is unit tested.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 
 /** How much of a file the cheap check reads. */
 const HEAD_BYTES = 16 * 1024;
 
-export function looksLikeModelJson(path: string): boolean {
+export async function looksLikeModelJson(path: string): Promise<boolean> {
   if (!path.toLowerCase().endsWith('.json')) return false;
-  let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const read = readSync(fd, buffer, 0, HEAD_BYTES, 0);
-    const head = buffer.subarray(0, read).toString('utf8');
-    return /^\s*\{/.test(head) && head.includes('"modelTopology"');
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+      const head = buffer.subarray(0, bytesRead).toString('utf8');
+      return /^\s*\{/.test(head) && head.includes('"modelTopology"');
+    } finally {
+      await file.close();
+    }
   } catch {
     return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** What the Inspector says instead of analysing a JSON file that is not a model. */
+export function notAModelMessage(fileName: string): string {
+  return `${fileName} is not a TF.js layers model: the Sharpness Inspector opens the model.json that model.save() or tensorflowjs_converter writes, which holds a "modelTopology".`;
 }
 
 export interface LayerSummary {
@@ -45,10 +51,10 @@ interface KerasLayer {
 }
 
 /** Layer names and classes from the topology, weight counts from the manifest; null if unreadable. */
-export function summarizeModel(path: string, maxBytes = 64 * 2 ** 20): ModelSummary | null {
+export async function summarizeModel(path: string, maxBytes = 64 * 2 ** 20): Promise<ModelSummary | null> {
   try {
-    if (statSync(path).size > maxBytes) return null;
-    const json = JSON.parse(readFileSync(path, 'utf8'));
+    if ((await stat(path)).size > maxBytes) return null;
+    const json = JSON.parse(await readFile(path, 'utf8'));
     const topology = json?.modelTopology;
     if (!topology || typeof topology !== 'object') return null;
     const converter = 'model_config' in topology;

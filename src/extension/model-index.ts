@@ -1,10 +1,12 @@
 /**
  * The workspace's TF.js models: found with findFiles plus a cheap content check, refreshed when JSON
- * files change, and the latest per-layer invariant sharpness of each (kept in workspace state so the
- * sidebar shows it after a reload). Publishes the model paths as the `sharpnessLens.modelPaths`
- * context key, which the explorer's context menu uses.
+ * files change, their layer summaries (read asynchronously during the scan, so the sidebar's
+ * synchronous tree callbacks read only memory), and the latest per-layer invariant sharpness of each
+ * (kept in workspace state so the sidebar shows it after a reload). Publishes the model paths as the
+ * `sharpnessLens.modelPaths` context key, which the explorer's context menu uses.
  */
 import * as vscode from 'vscode';
+import { EXTENSION_DEFAULTS } from '../shared/defaults';
 import type { Report } from '../shared/report';
 import { looksLikeModelJson, summarizeModel, type ModelSummary } from './model-file';
 
@@ -17,6 +19,7 @@ export interface LatestSharpness {
 }
 
 const STATE_KEY = 'sharpnessLens.latest';
+const SCAN_BATCH = 16;
 
 export class ModelIndex implements vscode.Disposable {
   private models: vscode.Uri[] = [];
@@ -46,11 +49,21 @@ export class ModelIndex implements vscode.Disposable {
   /** Finds the models again (concurrent calls share one scan). */
   refresh(): Promise<void> {
     this.scanning ??= (async () => {
-      const limit = vscode.workspace.getConfiguration('sharpnessLens').get<number>('maxModelFiles', 500);
+      const limit = vscode.workspace.getConfiguration('sharpnessLens').get<number>('maxModelFiles', EXTENSION_DEFAULTS.maxModelFiles);
       const candidates = await vscode.workspace.findFiles('**/*.json', '{**/node_modules/**,**/.git/**,**/*.sharpness.json}', limit);
-      this.models = candidates
-        .filter((uri) => uri.scheme === 'file' && looksLikeModelJson(uri.fsPath))
-        .sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      const models: vscode.Uri[] = [];
+      const files = candidates.filter((uri) => uri.scheme === 'file');
+      // A few files at a time: a large workspace must not open hundreds of descriptors at once.
+      for (let start = 0; start < files.length; start += SCAN_BATCH) {
+        await Promise.all(
+          files.slice(start, start + SCAN_BATCH).map(async (uri) => {
+            if (!(await looksLikeModelJson(uri.fsPath))) return;
+            models.push(uri);
+            if (!this.summaries.has(uri.fsPath)) this.summaries.set(uri.fsPath, await summarizeModel(uri.fsPath));
+          }),
+        );
+      }
+      this.models = models.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
       await vscode.commands.executeCommand(
         'setContext',
         'sharpnessLens.modelPaths',
@@ -61,8 +74,8 @@ export class ModelIndex implements vscode.Disposable {
     return this.scanning;
   }
 
+  /** The layer summary read by the last scan; null for a model it could not read (or not scanned yet). */
   summary(uri: vscode.Uri): ModelSummary | null {
-    if (!this.summaries.has(uri.fsPath)) this.summaries.set(uri.fsPath, summarizeModel(uri.fsPath));
     return this.summaries.get(uri.fsPath) ?? null;
   }
 

@@ -14,6 +14,24 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * A page with one message and nothing else, not even a script or a style (VS Code's own webview styles
+ * apply): what the Inspector shows for a file that is not a model.
+ */
+export function messageHtml(message: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none';">
+<title>Sharpness Inspector</title>
+</head>
+<body>
+<p role="alert" data-testid="inspector-message">${escapeHtml(message)}</p>
+</body>
+</html>`;
+}
+
 export function panelHtml(resources: PanelResources, state: PanelState, nonce = randomBytes(16).toString('base64')): string {
   const { cspSource } = resources;
   // JSON inside <script> must not be able to close the element.

@@ -7,6 +7,8 @@
 import { basename, dirname, extname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalyzeRequest } from '../shared/analysis-request';
+import { SETTING_WORDING } from '../shared/options';
+import { needsMainRun } from '../shared/panel-model';
 import type { ExportFormat, HostToPanel, PanelState, PanelToHost, RescalingChoice, RunRole, RunState } from '../shared/protocol';
 import type { Report } from '../shared/report';
 import { formatComparison, formatCsv, formatMarkdown } from '../shared/report-format';
@@ -14,7 +16,6 @@ import { AnalysisError, type AnalysisRunner, type RunHandle } from './analysis-r
 import type { ModelIndex } from './model-index';
 import { showAnalysisError } from './notifications';
 import { panelHtml } from './panel-html';
-import { resolveRescaling } from './request';
 
 export interface PanelDependencies {
   extensionUri: vscode.Uri;
@@ -27,16 +28,9 @@ export interface PanelDependencies {
 
 export const PANEL_VIEW_TYPE = 'sharpnessLens.panel';
 
-const KERNEL_CLASSES = new Set(['Dense', 'Conv2D', 'Convolution2D', 'DepthwiseConv2D', 'Embedding']);
-
-export function initialState(modelPath: string, index: ModelIndex): PanelState {
-  const summary = index.summary(vscode.Uri.file(modelPath));
-  return {
-    modelPath,
-    title: titleOf(modelPath),
-    kernelLayers: summary?.layers.filter((l) => KERNEL_CLASSES.has(l.className) && l.weightCount > 0).map((l) => l.name) ?? [],
-    runs: [],
-  };
+/** A panel before its first run: what the model's layers allow comes later, from the engine (panel-model.ts). */
+export function initialState(modelPath: string): PanelState {
+  return { modelPath, title: titleOf(modelPath), runs: [] };
 }
 
 export function titleOf(modelPath: string): string {
@@ -89,8 +83,9 @@ export class SharpnessPanel implements vscode.Disposable {
     return this.state.modelPath;
   }
 
-  get hasMainRun(): boolean {
-    return this.state.runs.some((r) => r.role === 'main' && !r.error);
+  /** The panel's state as the webview shows it (read-only: the panel changes it through its runs). */
+  get current(): Readonly<PanelState> {
+    return this.state;
   }
 
   reveal(): void {
@@ -120,7 +115,8 @@ export class SharpnessPanel implements vscode.Disposable {
         this.handles.get(message.runIndex)?.cancel();
         return;
       case 'rerun':
-        return this.startMain();
+        await this.startMain();
+        return;
       case 'export':
         return this.exportReports(message.format);
       case 'exportImage':
@@ -131,15 +127,25 @@ export class SharpnessPanel implements vscode.Disposable {
     }
   }
 
-  /** Analyses the panel's model (again) as the main run; `request` when the caller already asked for the data. */
-  async startMain(request?: AnalyzeRequest): Promise<void> {
+  /**
+   * Analyses the panel's model (again) as the main run; `request` when the caller already asked for the
+   * data. False when the user dismissed the data question.
+   */
+  async startMain(request?: AnalyzeRequest): Promise<boolean> {
     const resolved = request ?? (await this.deps.requestFor(this.state.modelPath));
     if (resolved) this.start('main', resolved, this.state.title, null);
+    return resolved !== undefined;
   }
 
+  /**
+   * A rescaling experiment: the rescaled model is analysed beside the main run, which is started first
+   * when the panel has none to compare with (before the first analysis, or after a failed or cancelled
+   * one). The engine draws random factors itself, from the model's own scale links, so nothing here
+   * needs the model's layers.
+   */
   async startRescaling(choice: RescalingChoice): Promise<void> {
-    const resolved = resolveRescaling(choice, this.state.kernelLayers.length);
-    const request = await this.deps.requestFor(this.state.modelPath, resolved);
+    if (needsMainRun(this.state) && !(await this.startMain())) return;
+    const request = await this.deps.requestFor(this.state.modelPath, choice);
     if (request) this.start('rescaled', request, `${this.state.title}, rescaled`, choice);
   }
 
@@ -192,7 +198,6 @@ export class SharpnessPanel implements vscode.Disposable {
     run.report = report;
     run.progress = null;
     run.partials = [];
-    if (run.role === 'main') this.state.kernelLayers = report.model.symmetries.kernelLayers;
     this.post({ type: 'report', runIndex, report });
     void this.deps.index.record(run.modelPath, report);
   }
@@ -230,7 +235,7 @@ export class SharpnessPanel implements vscode.Disposable {
                 reports.map((r) => r.report),
                 'markdown',
               )
-            : reports.map((r) => formatMarkdown(r.report)).join('\n');
+            : reports.map((r) => formatMarkdown(r.report, SETTING_WORDING)).join('\n');
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     this.deps.log.info(`exported ${format} to ${target.fsPath}`);
   }

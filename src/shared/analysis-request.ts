@@ -33,7 +33,7 @@ export interface AnalyzeRequest {
   data: string;
   labels?: string;
   labelColumn?: number | string;
-  /** Seeded subsample size (default: all samples up to DEFAULT_SAMPLE_CAP). */
+  /** At most this many samples, a seeded subsample when the data has more (default: DEFAULTS.samples). */
   samples?: number;
   seed?: number;
   loss?: LossName | 'auto';
@@ -47,6 +47,8 @@ export interface AnalyzeRequest {
   includeRegularizers?: boolean;
   /** A layer-wise rescaling applied first: one factor per kernel layer, product 1. */
   rescale?: number[] | null;
+  /** A seeded random layer-wise rescaling applied first, every factor within [1/spread, spread]. */
+  rescaleRandom?: { seed: number; spread: number } | null;
   /** A seeded random neuron-wise rescaling applied first. */
   rescaleNeurons?: number | null;
   maxParameters?: number;

@@ -31,3 +31,10 @@ export type PartialResult =
   | { kind: 'spectrum'; operator: 'euclidean' | 'invariant'; eigenpairs: Eigenpair[] }
   | { kind: 'trace'; operator: 'euclidean' | 'invariant'; trace: number; standardError: number }
   | { kind: 'layer'; layer: PerLayerSharpness };
+
+/** A progress event as one line: "[2/5] Euclidean spectrum 12/60 · λ₁ ≈ 58.2 · 340 HVPs · ≤12 s left" (CLI and notifications). */
+export function progressLine(event: ProgressEvent): string {
+  const step = event.iteration !== null ? ` ${event.iteration}/${event.maxIterations}` : '';
+  const eta = event.etaSeconds !== null ? ` · ≤${Math.ceil(event.etaSeconds)} s left` : '';
+  return `[${event.stageIndex}/${event.stageCount}] ${event.stage}${step}${event.detail ? ` · ${event.detail}` : ''} · ${event.hvpCount} HVPs${eta}`;
+}

@@ -5,6 +5,7 @@
  */
 import type { AnalyzeRequest } from './analysis-request';
 import type { PartialResult, ProgressEvent } from './progress';
+import type { FileProblem } from './problems';
 import type { Report } from './report';
 
 // ── extension host ⇄ analysis worker (worker_threads) ───────────────────────────────────────────
@@ -15,8 +16,8 @@ export type WorkerMessage =
   | { type: 'progress'; event: ProgressEvent }
   | { type: 'partial'; partial: PartialResult }
   | { type: 'result'; report: Report }
-  /** An analysis error, already one line naming the file (`file` lets the host offer to open it). */
-  | { type: 'error'; message: string; file: string | null };
+  /** An analysis error as data: the host words its option (a setting) and offers to open `problem.file`. */
+  | { type: 'error'; problem: FileProblem };
 
 // ── extension host ⇄ panel (webview) ────────────────────────────────────────────────────────────
 
@@ -37,6 +38,7 @@ export interface RunState {
   /** Results of the stages finished so far, until `report` arrives (sent with the state). */
   partials?: PartialResult[];
   report: Report | null;
+  /** The run's error, one line, worded for VS Code (settings, not flags). */
   error: string | null;
   /** The user cancelled the run (not an error: the panel shows a neutral note and Re-run). */
   cancelled?: boolean;
@@ -49,8 +51,6 @@ export interface PanelState {
   /** The model the panel is about (the first of a comparison). */
   modelPath: string;
   title: string;
-  /** Kernel layers, in order (the rescaling form has one factor field per layer). */
-  kernelLayers: string[];
   runs: RunState[];
 }
 

@@ -2,6 +2,7 @@
  * Reports as text: the terminal table, Markdown, CSV, and side-by-side comparisons. Shared by the
  * CLI and the extension's export (and free of engine imports, like report.ts).
  */
+import { describeProblem, type OptionWording } from './problems';
 import type { Report } from './report';
 
 /** Numbers as people read them: 4–5 significant digits, exponent notation for very large or small. */
@@ -14,11 +15,13 @@ export function formatValue(x: number | null | undefined, digits = 4): string {
   return Number(x.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 10 });
 }
 
-function withError(value: number, error: number): string {
+/** `value ± error` for estimates (Hutchinson traces); the bare value when exact. */
+export function formatWithError(value: number, error: number): string {
   return error > 0 && Number.isFinite(error) ? `${formatValue(value)} ± ${formatValue(error, 2)}` : formatValue(value);
 }
 
-function percent(x: number | null): string {
+/** A fraction as a percentage with two decimals ("94.50%"); "—" when there is none. */
+export function formatPercent(x: number | null): string {
   return x === null ? '—' : `${(100 * x).toFixed(2)}%`;
 }
 
@@ -55,7 +58,7 @@ function summaryRows(report: Report): string[][] {
       e.topEigenvalues.map((v) => formatValue(v, 3)).join(' '),
       i.topEigenvalues.map((v) => formatValue(v, 3)).join(' '),
     ],
-    ['trace', withError(e.trace, e.traceStandardError), withError(i.trace, i.traceStandardError)],
+    ['trace', formatWithError(e.trace, e.traceStandardError), formatWithError(i.trace, i.traceStandardError)],
   ];
   if (e.minEigenvalue !== null && i.minEigenvalue !== null)
     rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
@@ -75,8 +78,8 @@ function layerRows(report: Report): string[][] {
     l.parameterCount.toLocaleString('en-US'),
     formatValue(l.euclideanSharpness),
     formatValue(l.invariantSharpness),
-    withError(l.euclideanTrace, l.euclideanTraceStandardError),
-    withError(l.invariantTrace, l.invariantTraceStandardError),
+    formatWithError(l.euclideanTrace, l.euclideanTraceStandardError),
+    formatWithError(l.invariantTrace, l.invariantTraceStandardError),
   ]);
 }
 
@@ -96,34 +99,35 @@ function rescalingLine(report: Report): string | null {
   return r ? `rescaled  ${r.description}; max output difference ${formatValue(r.maxOutputDifference, 2)}` : null;
 }
 
-export function formatTable(report: Report): string {
+/** The terminal table; warnings name options as `wording` does (the front end's). */
+export function formatTable(report: Report, wording: OptionWording): string {
   const parts = [
     ...describeRun(report),
     ...(rescalingLine(report) ? [rescalingLine(report)!] : []),
     '',
-    `loss ${formatValue(report.loss)}   accuracy ${percent(report.accuracy)}   ‖∇L‖ ${formatValue(report.gradientNorm, 3)}`,
+    `loss ${formatValue(report.loss)}   accuracy ${formatPercent(report.accuracy)}   ‖∇L‖ ${formatValue(report.gradientNorm, 3)}`,
     '',
     textTable(['', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
   ];
   if (report.perLayer.length > 0) parts.push('', textTable(LAYER_HEADER, layerRows(report)));
   parts.push('', ...report.model.symmetries.summary.map((s) => `symmetry  ${s}`));
-  for (const w of report.warnings) parts.push(`warning   ${w}`);
+  for (const w of report.warnings) parts.push(`warning   ${describeProblem(w, wording)}`);
   return parts.join('\n');
 }
 
-export function formatMarkdown(report: Report): string {
+export function formatMarkdown(report: Report, wording: OptionWording): string {
   const parts = [
     `## Sharpness of \`${report.model.path}\``,
     '',
     ...describeRun(report).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1** ')}`),
     ...(rescalingLine(report) ? [`- ${rescalingLine(report)!.replace(/^(\w+)\s+/, '**$1** ')}`] : []),
-    `- **loss** ${formatValue(report.loss)}, **accuracy** ${percent(report.accuracy)}, **‖∇L‖** ${formatValue(report.gradientNorm, 3)}`,
+    `- **loss** ${formatValue(report.loss)}, **accuracy** ${formatPercent(report.accuracy)}, **‖∇L‖** ${formatValue(report.gradientNorm, 3)}`,
     '',
     markdownTable(['measure', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
   ];
   if (report.perLayer.length > 0) parts.push('', markdownTable(LAYER_HEADER, layerRows(report)));
   parts.push('', ...report.model.symmetries.summary.map((s) => `- symmetry: ${s}`));
-  for (const w of report.warnings) parts.push(`- warning: ${w}`);
+  for (const w of report.warnings) parts.push(`- warning: ${describeProblem(w, wording)}`);
   return parts.join('\n') + '\n';
 }
 
@@ -181,7 +185,7 @@ function comparisonRows(reports: Report[]): { header: string[]; rows: string[][]
   const rows = reports.map((r) => [
     r.model.path,
     formatValue(r.loss),
-    percent(r.accuracy),
+    formatPercent(r.accuracy),
     formatValue(r.gradientNorm, 3),
     formatValue(r.euclidean.topEigenvalues[0]),
     formatValue(r.euclidean.trace),

@@ -1,8 +1,9 @@
 /**
  * The analysis report (JSON, schemaVersion 1): the contract between the engine, the CLI, the
  * extension and the webview (docs/architecture.md, "Report schema"); every addition here is optional to readers.
- * This file imports nothing, so the webview bundle can use it.
+ * This file imports only types, so the webview bundle can use it.
  */
+import type { Problem } from './problems';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type NormalizationKind = 'layer' | 'element';
@@ -33,6 +34,16 @@ export interface LayerReport {
   positivelyHomogeneous: boolean;
   note: string | null;
   outputShape: number[];
+}
+
+/**
+ * A kernel layer's place in the model's layer-wise symmetry: the scale class of its input and of its
+ * output. Outputs of one class must carry one scale (a merge joins them); class 0 is fixed at 1.
+ */
+export interface ScaleLink {
+  layer: string;
+  from: number;
+  to: number;
 }
 
 export interface PerLayerSharpness {
@@ -84,7 +95,10 @@ export interface Report {
     layers: LayerReport[];
     symmetries: {
       summary: string[];
+      /** Layers carrying a kernel, in order: a layer-wise rescaling gives one factor to each. */
       kernelLayers: string[];
+      /** How layer-wise factors move scales through the graph, one link per kernel layer (rescaling.ts checks factors with them). */
+      scaleLinks: ScaleLink[];
       neuronwise: { layer: string; units: number; consumer: string; through: string[] }[];
       batchNormalized: string[];
     };
@@ -132,5 +146,6 @@ export interface Report {
   /** Power iteration's λ_max beside the reported one (with --cross-check). */
   crossCheck: null | { euclidean: PowerIterationCheck; invariant: PowerIterationCheck };
   cost: { hvpCount: number; seconds: number; stages: StageCost[] };
-  warnings: string[];
+  /** What the user should know about the numbers; the option that helps, as data (problems.ts). */
+  warnings: Problem[];
 }

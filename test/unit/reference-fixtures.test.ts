@@ -218,7 +218,7 @@ const cases = existsSync(ROOT)
   : [];
 
 test('reference fixtures are present', () => {
-  assert.deepEqual(cases, ['batchnorm', 'cnn', 'depthwise', 'embedding', 'functional', 'mlp', 'mlp-medium', 'mlp-quantized']);
+  assert.deepEqual(cases, ['batchnorm', 'cnn', 'depthwise', 'embedding', 'functional', 'merge', 'mlp', 'mlp-medium', 'mlp-quantized']);
 });
 
 before(async () => {

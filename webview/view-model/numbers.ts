@@ -4,16 +4,9 @@
  * text, never only a colour, so a screen reader and a copied table say it too.
  */
 import type { Eigenpair } from '../../src/shared/report.ts';
-import { formatValue } from '../../src/shared/report-format.ts';
+import { formatPercent, formatValue, formatWithError } from '../../src/shared/report-format.ts';
 
-export { formatValue };
-
-/** `value ± error` for estimates (Hutchinson traces); the bare value when exact. */
-export function formatWithError(value: number, standardError: number): string {
-  return standardError > 0 && Number.isFinite(standardError)
-    ? `${formatValue(value)} ± ${formatValue(standardError, 2)}`
-    : formatValue(value);
-}
+export { formatPercent, formatValue, formatWithError };
 
 /** An eigenvalue with its convergence: a non-converged value says so, with its residual. */
 export function formatEigenpair(pair: Eigenpair): string {
@@ -23,10 +16,6 @@ export function formatEigenpair(pair: Eigenpair): string {
 /** A λ_max that comes with only a converged flag (per-layer values). */
 export function formatConverged(value: number, converged: boolean): string {
   return converged ? formatValue(value) : `${formatValue(value)} (not converged)`;
-}
-
-export function formatPercent(x: number | null): string {
-  return x === null ? '—' : `${(100 * x).toFixed(2)}%`;
 }
 
 export function formatCount(n: number): string {

@@ -2,17 +2,17 @@
  * The Rescaling tab: the experiment form's validation, and the before/after comparison.
  *
  * A layer-wise rescaling multiplies layer l's kernel by α_l; through positively homogeneous
- * activations the network's function is unchanged when ∏ α_l = 1, while H moves to A⁻¹ H A⁻¹. The
- * invariant D H D does not move (D scales with A), which is what the comparison makes visible.
+ * activations the network's function is unchanged when the factors fit the model's scale links (for a
+ * chain of layers: ∏ α_l = 1), while H moves to A⁻¹ H A⁻¹. The invariant D H D does not move (D scales
+ * with A), which is what the comparison makes visible. Which factors fit is the engine's rule, shared
+ * (src/shared/rescaling.ts); the links come with the engine's description of the model.
  */
+import { MAX_RESCALING_SPREAD } from '../../src/shared/defaults.ts';
 import type { RescalingChoice } from '../../src/shared/protocol.ts';
-import type { Report } from '../../src/shared/report.ts';
+import type { Report, ScaleLink } from '../../src/shared/report.ts';
+import { checkLayerwiseFactors } from '../../src/shared/rescaling.ts';
 import { formatPercent, formatRatio, formatValue, formatWithError } from './numbers.ts';
 import type { RescaleDraft } from './state.ts';
-
-/** The engine accepts a product within this relative distance of 1 (see rescale.ts's sameScale). */
-export const PRODUCT_TOLERANCE = 1e-9;
-export const MAX_SPREAD = 100;
 
 export interface FactorValidation {
   ok: boolean;
@@ -37,23 +37,17 @@ function factorError(f: number): string | null {
   return null;
 }
 
-export function validateFactors(factors: number[], expectedCount: number): FactorValidation {
+export function validateFactors(factors: number[], links: readonly ScaleLink[]): FactorValidation {
   const fieldErrors = factors.map(factorError);
   const numbers = factors.filter((f) => Number.isFinite(f));
   const product = numbers.length > 0 ? numbers.reduce((p, f) => p * f, 1) : Number.NaN;
   let error: string | null = null;
-  if (factors.length !== expectedCount) error = `needs one factor per kernel layer: ${expectedCount}, got ${factors.length}`;
-  else if (fieldErrors.every((e) => e === null) && !(Math.abs(product - 1) <= PRODUCT_TOLERANCE)) {
-    error = `the factors multiply to ${formatValue(product, 6)}; they must multiply to 1 for the function to stay the same`;
+  if (factors.length !== links.length) error = `needs one factor per kernel layer: ${links.length}, got ${factors.length}`;
+  else if (fieldErrors.every((e) => e === null)) {
+    const check = checkLayerwiseFactors(links, factors);
+    if (!check.ok) error = check.message;
   }
   return { ok: error === null && fieldErrors.every((e) => e === null), product, fieldErrors, error };
-}
-
-/** The last factor that makes the product exactly 1 (to float precision), or null if the others are invalid. */
-export function balancingFactor(factors: number[]): number | null {
-  const others = factors.slice(0, -1);
-  if (factors.length === 0 || others.some((f) => factorError(f) !== null)) return null;
-  return 1 / others.reduce((p, f) => p * f, 1);
 }
 
 export function validateSeed(text: string): string | null {
@@ -63,23 +57,25 @@ export function validateSeed(text: string): string | null {
 
 export function validateSpread(text: string): string | null {
   const spread = parseFactor(text);
-  return spread > 1 && spread <= MAX_SPREAD ? null : `a number above 1 and at most ${MAX_SPREAD}`;
+  return spread > 1 && spread <= MAX_RESCALING_SPREAD ? null : `a number above 1 and at most ${MAX_RESCALING_SPREAD}`;
 }
 
-/** Starts from a rescaling that shows the effect at once: the first kernel ×10, the last ÷10. */
-export function defaultDraft(kernelLayerCount: number): RescaleDraft {
-  const factors = Array.from({ length: kernelLayerCount }, (_, i) =>
-    kernelLayerCount < 2 ? '1' : i === 0 ? '10' : i === kernelLayerCount - 1 ? '0.1' : '1',
-  );
+/**
+ * Starts from a rescaling that shows the effect at once and keeps the function: every scale the links
+ * leave free ×10, so in a chain the first kernel is ×10 and the last ÷10.
+ */
+export function defaultDraft(links: readonly ScaleLink[]): RescaleDraft {
+  const scale = (c: number) => (c === 0 ? 1 : 10);
+  const factors = links.map((l) => String(Number((scale(l.to) / scale(l.from)).toPrecision(12))));
   return { kind: 'layer-wise', factors, seed: '0', spread: '10' };
 }
 
 /** The form showing a rescaling that was run (e.g. after a reload without a saved draft). */
-export function draftFromChoice(choice: RescalingChoice, kernelLayerCount: number): RescaleDraft {
-  const base = defaultDraft(kernelLayerCount);
+export function draftFromChoice(choice: RescalingChoice, links: readonly ScaleLink[]): RescaleDraft {
+  const base = defaultDraft(links);
   switch (choice.kind) {
     case 'layer-wise':
-      return choice.factors.length === kernelLayerCount ? { ...base, factors: choice.factors.map(String) } : base;
+      return choice.factors.length === links.length ? { ...base, factors: choice.factors.map(String) } : base;
     case 'random-layer-wise':
       return { ...base, kind: choice.kind, seed: String(choice.seed), spread: String(choice.spread) };
     case 'neuron-wise':
@@ -87,12 +83,12 @@ export function draftFromChoice(choice: RescalingChoice, kernelLayerCount: numbe
   }
 }
 
-/** The draft as a message to the host, or null while it is invalid. */
-export function rescalingChoice(draft: RescaleDraft, kernelLayerCount: number): RescalingChoice | null {
+/** The draft as a message to the host, or null while it is invalid (layer-wise factors need the model's links). */
+export function rescalingChoice(draft: RescaleDraft, links: readonly ScaleLink[] | null): RescalingChoice | null {
   switch (draft.kind) {
     case 'layer-wise': {
       const factors = draft.factors.map(parseFactor);
-      return validateFactors(factors, kernelLayerCount).ok ? { kind: 'layer-wise', factors } : null;
+      return links && validateFactors(factors, links).ok ? { kind: 'layer-wise', factors } : null;
     }
     case 'random-layer-wise':
       return validateSeed(draft.seed) === null && validateSpread(draft.spread) === null

@@ -3,7 +3,8 @@
  * and saves the result with setState, so a reloaded panel shows exactly what it showed.
  */
 import type { HostToPanel, PanelState, RunRole, RunState } from '../../src/shared/protocol.ts';
-import type { Report } from '../../src/shared/report.ts';
+import { mainModel } from '../../src/shared/panel-model.ts';
+import type { Report, ScaleLink } from '../../src/shared/report.ts';
 
 /** What the user was looking at, kept beside the PanelState in the webview's saved state. */
 export interface ViewState {
@@ -36,8 +37,6 @@ export function isPanelState(x: unknown): x is PanelState {
     isRecord(x) &&
     typeof x.modelPath === 'string' &&
     typeof x.title === 'string' &&
-    Array.isArray(x.kernelLayers) &&
-    x.kernelLayers.every((l) => typeof l === 'string') &&
     Array.isArray(x.runs) &&
     x.runs.every((r) => isRecord(r) && typeof r.role === 'string' && typeof r.label === 'string')
   );
@@ -147,9 +146,9 @@ export function isRunning(run: RunState | undefined | null): boolean {
 }
 
 /**
- * The kernel layers the rescaling form asks factors for: the main report's own list once there is
- * one (the engine's word), else what the host listed from model.json.
+ * The scale links the rescaling form asks factors for (one per kernel layer), as the engine describes
+ * the model: from the main run's report or its first stage result; null until then.
  */
-export function kernelLayersOf(state: PanelState): string[] {
-  return primaryRun(state)?.run.report?.model.symmetries.kernelLayers ?? state.kernelLayers;
+export function scaleLinksOf(state: PanelState): ScaleLink[] | null {
+  return mainModel(state)?.symmetries.scaleLinks ?? null;
 }

@@ -1,4 +1,6 @@
 /** The Summary tab's content as plain data: headline measures, how they were computed, the model. */
+import { SETTING_WORDING } from '../../src/shared/options.ts';
+import { describeProblem } from '../../src/shared/problems.ts';
 import type { ProgressEvent } from '../../src/shared/progress.ts';
 import type { Eigenpair, Report } from '../../src/shared/report.ts';
 import { formatCount, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers.ts';
@@ -7,8 +9,13 @@ import type { Evaluation, RunResults } from './results.ts';
 const LOSS_SOURCES: Record<Report['data']['lossSource'], string> = {
   'training config': "from the model's training config",
   inferred: 'inferred from the labels and the output layer',
-  option: 'chosen with --loss',
+  option: `chosen with ${SETTING_WORDING('loss')}`,
 };
+
+/** The report's warnings as VS Code users read them: options named as settings, never as CLI flags. */
+export function warningTexts(report: Report): string[] {
+  return report.warnings.map((w) => describeProblem(w, SETTING_WORDING));
+}
 
 export interface SummaryItem {
   /** Stable key, used as the element's data-testid suffix. */

@@ -16,12 +16,14 @@ import { LocalCurvatureProvider, type CurvatureProvider } from '../curvature/pro
 import type { AnalysisData } from '../data/prepare';
 import { SharpnessError, throwIfAborted } from '../errors';
 import { addRegularizerGradient, findRegularizers, regularizerValue } from '../loss/regularizers';
-import { DEFAULT_MAX_PARAMETERS, type LoadedModel } from '../model/load-model';
+import type { LoadedModel } from '../model/load-model';
 import { Network } from '../network/network';
 import { ParallelCurvatureProvider } from '../parallel/pool';
-import { layerwiseRescaling, neuronwiseRescaling, type Rescaling } from '../rescaling/rescale';
+import { requestedRescaling } from '../rescaling/rescale';
 import { analyzeSymmetries, homogeneityOf } from '../rescaling/symmetries';
 import type { MeasureSettings } from '../../shared/analysis-request';
+import { DEFAULTS } from '../../shared/defaults';
+import type { Problem } from '../../shared/problems';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
 import { openInputs } from './inputs';
 import { ProgressTracker } from './progress-tracker';
@@ -35,18 +37,16 @@ export interface AnalyzeHooks {
   onPartial?: (partial: PartialResult) => void;
 }
 
-/** Without --samples, at most this many samples are analysed (a seeded subsample). */
-export const DEFAULT_SAMPLE_CAP = 2048;
-export const DEFAULT_CHUNK_SIZE = 256;
-export const DEFAULT_CACHE_MEGABYTES = 512;
-/** Backend memory one chunk's transient work may take (divided among the worker threads, as the cache is). */
-export const DEFAULT_WORKING_MEGABYTES = 512;
 /** samples × parameters above which worker threads pay for their start-up. */
 const PARALLEL_WORK_THRESHOLD = 2e7;
 
 export function chooseThreads(requested: number | 'auto' | undefined, samples: number, parameters: number, chunkSize: number): number {
   if (typeof requested === 'number') {
-    if (!Number.isInteger(requested) || requested < 1) throw new SharpnessError(`--threads must be a positive integer, got ${requested}`);
+    if (!Number.isInteger(requested) || requested < 1)
+      throw new SharpnessError(`must be a positive integer, got ${requested}`, undefined, {
+        code: 'invalid-option',
+        option: { name: 'threads', action: 'value' },
+      });
     return Math.min(requested, samples);
   }
   if (samples * parameters < PARALLEL_WORK_THRESHOLD) return 1;
@@ -99,35 +99,33 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     seed: request.seed ?? DEFAULT_MEASURE_SETTINGS.seed,
   };
   if (!Number.isInteger(settings.topK) || settings.topK < 1)
-    throw new SharpnessError(`--top-k must be a positive integer, got ${settings.topK}`);
+    throw new SharpnessError(`must be a positive integer, got ${settings.topK}`, undefined, {
+      code: 'invalid-option',
+      option: { name: 'topK', action: 'value' },
+    });
   if (settings.operator === 'horizontal' && settings.normalization !== 'layer')
-    throw new SharpnessError('the horizontal projection is defined for --normalization layer');
-  if (request.rescale && request.rescaleNeurons !== undefined && request.rescaleNeurons !== null)
-    throw new SharpnessError('give either --rescale or --rescale-neurons, not both');
-  const requestedChunk = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const maxParameters = request.maxParameters ?? DEFAULT_MAX_PARAMETERS;
+    throw new SharpnessError('is defined for the layer normalization only', undefined, {
+      code: 'conflicting-options',
+      option: { name: 'horizontal', action: 'value' },
+    });
+  const requestedChunk = request.chunkSize ?? DEFAULTS.batchSize;
+  const maxParameters = request.maxParameters ?? DEFAULTS.maxParameters;
   const started = performance.now();
 
   const backend = await initializeBackend(request.backend ?? 'auto');
   throwIfAborted(hooks.signal);
-  const inputs = openInputs(
-    { ...request, seed: settings.seed, maxParameters },
-    (available) => request.samples ?? (available > DEFAULT_SAMPLE_CAP ? DEFAULT_SAMPLE_CAP : undefined),
-  );
+  const inputs = openInputs({ ...request, seed: settings.seed, maxParameters }, () => request.samples ?? DEFAULTS.samples);
   const { model, network: original, outputShape, loss: lossChoice, losses, data } = inputs;
   const networks: Network[] = [original];
   let provider: CurvatureProvider | null = null;
   try {
-    let rescaling: Rescaling | null = null;
-    if (request.rescale) rescaling = layerwiseRescaling(model, request.rescale);
-    else if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null)
-      rescaling = neuronwiseRescaling(model, request.rescaleNeurons);
+    const rescaling = requestedRescaling(model, request);
     const network = rescaling ? new Network(model, rescaling.values) : original;
     if (network !== original) networks.push(network);
     // The working set is measured before anything large runs, so a model with large activations is
     // processed a few samples at a time instead of exhausting the backend's heap.
     const working = measureWorkingSet(network, losses, data, request.model);
-    const workingBytes = (request.workingMegabytes ?? DEFAULT_WORKING_MEGABYTES) * 2 ** 20;
+    const workingBytes = (request.workingMegabytes ?? DEFAULTS.workingMb) * 2 ** 20;
     const threads = chooseThreads(
       request.threads,
       data.count,
@@ -150,7 +148,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     tracker.begin('loss and gradient', threads > 1 ? `starting ${threads} worker threads` : null);
     const curvatureOptions = {
       chunkSize,
-      cacheBytes: (request.cacheMegabytes ?? DEFAULT_CACHE_MEGABYTES) * 2 ** 20,
+      cacheBytes: (request.cacheMegabytes ?? DEFAULTS.cacheMb) * 2 ** 20,
       totalSamples: data.count,
     };
     provider =
@@ -189,9 +187,13 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       inputShape: model.inputShape,
       outputShape,
       layers: layerReports(model),
-      symmetries: (({ summary, kernelLayers, neuronwise, batchNormalized }) => ({ summary, kernelLayers, neuronwise, batchNormalized }))(
-        analyzeSymmetries(model),
-      ),
+      symmetries: (({ summary, kernelLayers, scaleLinks, neuronwise, batchNormalized }) => ({
+        summary,
+        kernelLayers,
+        scaleLinks,
+        neuronwise,
+        batchNormalized,
+      }))(analyzeSymmetries(model)),
     };
     const dataSection: Report['data'] = {
       path: request.data,
@@ -227,11 +229,13 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       onPartial: hooks.onPartial,
     });
     const stages = tracker.finish();
-    const warnings = [...measures.warnings];
+    const warnings: Problem[] = [...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
-      warnings.push(
-        `the model has weight regularizers (${regularizerTerms.map((t) => t.weight).join(', ')}); they are excluded (--include-regularizers adds them)`,
-      );
+      warnings.push({
+        code: 'regularizers-excluded',
+        message: `the model has weight regularizers (${regularizerTerms.map((t) => t.weight).join(', ')}); they are excluded`,
+        option: { name: 'includeRegularizers', action: 'include' },
+      });
     }
     const EPSILON = 1e-3;
     return {

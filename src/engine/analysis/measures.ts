@@ -5,6 +5,8 @@
  * re-orthogonalisation, Hutchinson and stochastic Lanczos quadrature.
  */
 import type { MeasureSettings } from '../../shared/analysis-request';
+import { DEFAULTS } from '../../shared/defaults';
+import type { Problem } from '../../shared/problems';
 import type { PartialResult } from '../../shared/progress';
 import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report, SpectrumSummary } from '../../shared/report';
 import type { CurvatureProvider } from '../curvature/provider';
@@ -20,28 +22,26 @@ import type { ProgressTracker } from './progress-tracker';
 
 export type { MeasureSettings };
 
+/** The measure settings of an analysis that asks for nothing: the user-facing ones come from the shared table. */
 export const DEFAULT_MEASURE_SETTINGS: MeasureSettings = {
-  topK: 5,
-  normalization: 'layer',
-  operator: 'dhd',
-  density: false,
-  perLayer: true,
-  exactThreshold: 400,
-  lanczosTolerance: 1e-4,
+  topK: DEFAULTS.topK,
+  normalization: DEFAULTS.normalization,
+  operator: DEFAULTS.horizontal ? 'horizontal' : 'dhd',
+  density: DEFAULTS.density,
+  perLayer: DEFAULTS.perLayer,
+  exactThreshold: DEFAULTS.exactThreshold,
+  lanczosTolerance: DEFAULTS.tolerance,
   // One well-separated eigenvalue: the error of a Ritz value is about residual²/gap, so a 1e-3
   // residual is ample and saves a third of the per-layer products.
   perLayerTolerance: 1e-3,
-  lanczosMaxIterations: null,
-  // With the Krylov deflation, 30 probes give 2–3% on MNIST-sized Hessians (PyHessian's own trace
-  // stops near 30 undeflated samples, about 3%); the standard error is always reported, and
-  // --trace-samples buys more.
-  traceMaxSamples: 30,
+  lanczosMaxIterations: DEFAULTS.maxIterations,
+  traceMaxSamples: DEFAULTS.traceSamples,
   traceRelativeError: 2e-2,
   densityRuns: 1,
   densitySteps: 80,
   densityGridPoints: 600,
-  crossCheck: false,
-  seed: 0,
+  crossCheck: DEFAULTS.crossCheck,
+  seed: DEFAULTS.seed,
 };
 
 export interface LayerBlocks {
@@ -68,7 +68,7 @@ export interface Measures {
   invariant: SpectrumSummary;
   perLayer: Omit<PerLayerSharpness, 'name' | 'parameterCount'>[];
   density: { euclidean: Density; invariant: Density } | null;
-  warnings: string[];
+  warnings: Problem[];
 }
 
 /** The stages each method goes through, with the most HVPs each may take (for the time estimate). */
@@ -330,7 +330,7 @@ async function topEigenpairs(
 
 async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const { provider, tracker, settings, regularizers } = context;
-  const warnings: string[] = [];
+  const warnings: Problem[] = [];
   const { scales, horizontal } = scalesFor(context);
   const hessian = new CurvatureOperator(provider, { regularizers });
   const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
@@ -354,9 +354,11 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   ] as const) {
     const open = pairs.filter((p) => !p.converged).length;
     if (open > 0)
-      warnings.push(
-        `${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`,
-      );
+      warnings.push({
+        code: 'unconverged-eigenvalues',
+        message: `${open} of the top ${pairs.length} eigenvalues of ${name} did not converge to the tolerance; their residuals are reported`,
+        option: null,
+      });
   }
 
   tracker.begin('traces');
@@ -390,9 +392,11 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     });
     const network = result.estimates[0];
     if (Math.abs(network.standardError) > UNRELIABLE_TRACE * Math.abs(network.mean)) {
-      warnings.push(
-        `the ${label} estimate is uncertain (± ${((100 * network.standardError) / Math.abs(network.mean)).toFixed(0)}% after ${network.samples} samples; raise --trace-samples)`,
-      );
+      warnings.push({
+        code: 'uncertain-trace',
+        message: `the ${label} estimate is uncertain (± ${((100 * network.standardError) / Math.abs(network.mean)).toFixed(0)}% after ${network.samples} samples)`,
+        option: { name: 'traceSamples', action: 'raise' },
+      });
     }
     context.onPartial?.({ kind: 'trace', operator, trace: result.estimates[0].mean, standardError: result.estimates[0].standardError });
     return (name: string) => result.estimates.find((e) => e.name === name)!;
@@ -425,7 +429,12 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       context.onPartial?.({ kind: 'layer', layer: { name: layer.name, parameterCount: layer.parameterCount, ...numbers } });
     }
     const open = perLayer.filter((p) => !p.converged).length;
-    if (open > 0) warnings.push(`the per-layer λ_max of ${open} layer(s) did not converge to the tolerance`);
+    if (open > 0)
+      warnings.push({
+        code: 'unconverged-layers',
+        message: `the per-layer λ_max of ${open} layer(s) did not converge to the tolerance`,
+        option: null,
+      });
   }
 
   let density: Measures['density'] = null;

@@ -10,32 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossFunction } from '../loss/losses';
+import { sliceSamples, type SampleArray, type SampleSet } from '../data/samples';
 import { inputNodeIndex, isInputNode, type Network } from '../network/network';
 import type { ForwardRecord, Tensor, WeightMap, WeightRole } from '../network/types';
 import { scoped } from '../backend/scope';
 import { Memo, type MemoryBudget } from '../network/memo';
 
-/** One array of the samples: every sample's values, back to back. */
-export interface SampleArray {
-  values: Float32Array | Int32Array;
-  /** Shape of one sample. */
-  shape: number[];
-  dtype: 'float32' | 'int32';
-}
-
-export interface SampleSet {
-  /** One array per model input, in the model's input order. */
-  inputs: SampleArray[];
-  /** One float32 array per model output, in the model's output order. */
-  targets: SampleArray[];
-  count: number;
-}
-
-/** Samples [start, end) of one array. */
-export function sliceSamples(array: SampleArray, start: number, end: number): SampleArray {
-  const per = array.shape.reduce((a, b) => a * b, 1);
-  return { ...array, values: array.values.subarray(start * per, end * per) };
-}
+export { sliceSamples, type SampleArray, type SampleSet };
 
 export interface CurvatureOptions {
   chunkSize: number;

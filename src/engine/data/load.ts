@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { extname } from 'node:path';
+import { DATA_FILE_EXTENSIONS, type DataFileExtension } from '../../shared/data-files';
 import { SharpnessError } from '../errors';
 import { parseCsv } from './csv';
 import { readDataFile } from './data-file';
@@ -27,9 +28,6 @@ export interface LoadDataOptions {
   /** False to load inputs only, ignoring any labels in the file. Default true. */
   hasLabels?: boolean;
 }
-
-export const DATA_FILE_EXTENSIONS = ['.npy', '.npz', '.json', '.csv'] as const;
-type DataFileExtension = (typeof DATA_FILE_EXTENSIONS)[number];
 
 /** Input/label array names tried in order in a .npz; the first input name present decides the label name. */
 const NPZ_ARRAY_NAMES: ReadonlyArray<readonly [input: string, labels: string]> = [

@@ -4,7 +4,7 @@
  * (class indices become one-hot rows). Every mismatch is an error naming the data file.
  */
 import { SharpnessError } from '../errors';
-import type { SampleSet } from '../curvature/curvature-engine';
+import type { SampleSet } from './samples';
 import type { LabelSummary, LossChoice } from '../loss/resolve-loss';
 import { SeededRandom } from '../linalg/random';
 import { elementCount, type NdArray } from './ndarray';
@@ -29,7 +29,11 @@ export interface AnalysisData extends SampleSet {
 }
 
 function labelsOf(raw: RawDataset): NdArray {
-  if (!raw.y) throw new SharpnessError('the data has no labels (y); the loss needs them (for .npy inputs give --labels)', raw.source);
+  if (!raw.y)
+    throw new SharpnessError('the data has no labels (y); the loss needs them', raw.source, {
+      code: 'missing-labels',
+      option: { name: 'labels', action: 'give' },
+    });
   return raw.y;
 }
 
@@ -64,7 +68,8 @@ export function prepareData(
   if (available === 0) throw new SharpnessError('the data has no samples', raw.source);
   const notes: string[] = [];
   const wanted = options.samples === undefined ? available : Math.min(options.samples, available);
-  if (options.samples !== undefined && options.samples < 1) throw new SharpnessError('--samples must be at least 1');
+  if (options.samples !== undefined && options.samples < 1)
+    throw new SharpnessError('must be at least 1', undefined, { code: 'invalid-option', option: { name: 'samples', action: 'value' } });
   const indices = wanted < available ? new SeededRandom(options.seed).sampleIndices(available, wanted) : null;
   if (indices) notes.push(`analysed a seeded subsample of ${wanted} of ${available} samples`);
 

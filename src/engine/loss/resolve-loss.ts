@@ -2,6 +2,7 @@
  * Which loss the analysis uses: the one asked for, else the model's training configuration, else one
  * inferred from the output activation and the labels. The choice and its source go into the report.
  */
+import { parseLossName } from '../../shared/options';
 import { SharpnessError } from '../errors';
 import type { LossName } from './losses';
 
@@ -19,18 +20,6 @@ export interface LabelSummary {
   integral: boolean;
   /** Width of one label (1 for class indices or scalars). */
   width: number;
-}
-
-const LOSS_ALIASES: Record<string, LossName> = {
-  categoricalcrossentropy: 'categorical_crossentropy',
-  sparsecategoricalcrossentropy: 'sparse_categorical_crossentropy',
-  binarycrossentropy: 'binary_crossentropy',
-  meansquarederror: 'mean_squared_error',
-  mse: 'mean_squared_error',
-};
-
-export function parseLossName(value: string): LossName | null {
-  return LOSS_ALIASES[value.replace(/[_\s-]/g, '').toLowerCase()] ?? null;
 }
 
 /** The loss a training config names: a string, `{class_name, config}`, or a one-entry list or map. */
@@ -56,8 +45,9 @@ function trainingConfigLoss(trainingConfig: Record<string, unknown> | null, file
   const name = parseLossName(raw);
   if (!name)
     throw new SharpnessError(
-      `the model was trained with the loss "${raw}", which is not supported; choose one with --loss (categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse)`,
+      `the model was trained with the loss "${raw}", which is not supported (supported: categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse)`,
       file,
+      { code: 'unsupported-loss', option: { name: 'loss', action: 'choose' } },
     );
   return { name, fromLogits };
 }

@@ -1,22 +1,26 @@
 /**
  * Function-preserving rescalings of θ (docs/measures.md, "Rescaling symmetries"), applied to copies of the weights:
- * - layer-wise: kernel l times α_l, its bias times the running scale of its output;
+ * - layer-wise: kernel l times α_l, its bias times the scale of its output (given, or drawn at random);
  * - neuron-wise: a hidden unit's incoming weights and bias times λ_j, its outgoing weights ÷ λ_j
  *   (or, into a BatchNormalization, its moving mean × λ_j and variance × λ_j²).
  * Each is θ → Aθ with A positive diagonal, so L(Aθ) = L(θ) while H moves to A⁻¹HA⁻¹.
  */
+import type { AnalyzeRequest } from '../../shared/analysis-request';
+import { DEFAULT_RESCALING_SPREAD } from '../../shared/defaults';
+import { checkLayerwiseFactors } from '../../shared/rescaling';
 import { SharpnessError } from '../errors';
 import { SeededRandom } from '../linalg/random';
 import type { LoadedModel, ModelLayer } from '../model/load-model';
 import type { WeightRole } from '../network/types';
-import { findNeuronConsumer } from './symmetries';
+import { kernelLayers, neuronGroups, scaleLinks } from './symmetries';
 
 export type WeightValuesMap = Map<string, Float32Array>;
 
 export interface Rescaling {
   kind: 'layer-wise' | 'neuron-wise';
-  /** Layer-wise: one factor per kernel layer. Neuron-wise: the seed. */
+  /** Layer-wise: one factor per kernel layer (drawn ones too). */
   factors: number[] | null;
+  /** The seed of a random rescaling. */
   seed: number | null;
   values: WeightValuesMap;
   /** For neuron-wise: the units rescaled per layer and the range of λ used. */
@@ -41,96 +45,81 @@ function scaleAll(values: Float32Array | null, factor: number): void {
   for (let i = 0; i < values.length; i++) values[i] *= factor;
 }
 
-/** Propagates output scales through the graph; throws where a scale would change the function. */
-export function layerwiseRescaling(model: LoadedModel, factors: number[]): Rescaling {
-  const kernelLayers = model.layers.filter((l) => l.symmetry.role === 'kernel');
-  if (factors.length !== kernelLayers.length) {
-    throw new SharpnessError(
-      `a layer-wise rescaling needs one factor per kernel layer (${kernelLayers.length}: ${kernelLayers.map((l) => l.name).join(', ')}), got ${factors.length}`,
-      model.path,
-    );
-  }
-  const bad = factors.find((f) => !(Number.isFinite(f) && f > 0));
-  if (bad !== undefined) throw new SharpnessError(`rescaling factors must be positive numbers, got ${bad}`, model.path);
+/** A factor log-uniform in [1/spread, spread]: the draw of every random rescaling. */
+export function logUniform(random: SeededRandom, spread: number): number {
+  return Math.exp((2 * random.uniform() - 1) * Math.log(spread));
+}
+
+/** Applies one factor per kernel layer, after checking that they keep the function (src/shared/rescaling.ts). */
+export function layerwiseRescaling(
+  model: LoadedModel,
+  factors: number[],
+  seed: number | null = null,
+  what = 'layer-wise factors',
+): Rescaling {
+  const links = scaleLinks(model);
+  const check = checkLayerwiseFactors(links, factors);
+  if (!check.ok) throw new SharpnessError(check.message, model.path, { code: 'invalid-rescaling' });
   const values = copyWeights(model);
-  const scales = new Map<string, number>(model.inputs.map((input) => [input.name, 1]));
-  const sameScale = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-  const require1 = (layer: ModelLayer, scale: number, why: string) => {
-    if (!sameScale(scale, 1)) {
-      throw new SharpnessError(
-        `the rescaling factors up to "${layer.name}" multiply to ${scale.toPrecision(6)}, but ${why}; they must multiply to 1 there`,
-        model.path,
-      );
-    }
-  };
-  let next = 0;
-  for (const layer of model.layers) {
-    const inputScales = layer.inbound.map((name) => scales.get(name)!);
+  for (const [i, layer] of kernelLayers(model).entries()) {
     const s = layer.symmetry;
-    let out = inputScales[0];
-    if (s.role === 'kernel') {
-      out = (layer.className === 'Embedding' ? 1 : inputScales[0]) * factors[next++];
-      scaleAll(weightOf(layer, values, s.kernelRole), factors[next - 1]);
-      if (s.biasRole) scaleAll(weightOf(layer, values, s.biasRole), out);
-      if (!s.homogeneousActivation) require1(layer, out, `its activation ${String(layer.config.activation)} is not positively homogeneous`);
-    } else if (s.role === 'merge') {
-      if (!inputScales.every((x) => sameScale(x, inputScales[0]))) {
-        throw new SharpnessError(
-          `the rescaling would give the branches merged by "${layer.name}" different scales (${inputScales.map((x) => x.toPrecision(4)).join(' vs ')})`,
-          model.path,
-        );
-      }
-    } else if (s.role === 'batchnorm' || s.role === 'barrier') {
-      require1(
-        layer,
-        out,
-        s.role === 'batchnorm'
-          ? 'a BatchNormalization with fixed statistics does not pass a scale through'
-          : `${s.reason} is not positively homogeneous`,
-      );
-    }
-    scales.set(layer.name, out);
+    if (s.role !== 'kernel') continue;
+    scaleAll(weightOf(layer, values, s.kernelRole), factors[i]);
+    // The bias is added after the kernel: it carries the scale of the layer's output.
+    if (s.biasRole) scaleAll(weightOf(layer, values, s.biasRole), check.scales.get(links[i].to)!);
   }
-  const final = scales.get(model.outputs[0].name)!;
-  if (!sameScale(final, 1))
-    throw new SharpnessError(
-      `the rescaling factors must multiply to 1 (they multiply to ${final.toPrecision(6)}), or the output changes`,
-      model.path,
-    );
   return {
     kind: 'layer-wise',
     factors,
-    seed: null,
+    seed,
     values,
-    description: `layer-wise factors ${factors.map((f) => Number(f.toPrecision(4))).join(', ')}`,
+    description: `${what} ${factors.map((f) => Number(f.toPrecision(4))).join(', ')}`,
   };
 }
 
+/**
+ * A seeded random layer-wise rescaling that keeps the function of any model with such a symmetry: each
+ * scale class (scaleLinks) gets a scale log-uniform in [1/√spread, √spread], and each kernel the ratio of
+ * its output's scale to its input's, so every factor lies within [1/spread, spread] and the factors
+ * multiply to 1 along every path that must keep its scale.
+ */
+export function randomLayerwiseRescaling(model: LoadedModel, seed: number, spread = DEFAULT_RESCALING_SPREAD): Rescaling {
+  const links = scaleLinks(model);
+  const classes = Math.max(0, ...links.flatMap((l) => [l.from, l.to]));
+  if (classes === 0)
+    throw new SharpnessError(
+      'the model has no layer-wise rescaling symmetry: every kernel must keep scale 1 (its activations, merges and output fix them)',
+      model.path,
+      { code: 'invalid-rescaling' },
+    );
+  const random = new SeededRandom(seed);
+  const scales = [1, ...Array.from({ length: classes }, () => logUniform(random, Math.sqrt(spread)))];
+  const factors = links.map((l) => scales[l.to] / scales[l.from]);
+  return layerwiseRescaling(model, factors, seed, `random layer-wise (seed ${seed}, within [1/${spread}, ${spread}]): factors`);
+}
+
 /** A random positive scale per rescalable unit, log-uniform in [1/spread, spread]. */
-export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = 10): Rescaling {
+export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = DEFAULT_RESCALING_SPREAD): Rescaling {
   const random = new SeededRandom(seed);
   const values = copyWeights(model);
-  const touched: string[] = [];
-  for (const producer of model.layers) {
+  const groups = neuronGroups(model);
+  for (const { producer, units, consumer } of groups) {
     const s = producer.symmetry;
-    if (s.role !== 'kernel' || !s.homogeneousActivation) continue;
-    const found = findNeuronConsumer(model, producer);
-    if (!found) continue;
-    const lambda = Float64Array.from({ length: s.units }, () => Math.exp((2 * random.uniform() - 1) * Math.log(spread)));
+    if (s.role !== 'kernel') continue;
+    const lambda = Float64Array.from({ length: units }, () => logUniform(random, spread));
     scaleUnits(
       weightOf(producer, values, s.kernelRole)!,
       producer.weights.find((w) => w.slot.role === s.kernelRole)!.slot.shape,
       lambda,
       s.depthwise,
     );
-    if (s.biasRole) scaleUnits(weightOf(producer, values, s.biasRole)!, [s.units], lambda, false);
-    const consumer = found.consumer;
+    if (s.biasRole) scaleUnits(weightOf(producer, values, s.biasRole)!, [units], lambda, false);
     const cs = consumer.symmetry;
     if (cs.role === 'batchnorm') {
-      scaleUnits(weightOf(consumer, values, 'moving_mean')!, [s.units], lambda, false);
+      scaleUnits(weightOf(consumer, values, 'moving_mean')!, [units], lambda, false);
       scaleUnits(
         weightOf(consumer, values, 'moving_variance')!,
-        [s.units],
+        [units],
         lambda.map((l) => l * l),
         false,
       );
@@ -138,23 +127,43 @@ export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = 1
       const shape = consumer.weights.find((w) => w.slot.role === cs.kernelRole)!.slot.shape;
       // After a channels-last Flatten, input row r belongs to unit r mod units.
       const rows = shape[cs.inputChannelAxis];
-      const perRow = Float64Array.from({ length: rows }, (_, r) => 1 / lambda[r % s.units]);
+      const perRow = Float64Array.from({ length: rows }, (_, r) => 1 / lambda[r % units]);
       scaleAxis(weightOf(consumer, values, cs.kernelRole)!, shape, cs.inputChannelAxis, perRow);
     }
-    touched.push(`${s.units} units of ${producer.name}`);
   }
-  if (touched.length === 0)
+  if (groups.length === 0)
     throw new SharpnessError(
       'the model has no hidden units that a neuron-wise rescaling can scale (it needs a kernel layer with a ReLU-like activation feeding another kernel layer)',
       model.path,
+      { code: 'invalid-rescaling' },
     );
   return {
     kind: 'neuron-wise',
     factors: null,
     seed,
     values,
-    description: `neuron-wise, λ log-uniform in [1/${spread}, ${spread}], seed ${seed}: ${touched.join('; ')}`,
+    description: `neuron-wise, λ log-uniform in [1/${spread}, ${spread}], seed ${seed}: ${groups.map((g) => `${g.units} units of ${g.producer.name}`).join('; ')}`,
   };
+}
+
+/** The rescaling an analysis asks for, if any: at most one of layer-wise factors, a random layer-wise seed, a neuron-wise seed. */
+export function requestedRescaling(
+  model: LoadedModel,
+  request: Pick<AnalyzeRequest, 'rescale' | 'rescaleNeurons' | 'rescaleRandom'>,
+): Rescaling | null {
+  const given = [request.rescale, request.rescaleRandom, request.rescaleNeurons].filter((r) => r !== undefined && r !== null);
+  if (given.length > 1)
+    throw new SharpnessError(
+      'a rescaling is asked for more than once (layer-wise factors, a random layer-wise one, a neuron-wise one); give one',
+      undefined,
+      {
+        code: 'conflicting-options',
+      },
+    );
+  if (request.rescale) return layerwiseRescaling(model, request.rescale);
+  if (request.rescaleRandom) return randomLayerwiseRescaling(model, request.rescaleRandom.seed, request.rescaleRandom.spread);
+  if (request.rescaleNeurons !== undefined && request.rescaleNeurons !== null) return neuronwiseRescaling(model, request.rescaleNeurons);
+  return null;
 }
 
 /** Multiplies slice j of `axis` by factors[j] (row-major tensor of `shape`). */

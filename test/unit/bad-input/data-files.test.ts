@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analysisFails, FEATURES, mlpFixture, rows, writeData, writeInputsNpy, writeJsonData } from './data-input';
-import { float32Npy } from '../data/npy-builder';
+import { float32Npy } from '../../../scripts/lib/numpy-files';
 
 test('a missing data file', () => {
   const fixture = mlpFixture();

@@ -2,7 +2,7 @@
 // missing labels, and open input dimensions the data does not fill.
 import { test } from 'node:test';
 import { editJson } from '../cli/helpers';
-import { float32Npy } from '../data/npy-builder';
+import { float32Npy } from '../../../scripts/lib/numpy-files';
 import { analysisFails, mlpFixture, rows, writeData, writeInputsNpy, writeJsonData } from './data-input';
 
 test('samples whose shape does not fit the model input', () => {

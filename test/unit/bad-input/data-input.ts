@@ -3,7 +3,7 @@
  * files written beside it, and the check that the run fails on the named data file.
  */
 import { copyFixture, type FixtureCopy } from '../cli/helpers';
-import { float32Npy } from '../data/npy-builder';
+import { float32Npy } from '../../../scripts/lib/numpy-files';
 import { writeFile } from '../data/temp-dir';
 import { assertCleanFailure } from './expect-failure';
 

@@ -3,9 +3,8 @@ import { closeSync, mkdirSync, openSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadDataFile } from '../../../src/engine/data/load';
-import { float32Npy, npyBytes } from './npy-builder';
+import { float32Npy, npyBytes, zipBytes } from '../../../scripts/lib/numpy-files';
 import { assertFailsWithoutWriting, assertLoadFails, loadWritten, makeTempDir, writeFile } from './temp-dir';
-import { zipBytes } from './zip-builder';
 
 const dir = makeTempDir();
 const inputs = float32Npy([1, 2, 3, 4, 5, 6], [3, 2]);

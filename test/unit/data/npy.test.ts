@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import { parseNpy } from '../../../src/engine/data/npy';
-import { float32Npy, npyBytes } from './npy-builder';
+import { float32Npy, npyBytes } from '../../../scripts/lib/numpy-files';
 import { assertLoadFails, makeTempDir } from './temp-dir';
 
 const dir = makeTempDir();

@@ -3,9 +3,8 @@ import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import { crc32 } from '../../../src/engine/data/crc32';
 import { openNpz, parseNpz } from '../../../src/engine/data/npz';
-import { float32Npy, npyBytes } from './npy-builder';
+import { centralDirectoryOffset, endOfDirectoryOffset, float32Npy, npyBytes, zipBytes } from '../../../scripts/lib/numpy-files';
 import { assertLoadFails, makeTempDir } from './temp-dir';
-import { centralDirectoryOffset, endOfDirectoryOffset, zipBytes } from './zip-builder';
 
 const dir = makeTempDir();
 const x = float32Npy([1, 2, 3, 4, 5, 6], [3, 2]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadDataFile } from '../../../src/engine/data/load';
 import { parseNpz } from '../../../src/engine/data/npz';
-import { npyBytes } from './npy-builder';
+import { npyBytes } from '../../../scripts/lib/numpy-files';
 import { assertFailsWithoutWriting } from './temp-dir';
 
 // Files written by real NumPy (see test/fixtures/data/make.py), so the parsers are not only checked against our own builders.

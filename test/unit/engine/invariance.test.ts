@@ -5,7 +5,6 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { analyze, type AnalyzeRequest } from '../../../src/engine/analysis/analyze';
-import { SeededRandom } from '../../../src/engine/linalg/random';
 import type { Report } from '../../../src/shared/report';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData } from '../../helpers/model-writer';
 
@@ -89,13 +88,13 @@ test("the paper's check: α = (5, 4, 1/20) keeps the outputs and λ_max(DHD), no
 });
 
 test('a random layer-wise rescaling with factors up to 100× is invisible to the layer-normalised measure', async () => {
-  const random = new SeededRandom(11);
-  const first = Math.exp((2 * random.uniform() - 1) * Math.log(100));
-  const second = Math.exp((2 * random.uniform() - 1) * Math.log(100));
-  const factors = [first, second, 1 / (first * second)];
   const before = await run(mlp, {});
-  const after = await run(mlp, { rescale: factors });
+  const after = await run(mlp, { rescaleRandom: { seed: 11, spread: 100 } });
   assertSameFunction(after);
+  const factors = after.rescaling!.factors!;
+  assert.equal(factors.length, 3);
+  for (const f of factors) assert.ok(f >= 1 / 100 && f <= 100, `factor ${f} within the spread`);
+  assert.ok(Math.abs(factors.reduce((a, b) => a * b, 1) - 1) < 1e-12, 'the factors multiply to 1');
   assert.ok(relative(after.invariant.sharpness, before.invariant.sharpness) < SAME);
   assert.ok(relative(after.invariant.trace, before.invariant.trace) < 1e-3, 'the trace of D H D is the same matrix’s trace');
   const ratio = after.euclidean.topEigenvalues[0] / before.euclidean.topEigenvalues[0];

@@ -3,10 +3,13 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { float32Npy } from '../../../scripts/lib/numpy-files';
+import { problemMessage } from '../../../src/extension/problem-text';
 import type { WorkerMessage, WorkerRequest } from '../../../src/shared/protocol';
+import { makeTempDir } from '../data/temp-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'reference');
@@ -59,14 +62,40 @@ test('an analysis streams progress and stage results, then the report', async ()
   );
 });
 
-test('a bad model gives one error message naming the file', async () => {
+test('a bad model gives one error, as data: the file and the problem', async () => {
   const { messages } = await run({ model: join(FIXTURES, 'mlp', 'expected.json'), data: join(FIXTURES, 'mlp', 'data.npz') });
   const last = messages.at(-1)!;
   assert.equal(last.type, 'error');
   if (last.type !== 'error') return;
-  assert.match(last.message, /expected\.json: not a TF\.js layers-model model\.json/);
-  assert.equal(last.file, join(FIXTURES, 'mlp', 'expected.json'));
-  assert.doesNotMatch(last.message, /\n|\s{4}at /);
+  assert.equal(last.problem.code, 'invalid-input');
+  assert.match(last.problem.message, /^not a TF\.js layers-model model\.json/);
+  assert.equal(last.problem.file, join(FIXTURES, 'mlp', 'expected.json'));
+  assert.match(problemMessage(last.problem), /expected\.json: not a TF\.js layers-model model\.json/);
+  assert.doesNotMatch(problemMessage(last.problem), /\n|\s{4}at /);
+});
+
+test('an error about an option reaches the host with the option, which it names as a setting, never as a flag', async () => {
+  // Inputs without labels: the loss needs them, and the labels file is what the user can give.
+  const inputs = join(makeTempDir(), 'x.npy');
+  writeFileSync(
+    inputs,
+    float32Npy(
+      Array.from({ length: 32 }, (_, i) => i / 32),
+      [4, 8],
+    ),
+  );
+  const { messages } = await run({ model: join(FIXTURES, 'mlp', 'model.json'), data: inputs });
+  const last = messages.at(-1)!;
+  assert.equal(last.type, 'error');
+  if (last.type !== 'error') return;
+  assert.equal(last.problem.code, 'missing-labels');
+  assert.deepEqual(last.problem.option, { name: 'labels', action: 'give' });
+  const text = problemMessage(last.problem);
+  assert.equal(
+    text,
+    `${inputs}: the data has no labels (y); the loss needs them (give the labels file with Sharpness: Select Analysis Data… or "labels" in the model's .sharpness.json sidecar)`,
+  );
+  assert.doesNotMatch(text, /--/);
 });
 
 test('terminating the worker mid-analysis stops it', async () => {

@@ -1,7 +1,8 @@
-// The panel's page: a strict CSP, the script by nonce, the state inline and inert.
+// The panel's page: a strict CSP, the script by nonce, the state inline and inert; and the
+// Inspector's page for a file that is not a model, with nothing active at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { panelHtml } from '../../../src/extension/panel-html';
+import { messageHtml, panelHtml } from '../../../src/extension/panel-html';
 import type { PanelState } from '../../../src/shared/protocol';
 
 const resources = {
@@ -13,7 +14,6 @@ const resources = {
 const state: PanelState = {
   modelPath: '/w/model.json',
   title: 'evil </script><script>alert(1)</script>',
-  kernelLayers: ['dense_1'],
   runs: [],
 };
 
@@ -42,4 +42,11 @@ test('the initial state is embedded as inert JSON that cannot close its element'
 test('every page gets a fresh nonce', () => {
   const nonce = (html: string) => /nonce-([^']+)'/.exec(html)![1];
   assert.notEqual(nonce(panelHtml(resources, state)), nonce(panelHtml(resources, state)));
+});
+
+test("the Inspector's message page allows nothing and shows the message as text", () => {
+  const html = messageHtml('data.json is not a <model> & "more"');
+  assert.match(html, /content="default-src 'none';"/);
+  assert.doesNotMatch(html, /<script|<style|<link/);
+  assert.match(html, /<p role="alert" data-testid="inspector-message">data\.json is not a &lt;model&gt; &amp; &quot;more&quot;<\/p>/);
 });

@@ -1,56 +1,114 @@
-// From settings and choices to the engine's request.
+// From settings, a model's sidecar and the data choice to the engine's request: the same shared
+// option table as the CLI, so a CLI analysis can be reproduced from VS Code value by value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisRequest, DEFAULT_SETTINGS, randomLayerwiseFactors, readSettings, resolveRescaling } from '../../../src/extension/request';
+import { analysisRequest, readSettings, SettingError } from '../../../src/extension/request';
+import { DEFAULTS } from '../../../src/shared/defaults';
+import { analyzeRequestFor } from '../../../src/shared/options';
 
-test('settings fall back to defaults when invalid', () => {
-  const given: Record<string, unknown> = {
-    samples: -5,
+const read = (given: Record<string, unknown>) => readSettings((key) => given[key]);
+
+test('settings are read under the option names; a value the analysis cannot use names the setting', () => {
+  assert.deepEqual(read({ topK: 3, normalization: 'element', threads: 2, exactThreshold: 100 }), {
     topK: 3,
     normalization: 'element',
-    backend: 'gpu',
     threads: 2,
-    density: 'yes',
-    seed: 1.5,
     exactThreshold: 100,
-  };
-  const settings = readSettings(<T>(key: string, fallback: T) => (key in given ? (given[key] as T) : fallback));
-  assert.deepEqual(settings, { ...DEFAULT_SETTINGS, topK: 3, normalization: 'element', threads: 2, exactThreshold: 100 });
-  assert.deepEqual(
-    readSettings(<T>(_key: string, fallback: T) => fallback),
-    DEFAULT_SETTINGS,
-  );
+  });
+  assert.deepEqual(read({}), {});
+  for (const [given, problem] of [
+    [{ samples: -5 }, /^the setting sharpnessLens\.samples must be an integer ≥ 1, got -5$/],
+    [{ backend: 'gpu' }, /^the setting sharpnessLens\.backend must be one of auto, wasm, cpu, tensorflow, got "gpu"$/],
+    [{ density: 'yes' }, /^the setting sharpnessLens\.density must be true or false, got "yes"$/],
+    [{ seed: 1.5 }, /sharpnessLens\.seed must be an integer ≥ 0, got 1\.5/],
+    [{ traceSamples: '40' }, /sharpnessLens\.traceSamples must be an integer ≥ 1, got "40"/],
+    [{ tolerance: 0 }, /sharpnessLens\.tolerance must be a positive number, got 0/],
+    [{ threads: 0 }, /sharpnessLens\.threads must be an integer ≥ 1 or "auto", got 0/],
+    [{ loss: 'hinge' }, /sharpnessLens\.loss must be auto, categorical_crossentropy, .* or mse, got "hinge"/],
+  ] as const) {
+    assert.throws(
+      () => read(given),
+      (error: Error) => error instanceof SettingError && problem.test(error.message),
+      JSON.stringify(given),
+    );
+  }
 });
 
-test('the request carries the data choice, the sidecar sample count and the rescaling', () => {
-  const plain = analysisRequest('/w/model.json', { data: '/w/x.npy', labels: '/w/y.npy' }, DEFAULT_SETTINGS, null);
-  assert.equal(plain.model, '/w/model.json');
-  assert.equal(plain.labels, '/w/y.npy');
-  assert.equal(plain.samples, DEFAULT_SETTINGS.samples);
-  assert.equal(plain.rescale, undefined);
+test('every CLI analysis option has a setting, and the request carries each of them to the engine', () => {
+  const settings = read({
+    samples: 77,
+    seed: 3,
+    loss: 'mean_squared_error',
+    includeRegularizers: true,
+    labelColumn: 'label',
+    topK: 2,
+    normalization: 'layer',
+    horizontal: true,
+    density: true,
+    crossCheck: true,
+    perLayer: false,
+    exactThreshold: 10,
+    tolerance: 1e-6,
+    maxIterations: 90,
+    traceSamples: 64,
+    backend: 'cpu',
+    threads: 1,
+    batchSize: 32,
+    cacheMb: 64,
+    workingMb: 128,
+    maxParameters: 5000,
+  });
+  const request = analysisRequest('/w/model.json', { data: '/w/data.csv' }, settings, null);
+  assert.deepEqual(request, {
+    model: '/w/model.json',
+    data: '/w/data.csv',
+    labels: undefined,
+    labelColumn: 'label',
+    samples: 77,
+    seed: 3,
+    loss: 'mean_squared_error',
+    includeRegularizers: true,
+    backend: 'cpu',
+    threads: 1,
+    chunkSize: 32,
+    cacheMegabytes: 64,
+    workingMegabytes: 128,
+    maxParameters: 5000,
+    settings: {
+      topK: 2,
+      normalization: 'layer',
+      operator: 'horizontal',
+      density: true,
+      crossCheck: true,
+      perLayer: false,
+      exactThreshold: 10,
+      lanczosTolerance: 1e-6,
+      lanczosMaxIterations: 90,
+      traceMaxSamples: 64,
+    },
+  });
+});
+
+test('without settings the request is the defaults, exactly what the CLI sends without options', () => {
+  const request = analysisRequest('/w/model.json', { data: '/w/x.npy', labels: '/w/y.npy' }, {}, null);
+  assert.deepEqual(request, analyzeRequestFor('/w/model.json', { data: '/w/x.npy', labels: '/w/y.npy' }, { ...DEFAULTS }));
+  assert.equal(request.samples, 1024);
+  assert.equal(request.settings!.traceMaxSamples, 30);
+});
+
+test('the sidecar overrides the settings for its model; the rescaling choice becomes the engine’s field', () => {
   const withSidecar = analysisRequest(
     '/w/model.json',
     { data: '/w/d.npz' },
-    DEFAULT_SETTINGS,
-    { samples: 77 },
+    { samples: 500, topK: 4 },
+    { options: { samples: 77 } },
     { kind: 'layer-wise', factors: [2, 0.5] },
   );
   assert.equal(withSidecar.samples, 77);
+  assert.equal(withSidecar.settings!.topK, 4);
   assert.deepEqual(withSidecar.rescale, [2, 0.5]);
-  assert.equal(
-    analysisRequest('/w/m.json', { data: '/w/d.npz' }, DEFAULT_SETTINGS, null, { kind: 'neuron-wise', seed: 9 }).rescaleNeurons,
-    9,
-  );
-});
-
-test('random layer-wise factors are seeded, within the spread, and multiply to 1', () => {
-  const factors = randomLayerwiseFactors(4, 3, 100);
-  assert.equal(factors.length, 4);
-  assert.deepEqual(randomLayerwiseFactors(4, 3, 100), factors);
-  assert.notDeepEqual(randomLayerwiseFactors(4, 4, 100), factors);
-  assert.ok(Math.abs(factors.reduce((a, b) => a * b, 1) - 1) < 1e-12);
-  for (const f of factors.slice(0, -1)) assert.ok(f >= 1 / 100 && f <= 100);
-  assert.deepEqual(randomLayerwiseFactors(0, 1, 10), []);
-  const resolved = resolveRescaling({ kind: 'random-layer-wise', seed: 3, spread: 100 }, 4);
-  assert.deepEqual(resolved, { kind: 'layer-wise', factors });
+  const random = analysisRequest('/w/m.json', { data: '/w/d.npz' }, {}, null, { kind: 'random-layer-wise', seed: 3, spread: 100 });
+  assert.deepEqual(random.rescaleRandom, { seed: 3, spread: 100 });
+  assert.equal(random.rescale, undefined);
+  assert.equal(analysisRequest('/w/m.json', { data: '/w/d.npz' }, {}, null, { kind: 'neuron-wise', seed: 9 }).rescaleNeurons, 9);
 });

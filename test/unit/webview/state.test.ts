@@ -10,12 +10,12 @@ import {
   isHostToPanel,
   isPanelState,
   isRunning,
-  kernelLayersOf,
   labelledReports,
   primaryRun,
   rescaledRun,
   reportKey,
   runContentKey,
+  scaleLinksOf,
 } from '../../../webview/view-model/state.ts';
 import { mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
 
@@ -43,7 +43,6 @@ const progress: ProgressEvent = {
 const state: PanelState = {
   modelPath: 'a/model.json',
   title: 'a',
-  kernelLayers: ['k1'],
   runs: [
     run('main', 'a/model.json', { report: mlp }),
     run('rescaled', 'a/model.json'),
@@ -86,7 +85,7 @@ test('message and state shapes are checked before use', () => {
   assert.equal(isPanelState(JSON.parse(JSON.stringify({ ...state, view: { tab: 'summary' } }))), true);
   assert.equal(isPanelState(null), false);
   assert.equal(isPanelState({ ...state, runs: 'no' }), false);
-  assert.equal(isPanelState({ ...state, kernelLayers: [1] }), false);
+  assert.equal(isPanelState({ ...state, title: 1 }), false);
   assert.equal(isHostToPanel({ type: 'report', runIndex: 0, report: mlp }), true);
   assert.equal(isHostToPanel({ type: 'theme' }), true);
   assert.equal(isHostToPanel({ type: 'report', runIndex: '0', report: mlp }), false);
@@ -126,9 +125,22 @@ test('running: progress has come, or the run has neither a report nor an error y
   assert.equal(isRunning(null), false);
 });
 
-test('the rescaling form’s layers: the main report’s kernel layers, else the host’s list', () => {
-  assert.deepEqual(kernelLayersOf(state), mlp.model.symmetries.kernelLayers);
-  assert.deepEqual(kernelLayersOf({ ...state, runs: [] }), ['k1']);
+test('the rescaling form’s links: the engine’s, from the main report or its first stage result, else unknown', () => {
+  assert.deepEqual(scaleLinksOf(state), mlp.model.symmetries.scaleLinks);
+  assert.equal(scaleLinksOf({ ...state, runs: [] }), null);
+  const evaluation = {
+    kind: 'evaluation' as const,
+    model: mlpMedium.model,
+    data: mlpMedium.data,
+    backend: mlpMedium.backend,
+    threads: 1,
+    loss: mlpMedium.loss,
+    accuracy: mlpMedium.accuracy,
+    gradientNorm: mlpMedium.gradientNorm,
+  };
+  const streaming = { ...state, runs: [run('main', 'a/model.json', { partials: [evaluation] })] };
+  assert.deepEqual(scaleLinksOf(streaming), mlpMedium.model.symmetries.scaleLinks, 'before the report: the first stage’s');
+  assert.equal(scaleLinksOf({ ...state, runs: [state.runs[2]] }), null, 'another model’s report is not this one’s');
 });
 
 test('content keys: equal content in new objects gives the same key, new results a new one', () => {

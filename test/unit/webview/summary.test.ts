@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { partialResults, reportResults } from '../../../webview/view-model/results.ts';
-import { headlineItems, modelLayerRows, PENDING, progressView, runItems, type SummaryItem } from '../../../webview/view-model/summary.ts';
+import {
+  headlineItems,
+  modelLayerRows,
+  PENDING,
+  progressView,
+  runItems,
+  warningTexts,
+  type SummaryItem,
+} from '../../../webview/view-model/summary.ts';
 import { mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
 
 const byKey = (items: SummaryItem[], key: string) => items.find((i) => i.key === key)!;
@@ -103,4 +111,38 @@ test('progress: stage, iterations, time left, fraction over all stages', () => {
   assert.equal(early.fraction, 0);
   assert.equal(early.iteration, null);
   assert.match(early.time, /estimating time left/);
+});
+
+test('warnings and the loss source name options as VS Code settings, never as CLI flags', () => {
+  const report = structuredClone(mlpMedium);
+  report.warnings = [
+    {
+      code: 'uncertain-trace',
+      message: 'the tr(H) estimate is uncertain (± 14% after 30 samples)',
+      option: { name: 'traceSamples', action: 'raise' },
+    },
+    {
+      code: 'regularizers-excluded',
+      message: 'the model has weight regularizers (d/kernel); they are excluded',
+      option: { name: 'includeRegularizers', action: 'include' },
+    },
+    ...mlpMedium.warnings,
+  ];
+  const texts = warningTexts(report);
+  assert.equal(
+    texts[0],
+    'the tr(H) estimate is uncertain (± 14% after 30 samples) (raise it with the setting sharpnessLens.traceSamples or "traceSamples" in the model\'s .sharpness.json sidecar)',
+  );
+  assert.match(
+    texts[1],
+    /they are excluded \(the setting sharpnessLens\.includeRegularizers or "includeRegularizers" in .* includes them\)$/,
+  );
+  assert.deepEqual(
+    texts.slice(2),
+    mlpMedium.warnings.map((w) => w.message),
+  );
+  report.data.lossSource = 'option';
+  const loss = byKey(runItems(reportResults(report)), 'loss-function');
+  assert.match(loss.text, /chosen with the setting sharpnessLens\.loss/);
+  for (const text of [...texts, loss.text]) assert.doesNotMatch(text, /--[a-z]/);
 });
