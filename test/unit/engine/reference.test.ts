@@ -1,7 +1,7 @@
 // The engine against exact float64 Hessians from PyTorch (test/fixtures/reference, made by
 // scripts/reference/make_reference_fixtures.py): loss, accuracy, ‖∇L‖, λ_max, traces, both
 // invariant normalisations and every per-layer number, on the cpu and wasm backends.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ interface Expected {
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
-/** Largest relative errors seen, printed at the end: the accuracy the closing note reports. */
+/** Largest relative errors seen, printed once the file's tests are done. */
 const worst = new Map<string, number>();
 function close(actual: number, expected: number, tolerance: number, what: string): void {
   const error = relative(actual, expected);
@@ -131,7 +131,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
-test('achieved accuracy against the exact reference (printed for the record)', () => {
-  assert.ok(worst.size > 0);
+// For the record, after whichever of the tests above ran: no test depends on another having run.
+after(() => {
   for (const [what, error] of worst) console.log(`# max relative error, ${what}: ${error.toExponential(2)}`);
 });
