@@ -8,9 +8,21 @@ export class SharpnessError extends Error {
   readonly file: string | undefined;
 
   constructor(message: string, file?: string) {
-    super(file ? `${file}: ${message}` : message);
+    super(printable(file ? `${file}: ${message}` : message));
     this.file = file;
   }
+}
+
+/**
+ * Messages quote their input (paths, names, snippets of a file): control characters and bidirectional
+ * overrides in it are shown escaped, so a terminal or notification displays them rather than obeys
+ * them, and the message stays one line.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (char) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Bad command-line usage: exit code 2 instead of 1. */
