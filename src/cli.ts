@@ -203,6 +203,15 @@ export function progressPrinter(enabled: boolean): { update: (event: ProgressEve
   };
 }
 
+/** A reduced request (--threads, --top-k) is said on stderr when it is decided, unless --quiet. */
+function warningPrinter(values: Values, progress: { clear: () => void }): (message: string) => void {
+  return (message) => {
+    if (values.quiet) return;
+    progress.clear();
+    process.stderr.write(`sharpness-lens: warning: ${message}\n`);
+  };
+}
+
 /** The same file by path, or by identity where both exist (a link or another spelling of the path). */
 function sameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
@@ -253,7 +262,7 @@ async function runAnalyze(positionals: string[], values: Values, signal: AbortSi
   const progress = progressPrinter(!values.quiet);
   let report: Report;
   try {
-    report = await analyze(request, { signal, onProgress: progress.update });
+    report = await analyze(request, { signal, onProgress: progress.update, onWarning: warningPrinter(values, progress) });
   } finally {
     progress.clear();
   }
@@ -277,7 +286,10 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
   const reports: Report[] = [];
   const progress = progressPrinter(!values.quiet);
   try {
-    for (const model of positionals) reports.push(await analyze(analyzeRequest(model, values), { signal, onProgress: progress.update }));
+    for (const model of positionals)
+      reports.push(
+        await analyze(analyzeRequest(model, values), { signal, onProgress: progress.update, onWarning: warningPrinter(values, progress) }),
+      );
   } finally {
     progress.clear();
   }
