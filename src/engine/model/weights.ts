@@ -147,9 +147,11 @@ function decodeWeight(entry: WeightEntry, bytes: Buffer): Float32Array | Int32Ar
   const count = elementCount(entry.shape);
   const q = entry.quantization;
   if (!q) {
-    const copy = new ArrayBuffer(count * 4);
-    new Uint8Array(copy).set(bytes);
-    return entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    // Used in place where aligned: a manifest of a million small weights would otherwise make a million buffers.
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+    return entry.dtype === 'int32'
+      ? new Int32Array(aligned.buffer, aligned.byteOffset, count)
+      : new Float32Array(aligned.buffer, aligned.byteOffset, count);
   }
   const out = entry.dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
   if (q.dtype === 'float16') {
