@@ -28,6 +28,9 @@ function printable(text: string): string {
 /** Bad command-line usage: exit code 2 instead of 1. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(printable(message));
+  }
 }
 
 /** Raised when an analysis is cancelled through its AbortSignal. */

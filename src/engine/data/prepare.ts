@@ -41,6 +41,15 @@ export function summarizeLabels(raw: RawDataset): LabelSummary {
   return { integral, width };
 }
 
+/** A float32 value as its shortest decimal (0.1, not 0.10000000149011612, for a label stored as float32). */
+function float32Text(value: number): string {
+  for (let digits = 1; digits < 17; digits++) {
+    const text = String(Number(value.toPrecision(digits)));
+    if (Math.fround(Number(text)) === value) return text;
+  }
+  return String(value);
+}
+
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
@@ -136,7 +145,7 @@ function fitTargets(
       for (let i = 0; i < count; i++) {
         const label = labels[i];
         if (!Number.isInteger(label))
-          throw new SharpnessError(`label ${label} at sample ${fileSample(i)} is not a class index (0–${classes - 1})`, file);
+          throw new SharpnessError(`label ${float32Text(label)} at sample ${fileSample(i)} is not a class index (0–${classes - 1})`, file);
         if (label < 0 || label >= classes)
           throw new SharpnessError(
             `label ${label} (sample ${fileSample(i)}) is not one of the model's ${classes} classes (0–${classes - 1})`,

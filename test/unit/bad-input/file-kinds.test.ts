@@ -7,7 +7,7 @@ import { existsSync, readFileSync, renameSync, statSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeTempDir } from '../data/temp-dir';
-import { copyFixture, editJson, runCli } from '../cli/helpers';
+import { copyFixture, editJson, runCli, type FixtureCopy } from '../cli/helpers';
 import { rows, writeInputsNpy } from './data-input';
 import { assertCleanFailure } from './expect-failure';
 
@@ -21,6 +21,14 @@ function zeroDevice(name: string): string {
 function mkfifo(path: string): void {
   const made = spawnSync('mkfifo', [path]);
   assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+}
+
+function refusedAsData(fixture: FixtureCopy, dataArgs: string[], file: string, kind: string): void {
+  assertCleanFailure(['analyze', fixture.model, ...dataArgs], {
+    folder: fixture.folder,
+    file,
+    problem: new RegExp(`^is ${kind}, not a data file$`),
+  });
 }
 
 function analyzeJson(args: string[]): { loss: number; accuracy: number | null } {
@@ -43,29 +51,17 @@ test('a character device as the model.json is refused by its kind, not read', ()
 test('a character device as the data or the labels is refused by its kind', () => {
   const fixture = copyFixture('mlp');
   const data = zeroDevice('data.npy');
-  assertCleanFailure(['analyze', fixture.model, '--data', data], {
-    folder: fixture.folder,
-    file: data,
-    problem: /^is a character device, not a data file$/,
-  });
+  refusedAsData(fixture, ['--data', data], data, 'a character device');
   const inputs = writeInputsNpy(fixture, 'x.npy', rows(4).flat());
   const labels = zeroDevice('y.npy');
-  assertCleanFailure(['analyze', fixture.model, '--data', inputs, '--labels', labels], {
-    folder: fixture.folder,
-    file: labels,
-    problem: /^is a character device, not a data file$/,
-  });
+  refusedAsData(fixture, ['--data', inputs, '--labels', labels], labels, 'a character device');
 });
 
 test('a named pipe as the data is refused without waiting for a writer', () => {
   const fixture = copyFixture('mlp');
   const pipe = join(makeTempDir(), 'data.csv');
   mkfifo(pipe);
-  assertCleanFailure(['analyze', fixture.model, '--data', pipe], {
-    folder: fixture.folder,
-    file: pipe,
-    problem: /^is a named pipe, not a data file$/,
-  });
+  refusedAsData(fixture, ['--data', pipe], pipe, 'a named pipe');
 });
 
 test('a named pipe as a weight shard is refused by its kind', () => {

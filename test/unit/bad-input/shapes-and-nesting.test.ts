@@ -83,9 +83,9 @@ test('a fractional label with a sparse loss names the label and its sample', () 
 
 test('a label error names the sample in the file, not in the subsample', () => {
   const fixture = mlpFixture();
-  const labels = Array.from({ length: 50 }, (_, i) => (i === 37 ? 0.5 : i % 3));
+  const labels = Array.from({ length: 50 }, (_, i) => (i === 37 ? 0.1 : i % 3));
   const data = writeJsonData(fixture, 'data.json', { x: rows(labels.length), y: labels });
-  analysisFails(fixture, ['--data', data, '--samples', '49'], data, /^label 0\.5 at sample 37 is not a class index/);
+  analysisFails(fixture, ['--data', data, '--samples', '49'], data, /^label 0\.1 at sample 37 is not a class index/);
 });
 
 test('rescale --out under a path whose parent is a file', () => {
