@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from '../package.json';
 import { analyze, type AnalyzeRequest } from './engine/analysis/analyze';
-import { CancelledError, SharpnessError } from './engine/errors';
+import { CancelledError, printable, SharpnessError } from './engine/errors';
 import { loadModel, readModelJson } from './engine/model/load-model';
 import { writeModelCopy } from './engine/model/save-model';
 import { resolveShardPath } from './engine/model/weights';
@@ -26,7 +26,7 @@ import {
   type OptionKey,
   type OptionSpec,
 } from './shared/options';
-import { describeProblem } from './shared/problems';
+import { describeProblem, type Problem } from './shared/problems';
 import { progressLine, type ProgressEvent } from './shared/progress';
 import type { Report } from './shared/report';
 import { formatComparison, formatMarkdown, formatTable } from './shared/report-format';
@@ -35,6 +35,9 @@ import { runDemo } from './demo/run-demo';
 /** Bad command-line usage: exit code 2 instead of 1. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(printable(message));
+  }
 }
 
 /** One line of --help: the flag with its placeholder, and what it does. */
@@ -240,6 +243,15 @@ export function progressPrinter(values: Values, stderr: CliIo['stderr']): { upda
   };
 }
 
+/** A reduced request (--threads, --top-k) is said on stderr when it is decided, unless --quiet. */
+function warningPrinter(values: Values, progress: { clear: () => void }, stderr: CliIo['stderr']): (problem: Problem) => void {
+  return (problem) => {
+    if (values.quiet) return;
+    progress.clear();
+    stderr.write(`sharpness-lens: warning: ${describeProblem(problem, FLAG_WORDING)}\n`);
+  };
+}
+
 /** The same file by path, or by identity where both exist (a link or another spelling of the path). */
 function sameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
@@ -290,7 +302,7 @@ async function runAnalyze(positionals: string[], values: Values, signal: AbortSi
   const progress = progressPrinter(values, io.stderr);
   let report: Report;
   try {
-    report = await analyze(request, { signal, onProgress: progress.update });
+    report = await analyze(request, { signal, onProgress: progress.update, onWarning: warningPrinter(values, progress, io.stderr) });
   } finally {
     progress.clear();
   }
@@ -314,7 +326,14 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
   const reports: Report[] = [];
   const progress = progressPrinter(values, io.stderr);
   try {
-    for (const model of positionals) reports.push(await analyze(analyzeRequest(model, values), { signal, onProgress: progress.update }));
+    for (const model of positionals)
+      reports.push(
+        await analyze(analyzeRequest(model, values), {
+          signal,
+          onProgress: progress.update,
+          onWarning: warningPrinter(values, progress, io.stderr),
+        }),
+      );
   } finally {
     progress.clear();
   }

@@ -35,15 +35,15 @@ test('a folder given as the data', async () => {
   const fixture = mlpFixture();
   const data = join(fixture.folder, 'data.npy');
   mkdirSync(data);
-  await analysisFails(fixture, ['--data', data], data, /is a directory/);
+  await analysisFails(fixture, ['--data', data], data, /is a folder, not a data file/);
 });
 
-test('a data file over the 4 GiB limit, refused from its size', async () => {
+test('a data file over the 2 GiB data budget, refused from its size', async () => {
   const fixture = mlpFixture();
   const data = writeData(fixture, 'huge.npy', '');
   // Sparse: it occupies no disk, and the loader must not try to read it.
   truncateSync(data, 4 * 2 ** 30 + 1);
-  await analysisFails(fixture, ['--data', data], data, /too large to load \(4\.1 GiB; the limit is 4 GiB\)/);
+  await analysisFails(fixture, ['--data', data], data, /too large to load \(4\.1 GiB; the memory budget for analysis data is 2\.0 GiB\)/);
 });
 
 test('an empty data file', async () => {

@@ -57,7 +57,7 @@ test('a weight shard that is a folder', async () => {
   const shard = join(fixture.folder, 'weights.bin');
   rmSync(shard);
   mkdirSync(shard);
-  await analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" is not a file/);
+  await analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" is a folder, not a file/);
 });
 
 test('a manifest claiming gigabytes the shards do not hold is refused before allocating them', async () => {
