@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from '../package.json';
 import { analyze, type AnalyzeRequest } from './engine/analysis/analyze';
-import { CancelledError, SharpnessError } from './engine/errors';
+import { CancelledError, printable, SharpnessError } from './engine/errors';
 import { loadModel, readModelJson } from './engine/model/load-model';
 import { writeModelCopy } from './engine/model/save-model';
 import { resolveShardPath } from './engine/model/weights';
@@ -26,7 +26,7 @@ import {
   type OptionKey,
   type OptionSpec,
 } from './shared/options';
-import { describeProblem } from './shared/problems';
+import { describeProblem, type Problem } from './shared/problems';
 import { progressLine, type ProgressEvent } from './shared/progress';
 import type { Report } from './shared/report';
 import { formatComparison, formatMarkdown, formatTable } from './shared/report-format';
@@ -35,6 +35,9 @@ import { runDemo } from './demo/run-demo';
 /** Bad command-line usage: exit code 2 instead of 1. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(printable(message));
+  }
 }
 
 /** One line of --help: the flag with its placeholder, and what it does. */
@@ -70,6 +73,7 @@ const HELP_GROUPS: { title: string; entries: HelpEntry[] }[] = [
       { flag: '--out FILE', text: 'write the JSON report to FILE (rescale: the output folder)' },
       { flag: '--out-dir DIR', text: '(demo) write demo.md and demo.json to DIR (default: nothing is written)' },
       { flag: '--quiet', text: 'no progress on stderr' },
+      { flag: '--progress', text: 'progress on stderr even when it is not a terminal: one line as each stage begins' },
       { flag: '--verbose', text: 'stack traces on errors' },
       { flag: '--help, --version', text: '' },
     ],
@@ -139,6 +143,7 @@ const OPTIONS = {
   out: { type: 'string' },
   'out-dir': { type: 'string' },
   quiet: { type: 'boolean' },
+  progress: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -203,19 +208,47 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
   };
 }
 
-/** One self-overwriting line on a terminal's stderr; nothing when piped or --quiet. */
-export function progressPrinter(enabled: boolean): { update: (event: ProgressEvent) => void; clear: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { update: () => undefined, clear: () => undefined };
+/** Where main writes: the process's streams, or captured ones when the tests run it in-process (demo always prints to the process's). */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+}
+
+/**
+ * One self-overwriting line on a terminal's stderr. Any other stderr (a pipe, a log) gets nothing, or
+ * with --progress one plain line as each stage begins. --quiet silences both.
+ */
+export function progressPrinter(values: Values, stderr: CliIo['stderr']): { update: (event: ProgressEvent) => void; clear: () => void } {
+  if (values.quiet || !(stderr.isTTY || values.progress)) return { update: () => undefined, clear: () => undefined };
+  if (!stderr.isTTY) {
+    let stage: string | null = null;
+    return {
+      update(event) {
+        if (event.stage === stage) return;
+        stage = event.stage;
+        stderr.write(`${progressLine(event)}\n`);
+      },
+      clear: () => undefined,
+    };
+  }
   let last = 0;
-  const write = (text: string) => process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 100) - 1)}`);
   return {
     update(event) {
       const now = Date.now();
       if (now - last < 100 && event.iteration !== null) return;
       last = now;
-      write(progressLine(event));
+      stderr.write(`\r\x1b[2K${progressLine(event).slice(0, (stderr.columns ?? 100) - 1)}`);
     },
-    clear: () => process.stderr.write('\r\x1b[2K'),
+    clear: () => stderr.write('\r\x1b[2K'),
+  };
+}
+
+/** A reduced request (--threads, --top-k) is said on stderr when it is decided, unless --quiet. */
+function warningPrinter(values: Values, progress: { clear: () => void }, stderr: CliIo['stderr']): (problem: Problem) => void {
+  return (problem) => {
+    if (values.quiet) return;
+    progress.clear();
+    stderr.write(`sharpness-lens: warning: ${describeProblem(problem, FLAG_WORDING)}\n`);
   };
 }
 
@@ -261,29 +294,29 @@ function writeReport(out: string, json: string): void {
   }
 }
 
-async function runAnalyze(positionals: string[], values: Values, signal: AbortSignal): Promise<void> {
+async function runAnalyze(positionals: string[], values: Values, signal: AbortSignal, io: CliIo): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one model.json');
   const request = analyzeRequest(positionals[0], values);
   const format = choice(values, 'format', ['table', 'markdown', 'json'] as const, 'table');
   if (values.out) assertWritableOutput(values.out, [request.model], [request.data, request.labels]);
-  const progress = progressPrinter(!values.quiet);
+  const progress = progressPrinter(values, io.stderr);
   let report: Report;
   try {
-    report = await analyze(request, { signal, onProgress: progress.update });
+    report = await analyze(request, { signal, onProgress: progress.update, onWarning: warningPrinter(values, progress, io.stderr) });
   } finally {
     progress.clear();
   }
   const json = JSON.stringify(report, null, 2) + '\n';
   if (values.out) writeReport(values.out, json);
   if (format === 'json') {
-    if (!values.out) process.stdout.write(json);
-    else if (!values.quiet) process.stderr.write(`report written to ${values.out}\n`);
+    if (!values.out) io.stdout.write(json);
+    else if (!values.quiet) io.stderr.write(`report written to ${values.out}\n`);
   } else {
-    process.stdout.write((format === 'markdown' ? formatMarkdown(report, FLAG_WORDING) : formatTable(report, FLAG_WORDING)) + '\n');
+    io.stdout.write((format === 'markdown' ? formatMarkdown(report, FLAG_WORDING) : formatTable(report, FLAG_WORDING)) + '\n');
   }
 }
 
-async function runCompare(positionals: string[], values: Values, signal: AbortSignal): Promise<void> {
+async function runCompare(positionals: string[], values: Values, signal: AbortSignal, io: CliIo): Promise<void> {
   if (positionals.length < 2) throw new UsageError('compare takes two or more model.json files');
   const format = choice(values, 'format', ['table', 'markdown', 'json'] as const, 'table');
   if (values.out) assertWritableOutput(values.out, positionals, [values.data, values.labels]);
@@ -291,22 +324,29 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
   // after the others have run.
   for (const model of positionals) readModelJson(model);
   const reports: Report[] = [];
-  const progress = progressPrinter(!values.quiet);
+  const progress = progressPrinter(values, io.stderr);
   try {
-    for (const model of positionals) reports.push(await analyze(analyzeRequest(model, values), { signal, onProgress: progress.update }));
+    for (const model of positionals)
+      reports.push(
+        await analyze(analyzeRequest(model, values), {
+          signal,
+          onProgress: progress.update,
+          onWarning: warningPrinter(values, progress, io.stderr),
+        }),
+      );
   } finally {
     progress.clear();
   }
   const json = JSON.stringify({ schemaVersion: 1, reports }, null, 2) + '\n';
   if (values.out) writeReport(values.out, json);
   if (format === 'json') {
-    if (!values.out) process.stdout.write(json);
+    if (!values.out) io.stdout.write(json);
   } else {
-    process.stdout.write(formatComparison(reports, format));
+    io.stdout.write(formatComparison(reports, format));
   }
 }
 
-async function runRescale(positionals: string[], values: Values): Promise<void> {
+async function runRescale(positionals: string[], values: Values, io: CliIo): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('rescale takes exactly one model.json');
   if (!values.out) throw new UsageError('rescale needs --out <dir>, a new folder for the rescaled copy');
   if ((values.factors === undefined) === (values.neurons === undefined))
@@ -316,8 +356,8 @@ async function runRescale(positionals: string[], values: Values): Promise<void> 
   const model = loadModel(positionals[0], { maxParameters: analysisOptions(values).maxParameters });
   const rescaling = factors ? layerwiseRescaling(model, factors) : neuronwiseRescaling(model, seed!);
   const written = writeModelCopy(model, rescaling.values, values.out, { rescaling: rescaling.description });
-  if (!values.quiet) process.stderr.write(`${rescaling.description}\n`);
-  process.stdout.write(written.join('\n') + '\n');
+  if (!values.quiet) io.stderr.write(`${rescaling.description}\n`);
+  io.stdout.write(written.join('\n') + '\n');
 }
 
 /**
@@ -330,7 +370,7 @@ function usageMessage(error: Error): string {
   return unknown ? `unknown option ${unknown[1]}` : error.message.replace(/\s*\n\s*/g, ' ');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let verbose = argv.includes('--verbose');
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -339,23 +379,23 @@ export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     verbose = values.verbose ?? false;
     if (values.version) {
-      process.stdout.write(`${version}\n`);
+      io.stdout.write(`${version}\n`);
       return 0;
     }
     const [command, ...rest] = positionals;
     if (values.help || command === 'help') {
-      process.stdout.write(helpText());
+      io.stdout.write(helpText());
       return 0;
     }
     switch (command) {
       case 'analyze':
-        await runAnalyze(rest, values, controller.signal);
+        await runAnalyze(rest, values, controller.signal, io);
         return 0;
       case 'compare':
-        await runCompare(rest, values, controller.signal);
+        await runCompare(rest, values, controller.signal, io);
         return 0;
       case 'rescale':
-        await runRescale(rest, values);
+        await runRescale(rest, values, io);
         return 0;
       case 'demo':
         await runDemo({ outDir: values['out-dir'], quiet: values.quiet ?? false, signal: controller.signal });
@@ -367,7 +407,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sharpness-lens: ${usageMessage(error as Error)}\nrun "sharpness-lens --help" for usage\n`);
+      io.stderr.write(`sharpness-lens: ${usageMessage(error as Error)}\nrun "sharpness-lens --help" for usage\n`);
       return 2;
     }
     // Our messages may quote text from an input file, line breaks included; they stay one line. Anything
@@ -378,8 +418,8 @@ export async function main(argv: string[]): Promise<number> {
         : error instanceof CancelledError
           ? error.message
           : `internal error: ${String((error as Error).message ?? error).split('\n')[0]}`;
-    process.stderr.write(`sharpness-lens: ${message}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    io.stderr.write(`sharpness-lens: ${message}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

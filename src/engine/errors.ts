@@ -13,11 +13,28 @@ export class SharpnessError extends Error {
   readonly problem: FileProblem;
 
   constructor(message: string, file?: string, detail: { code?: ProblemCode; option?: Problem['option'] } = {}) {
-    const problem: FileProblem = { code: detail.code ?? 'invalid-input', message, option: detail.option ?? null, file: file ?? null };
+    const problem: FileProblem = {
+      code: detail.code ?? 'invalid-input',
+      message: printable(message),
+      option: detail.option ?? null,
+      file: file === undefined ? null : printable(file),
+    };
     super(describeProblem(problem, PLAIN_WORDING));
     this.file = file;
     this.problem = problem;
   }
+}
+
+/**
+ * Messages quote their input (paths, names, snippets of a file): control characters and bidirectional
+ * overrides in it are shown escaped, so a terminal or notification displays them rather than obeys
+ * them, and the message stays one line.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, (char) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Raised when an analysis is cancelled through its AbortSignal. */

@@ -17,6 +17,8 @@ export type ProblemCode =
   | 'invalid-option'
   | 'conflicting-options'
   | 'invalid-rescaling'
+  /** An option the engine reduced to fit the model or the machine (threads, top-k). */
+  | 'capped-option'
   | 'uncertain-trace'
   | 'unconverged-eigenvalues'
   | 'unconverged-layers'

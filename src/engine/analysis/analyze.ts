@@ -24,6 +24,7 @@ import { analyzeSymmetries, homogeneityOf } from '../rescaling/symmetries';
 import type { MeasureSettings } from '../../shared/analysis-request';
 import { DEFAULTS } from '../../shared/defaults';
 import type { Problem } from '../../shared/problems';
+import { defaultLanczosIterations } from '../linalg/lanczos';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
 import { openInputs } from './inputs';
 import { ProgressTracker } from './progress-tracker';
@@ -35,22 +36,80 @@ export interface AnalyzeHooks {
   onProgress?: (event: ProgressEvent) => void;
   /** Each stage's results as soon as it finishes. */
   onPartial?: (partial: PartialResult) => void;
+  /** A request that was reduced to fit the model or the machine (top-k, threads), when it is decided; also in the report's warnings. */
+  onWarning?: (problem: Problem) => void;
+}
+
+/** An option the engine reduced to fit the model or the machine, as a warning that names the option. */
+function capped(option: 'threads' | 'topK', message: string): Problem {
+  return { code: 'capped-option', message, option: { name: option, action: 'value' } };
 }
 
 /** samples × parameters above which worker threads pay for their start-up. */
 const PARALLEL_WORK_THRESHOLD = 2e7;
 
-export function chooseThreads(requested: number | 'auto' | undefined, samples: number, parameters: number, chunkSize: number): number {
+/**
+ * Worker threads for the HVPs, and why fewer were started than asked for. More workers than cores
+ * only take turns (wasm runs one thread each) and each holds its own model, about 27 MB; more than
+ * samples would leave workers with nothing to do.
+ */
+export function chooseThreads(
+  requested: number | 'auto' | undefined,
+  samples: number,
+  parameters: number,
+  chunkSize: number,
+  cores = availableParallelism(),
+): { threads: number; note: Problem | null } {
   if (typeof requested === 'number') {
     if (!Number.isInteger(requested) || requested < 1)
       throw new SharpnessError(`must be a positive integer, got ${requested}`, undefined, {
         code: 'invalid-option',
         option: { name: 'threads', action: 'value' },
       });
-    return Math.min(requested, samples);
+    const threads = Math.max(1, Math.min(requested, cores, samples));
+    if (threads === requested) return { threads, note: null };
+    const bound = threads === samples && samples < cores ? `one per sample (${samples})` : `one per available core (${cores})`;
+    return { threads, note: capped('threads', `${requested} was capped at ${threads}: ${bound}`) };
   }
-  if (samples * parameters < PARALLEL_WORK_THRESHOLD) return 1;
-  return Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(samples / chunkSize)));
+  if (samples * parameters < PARALLEL_WORK_THRESHOLD) return { threads: 1, note: null };
+  return { threads: Math.max(1, Math.min(cores, 4, Math.ceil(samples / chunkSize))), note: null };
+}
+
+/**
+ * Up to this many parameters, a top-k request the Lanczos method could only answer with as many
+ * products as there are parameters gets the dense Hessian instead: the same products, then two n×n
+ * eigendecompositions (about 10 s each at 2,000) instead of re-orthogonalising against every vector.
+ */
+const DENSE_SPECTRUM_LIMIT = 2000;
+/** The most eigenvalues asked of the Lanczos method: each adds two basis vectors of n values, re-orthogonalised at every step. */
+const MAX_LANCZOS_TOP_K = 100;
+
+/** The measure settings for a model of n parameters, with --top-k fitted to it, and what was changed. */
+export function fitTopK(settings: MeasureSettings, n: number, model: string): { settings: MeasureSettings; notes: Problem[] } {
+  const notes: Problem[] = [];
+  let fitted = settings;
+  if (settings.topK > n) {
+    notes.push(
+      capped('topK', `${settings.topK} is more than the model's ${n} parameters, the number of eigenvalues it has: computed all ${n}`),
+    );
+    fitted = { ...fitted, topK: n };
+  }
+  if (n <= fitted.exactThreshold) return { settings: fitted, notes };
+  const steps = Math.min(n, fitted.lanczosMaxIterations ?? defaultLanczosIterations(fitted.topK));
+  if (steps >= n && n <= DENSE_SPECTRUM_LIMIT) {
+    notes.push(
+      capped('topK', `${fitted.topK} of ${n} eigenvalues takes as many products as the whole Hessian: computed with the dense Hessian`),
+    );
+    return { settings: { ...fitted, exactThreshold: n }, notes };
+  }
+  if (fitted.topK > MAX_LANCZOS_TOP_K) {
+    throw new SharpnessError(
+      `${fitted.topK} is too many eigenvalues for the Lanczos method on a model of ${n.toLocaleString('en-US')} parameters: ask for at most ${MAX_LANCZOS_TOP_K} (models of up to ${DENSE_SPECTRUM_LIMIT.toLocaleString('en-US')} parameters get any number from the dense Hessian)`,
+      model,
+      { code: 'invalid-option', option: { name: 'topK', action: 'value' } },
+    );
+  }
+  return { settings: fitted, notes };
 }
 
 /** max |f(x) − f′(x)| over the analysis samples and every output: the proof that a rescaling kept the function. */
@@ -124,14 +183,18 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     if (network !== original) networks.push(network);
     // The working set is measured before anything large runs, so a model with large activations is
     // processed a few samples at a time instead of exhausting the backend's heap.
+    const { settings: measureSettings, notes: topKNotes } = fitTopK(settings, network.dimension, request.model);
     const working = measureWorkingSet(network, losses, data, request.model);
     const workingBytes = (request.workingMegabytes ?? DEFAULTS.workingMb) * 2 ** 20;
-    const threads = chooseThreads(
+    const { threads, note: threadsNote } = chooseThreads(
       request.threads,
       data.count,
       network.dimension,
       planChunkSize(working, requestedChunk, data.count, workingBytes).chunkSize,
     );
+    // Said at once, before the minutes of work, as well as among the report's warnings.
+    const notes = [...topKNotes, ...(threadsNote ? [threadsNote] : [])];
+    for (const note of notes) hooks.onWarning?.(note);
     const plan = planChunkSize(working, requestedChunk, Math.ceil(data.count / threads), workingBytes / threads);
     const chunkSize = plan.chunkSize;
     const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
@@ -140,7 +203,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     const regularizers = request.includeRegularizers ? regularizerTerms : [];
     const layers = layerGroups(model, network);
     const tracker = new ProgressTracker(
-      [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, settings)],
+      [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, measureSettings)],
       () => provider?.hvpCount ?? 0,
       hooks.onProgress,
       hooks.signal,
@@ -223,13 +286,13 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       theta,
       layers,
       regularizers,
-      settings,
+      settings: measureSettings,
       tracker,
       signal: hooks.signal,
       onPartial: hooks.onPartial,
     });
     const stages = tracker.finish();
-    const warnings: Problem[] = [...measures.warnings];
+    const warnings: Problem[] = [...notes, ...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
       warnings.push({
         code: 'regularizers-excluded',

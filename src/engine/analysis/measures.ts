@@ -12,7 +12,7 @@ import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
 import { deflatedSampleValues, krylovTracePart } from '../linalg/deflated-trace';
-import { lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
+import { defaultLanczosIterations, lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
 import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
@@ -85,7 +85,7 @@ export function plannedStages(n: number, layerCount: number, settings: MeasureSe
 }
 
 function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
-  const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? Math.max(2 * k + 20, 60));
+  const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? defaultLanczosIterations(k));
   // The invariant spectrum first: λ_max(D H D) is the number a user waits for.
   const stages = [
     { name: 'invariant spectrum', maxHvps: lanczosCap(settings.topK, n) },

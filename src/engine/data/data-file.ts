@@ -1,70 +1,62 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { SharpnessError } from '../errors';
-
-/** The most a data file may hold: Node's Buffer limit, and far more than a sharpness analysis needs. */
-const MAX_DATA_FILE_BYTES = 4 * 1024 ** 3;
+import { formatBytes, openRegularFile, readOpenFile } from '../input-file';
 
 const GIB = 1024 ** 3;
 
 /**
- * Reads a whole data file, read-only. Errors carry the path as their file. Reads in a loop because
- * fs.readFileSync refuses files over 2 GiB.
+ * The most memory loading analysis data may take: the files' bytes, every inflated archive member and
+ * every decoded array, together. Sizes come from the file system and from what the files declare,
+ * and are checked before anything is read, inflated or decoded, so a small archive that claims
+ * gigabytes costs nothing. Far more than an analysis needs: it uses a few thousand samples.
  */
-export function readDataFile(path: string): Buffer {
-  const size = dataFileSize(path);
-  const bytes = allocate(size, path);
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(path, 'r');
-    let filled = 0;
-    while (filled < size) {
-      const read = readSync(descriptor, bytes, filled, Math.min(size - filled, 1 << 30), filled);
-      if (read === 0) break;
-      filled += read;
+export const DATA_MEMORY_BUDGET = 2 * GIB;
+
+/** Memory set aside while one data set (inputs and labels) loads, against DATA_MEMORY_BUDGET. */
+export class DataBudget {
+  private used = 0;
+
+  constructor(readonly limit = DATA_MEMORY_BUDGET) {}
+
+  /** Sets aside `bytes` for `what` ("array \"x\" (inflated and decoded)"), or refuses it with the budget in the message. */
+  reserve(bytes: number, what: string): void {
+    if (this.used + bytes > this.limit) {
+      const before = this.used > 0 ? ` on top of ${formatBytes(this.used)} already loaded` : '';
+      throw new SharpnessError(
+        `${what} would take ${formatBytes(bytes)} of memory${before}, over the ${formatBytes(this.limit)} budget for analysis data; save a subsample of the samples (an analysis uses a few thousand)`,
+      );
     }
-    // The file shrank while being read; what was read is parsed as is and its parser reports the truncation.
-    return filled === size ? bytes : bytes.subarray(0, filled);
-  } catch (error) {
-    throw new SharpnessError(`cannot be read: ${systemReason(error)}`, path);
+    this.used += bytes;
+  }
+
+  /** Returns memory that was set aside but is no longer held (an inflated member once it is decoded). */
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+}
+
+/**
+ * Reads a whole data file, read-only; only regular files are read (a device or a pipe never ends).
+ * Errors carry the path as their file. The file's size counts against the budget before it is read.
+ */
+export function readDataFile(path: string, budget = new DataBudget()): Buffer {
+  const file = openRegularFile(path, 'a data file', (problem) => new SharpnessError(problem, path));
+  try {
+    if (file.size === 0) throw new SharpnessError('the file is empty', path);
+    if (file.size > budget.limit) {
+      throw new SharpnessError(
+        `too large to load (${formatBytes(file.size)}; the memory budget for analysis data is ${formatBytes(budget.limit)})`,
+        path,
+      );
+    }
+    try {
+      budget.reserve(file.size, 'the file');
+    } catch (error) {
+      throw error instanceof SharpnessError ? new SharpnessError(error.message, path) : error;
+    }
+    return readOpenFile(file, file.size, path);
   } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
+    closeSync(file.descriptor);
   }
-}
-
-function dataFileSize(path: string): number {
-  let stats;
-  try {
-    stats = statSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SharpnessError('no such file', path);
-    throw new SharpnessError(`cannot be read: ${systemReason(error)}`, path);
-  }
-  if (stats.isDirectory()) throw new SharpnessError('is a directory, not a data file', path);
-  if (!stats.isFile()) throw new SharpnessError('is not a regular file', path);
-  if (stats.size === 0) throw new SharpnessError('the file is empty', path);
-  if (stats.size > MAX_DATA_FILE_BYTES) {
-    throw new SharpnessError(`too large to load (${gibibytes(stats.size)} GiB; the limit is ${MAX_DATA_FILE_BYTES / GIB} GiB)`, path);
-  }
-  return stats.size;
-}
-
-function allocate(size: number, path: string): Buffer {
-  try {
-    return Buffer.allocUnsafe(size);
-  } catch {
-    throw new SharpnessError(`not enough memory to load it (${gibibytes(size)} GiB)`, path);
-  }
-}
-
-/** Rounded up, so a file just over the limit does not read as exactly at it. */
-function gibibytes(size: number): string {
-  return (Math.ceil((size / GIB) * 10) / 10).toFixed(1);
-}
-
-function systemReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

@@ -34,12 +34,20 @@ interface FlatNumbers {
   shape: number[];
 }
 
+/**
+ * NumPy's limit on an array's axes. Deeper nesting is no data array, and the walk below recurses once
+ * per axis, so the limit also keeps a file nested 100,000 deep from overflowing the stack.
+ */
+const MAX_AXES = 64;
+
 /** Flattens a rectangular nested array; the first element at each depth fixes the expected length. */
 function readNumberArray(root: unknown, name: string): FlatNumbers {
   if (!Array.isArray(root)) throw new SharpnessError(`"${name}" must be an array, found ${describe(root)}`);
   const shape: number[] = [];
   for (let level: unknown = root; Array.isArray(level); level = level[0]) {
     shape.push(level.length);
+    if (shape.length > MAX_AXES)
+      throw new SharpnessError(`"${name}" nests arrays more than ${MAX_AXES} deep; an array has at most ${MAX_AXES} axes`);
     if (level.length === 0) break;
   }
   const values: number[] = [];

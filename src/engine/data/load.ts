@@ -1,11 +1,11 @@
-import { Buffer } from 'node:buffer';
 import { extname } from 'node:path';
 import { DATA_FILE_EXTENSIONS, type DataFileExtension } from '../../shared/data-files';
 import { SharpnessError } from '../errors';
+import { decodeText } from '../input-file';
 import { parseCsv } from './csv';
-import { readDataFile } from './data-file';
+import { DataBudget, readDataFile } from './data-file';
 import { parseJsonData } from './json';
-import { NdArray, sampleSize } from './ndarray';
+import { describeShape, NdArray, sampleSize } from './ndarray';
 import { parseNpy } from './npy';
 import { openNpz } from './npz';
 
@@ -54,11 +54,13 @@ export function loadDataFile(path: string, options: LoadDataOptions = {}): RawDa
   if (options.labelColumn !== undefined && extension !== '.csv') {
     throw new SharpnessError(`a label column only applies to .csv data, not to this ${extension} file`, path);
   }
-  const { x, y: labelsInFile } = withFileContext(path, () => readContents(path, extension, options));
+  // One budget for the inputs and the labels, which are in memory together.
+  const budget = new DataBudget();
+  const { x, y: labelsInFile } = withFileContext(path, () => readContents(path, extension, options, budget));
   checkSamples('x', x, path);
   let labels: { y: NdArray; file: string } | null = null;
   if (options.hasLabels !== false) {
-    if (labelsPath !== undefined) labels = { y: readLabelsFile(labelsPath), file: labelsPath };
+    if (labelsPath !== undefined) labels = { y: readLabelsFile(labelsPath, budget), file: labelsPath };
     else if (labelsInFile) labels = { y: labelsInFile, file: path };
   }
   if (!labels) return { x, y: null, source: path, labelsSource: null };
@@ -71,9 +73,9 @@ export function loadDataFile(path: string, options: LoadDataOptions = {}): RawDa
   return { x, y: labels.y, source: path, labelsSource: labels.file };
 }
 
-function readLabelsFile(labelsPath: string): NdArray {
+function readLabelsFile(labelsPath: string, budget: DataBudget): NdArray {
   if (extname(labelsPath).toLowerCase() !== '.npy') throw new SharpnessError('a labels file must be a .npy file', labelsPath);
-  return withFileContext(labelsPath, () => parseNpy(readDataFile(labelsPath)));
+  return withFileContext(labelsPath, () => parseNpy(readDataFile(labelsPath, budget), budget, 'the labels'));
 }
 
 function dataFileExtension(path: string): DataFileExtension {
@@ -86,22 +88,22 @@ function dataFileExtension(path: string): DataFileExtension {
   return known;
 }
 
-function readContents(path: string, extension: DataFileExtension, options: LoadDataOptions): FileContents {
-  const bytes = readDataFile(path);
+function readContents(path: string, extension: DataFileExtension, options: LoadDataOptions, budget: DataBudget): FileContents {
+  const bytes = readDataFile(path, budget);
   switch (extension) {
     case '.npy':
-      return { x: parseNpy(bytes), y: null };
+      return { x: parseNpy(bytes, budget, 'the inputs'), y: null };
     case '.npz':
-      return readNpzContents(bytes, options.hasLabels !== false);
+      return readNpzContents(bytes, options.hasLabels !== false, budget);
     case '.json':
-      return parseJsonData(textOf(bytes));
+      return parseJsonData(decodeText(bytes, path));
     case '.csv':
-      return parseCsv(textOf(bytes), options);
+      return parseCsv(decodeText(bytes, path), options);
   }
 }
 
-function readNpzContents(bytes: Uint8Array, wantLabels: boolean): FileContents {
-  const archive = openNpz(bytes);
+function readNpzContents(bytes: Uint8Array, wantLabels: boolean, budget: DataBudget): FileContents {
+  const archive = openNpz(bytes, budget);
   const names = NPZ_ARRAY_NAMES.find(([input]) => archive.names.includes(input));
   if (!names) {
     const present = archive.names.length ? `it has ${archive.names.map((name) => JSON.stringify(name)).join(', ')}` : 'it has no arrays';
@@ -115,22 +117,12 @@ function readNpzContents(bytes: Uint8Array, wantLabels: boolean): FileContents {
   };
 }
 
-/** Text formats are UTF-8; a byte-order mark (Excel writes one) would otherwise stick to the first field. */
-function textOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
-}
-
 /** Gives every failure one line naming the file: parsers throw SharpnessErrors without it, and nothing raw escapes. */
 function withFileContext<T>(file: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof SharpnessError) {
-      // Parser messages may quote text from the file, which can hold line breaks.
-      throw error.file === undefined ? new SharpnessError(error.message.replace(/\s*[\r\n]+\s*/g, ' '), file) : error;
-    }
+    if (error instanceof SharpnessError) throw error.file === undefined ? new SharpnessError(error.message, file) : error;
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new SharpnessError(`cannot be read: ${reason}`, file);
   }
@@ -141,6 +133,8 @@ function checkSamples(name: 'x' | 'y', array: NdArray, file: string): void {
     throw new SharpnessError(`${name} is a 0-d (scalar) array; expected an array whose first axis indexes samples`, file);
   }
   if (array.shape[0] === 0) throw new SharpnessError(`${name} has no samples`, file);
+  // Nothing to compute on, and the wasm kernels fail on zero-size tensors, printing to the terminal.
+  if (array.shape.includes(0)) throw new SharpnessError(`${name} has a zero-size axis: its shape is ${describeShape(array.shape)}`, file);
   if (array.dtype !== 'float32') return;
   const values = array.data;
   for (let index = 0; index < values.length; index++) {

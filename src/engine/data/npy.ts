@@ -1,16 +1,34 @@
 import { Buffer } from 'node:buffer';
+import { endianness } from 'node:os';
 import { SharpnessError } from '../errors';
+import { DataBudget } from './data-file';
 import { describeShape, elementCount, isInt32, NdArray, overflowsFloat32 } from './ndarray';
 import { parseNpyHeader } from './npy-header';
 import { NpyDtype, parseNpyDescr } from './npy-dtype';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** Where a .npy file's data lies and what it holds, from its magic string and header. */
+export interface NpyLayout {
+  shape: number[];
+  dtype: NpyDtype;
+  /** Offset of the first data byte. */
+  dataStart: number;
+  /** Bytes the data takes: the element count times the item size. */
+  dataBytes: number;
+}
 
 /**
- * Parses a NumPy .npy file (format 1.0, 2.0 or 3.0). Floats become float32 (float64 values beyond float32's range
- * are refused); integers and booleans become int32 (values outside the int32 range are refused).
+ * Reads the magic string, version and header of a .npy file. With `prefix`, `bytes` may be only the
+ * file's first bytes, and null means they end before the header does.
  */
-export function parseNpy(bytes: Uint8Array): NdArray {
+export function readNpyLayout(bytes: Uint8Array, prefix = false): NpyLayout | null {
+  const short = (message: string) => {
+    if (prefix) return null;
+    throw new SharpnessError(message);
+  };
+  if (bytes.length < 10 && prefix && MAGIC.slice(0, bytes.length).every((byte, i) => bytes[i] === byte)) return null;
   if (bytes.length < 10 || MAGIC.some((byte, i) => bytes[i] !== byte)) {
     throw new SharpnessError('not a NumPy .npy file (it does not start with the \\x93NUMPY magic string)');
   }
@@ -20,12 +38,12 @@ export function parseNpy(bytes: Uint8Array): NdArray {
     throw new SharpnessError(`unsupported .npy format version ${major}.${bytes[7]} (supported: 1.0, 2.0, 3.0)`);
   }
   const lengthFieldSize = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthFieldSize) throw new SharpnessError('truncated .npy header');
+  if (bytes.length < 8 + lengthFieldSize) return short('truncated .npy header');
   const headerStart = 8 + lengthFieldSize;
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = headerStart + headerLength;
   if (dataStart > bytes.length) {
-    throw new SharpnessError(`truncated .npy header: expected ${headerLength} header bytes, found ${bytes.length - headerStart}`);
+    return short(`truncated .npy header: expected ${headerLength} header bytes, found ${bytes.length - headerStart}`);
   }
   // Version 3.0 exists only to allow UTF-8 field names; earlier versions are latin-1.
   const headerText = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLength).toString(major === 3 ? 'utf8' : 'latin1');
@@ -35,19 +53,45 @@ export function parseNpy(bytes: Uint8Array): NdArray {
   if (header.fortranOrder && header.shape.filter((size) => size > 1).length > 1) {
     throw new SharpnessError('the array is stored in Fortran (column-major) order; save np.ascontiguousarray(arr) instead');
   }
-  const count = elementCount(header.shape);
-  const layout = `shape ${describeShape(header.shape)} of '${dtype.descr}'`;
-  const expectedBytes = count * dtype.itemSize;
-  const foundBytes = bytes.length - dataStart;
-  if (foundBytes < expectedBytes) {
-    throw new SharpnessError(`truncated data: ${layout} needs ${expectedBytes} bytes, found ${foundBytes}`);
+  return { shape: header.shape, dtype, dataStart, dataBytes: elementCount(header.shape) * dtype.itemSize };
+}
+
+/** Refuses data bytes that are not what the header declares: `found` is what the file (or archive member) holds after the header. */
+export function checkDataSize(layout: NpyLayout, found: number): void {
+  const { dataBytes } = layout;
+  const described = `shape ${describeShape(layout.shape)} of '${layout.dtype.descr}'`;
+  if (found < dataBytes) throw new SharpnessError(`truncated data: ${described} needs ${dataBytes} bytes, found ${found}`);
+  if (found > dataBytes) {
+    throw new SharpnessError(`${found - dataBytes} unexpected bytes after the data: ${described} needs ${dataBytes} bytes, found ${found}`);
   }
-  if (foundBytes > expectedBytes) {
-    const extra = foundBytes - expectedBytes;
-    throw new SharpnessError(`${extra} unexpected bytes after the data: ${layout} needs ${expectedBytes} bytes, found ${foundBytes}`);
+}
+
+/**
+ * Parses a NumPy .npy file (format 1.0, 2.0 or 3.0). Floats become float32 (float64 values beyond float32's range
+ * are refused); integers and booleans become int32 (values outside the int32 range are refused). The decoded
+ * array counts against `budget` before it is allocated; little-endian float32 and int32 data is used in place.
+ */
+export function parseNpy(bytes: Uint8Array, budget = new DataBudget(), what = 'the array'): NdArray {
+  const layout = readNpyLayout(bytes)!;
+  const { shape, dtype, dataStart } = layout;
+  checkDataSize(layout, bytes.length - dataStart);
+  const count = elementCount(shape);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const inPlace = dtype.itemSize === 4 && dtype.kind !== 'unsigned' && (bytes.byteOffset + dataStart) % 4 === 0 && LITTLE_ENDIAN_HOST;
+  if (inPlace) {
+    const data =
+      dtype.kind === 'float'
+        ? new Float32Array(bytes.buffer, bytes.byteOffset + dataStart, count)
+        : new Int32Array(bytes.buffer, bytes.byteOffset + dataStart, count);
+    return { data, shape, dtype: data instanceof Float32Array ? 'float32' : 'int32' };
   }
+  budget.reserve(count * 4, `${what} (decoded as ${data32(dtype)}, shape ${describeShape(shape)})`);
   const data = dtype.kind === 'float' ? readFloats(view, dataStart, count, dtype) : readIntegers(view, dataStart, count, dtype);
-  return { data, shape: header.shape, dtype: data instanceof Float32Array ? 'float32' : 'int32' };
+  return { data, shape, dtype: data instanceof Float32Array ? 'float32' : 'int32' };
+}
+
+function data32(dtype: NpyDtype): string {
+  return dtype.kind === 'float' ? 'float32' : 'int32';
 }
 
 function readFloats(view: DataView, start: number, count: number, dtype: NpyDtype): Float32Array {

@@ -45,6 +45,15 @@ export function summarizeLabels(raw: RawDataset): LabelSummary {
   return { integral, width };
 }
 
+/** A float32 value as its shortest decimal (0.1, not 0.10000000149011612, for a label stored as float32). */
+function float32Text(value: number): string {
+  for (let digits = 1; digits < 17; digits++) {
+    const text = String(Number(value.toPrecision(digits)));
+    if (Math.fround(Number(text)) === value) return text;
+  }
+  return String(value);
+}
+
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
@@ -72,6 +81,8 @@ export function prepareData(
     throw new SharpnessError('must be at least 1', undefined, { code: 'invalid-option', option: { name: 'samples', action: 'value' } });
   const indices = wanted < available ? new SeededRandom(options.seed).sampleIndices(available, wanted) : null;
   if (indices) notes.push(`analysed a seeded subsample of ${wanted} of ${available} samples`);
+  // Messages name a sample by its place in the file, not in the subsample.
+  const fileSample = (k: number) => (indices ? indices[k] : k);
 
   const sampleShape = raw.x.shape.slice(1);
   const perInput = elementCount(model.inputShape);
@@ -91,7 +102,7 @@ export function prepareData(
     const bad = inputs.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= vocabulary);
     if (bad >= 0) {
       throw new SharpnessError(
-        `the model starts with an Embedding of ${vocabulary} entries, but input value ${inputs[bad]} (sample ${Math.floor(bad / perInput)}) is not an index in [0, ${vocabulary})`,
+        `the model starts with an Embedding of ${vocabulary} entries, but input value ${inputs[bad]} (sample ${fileSample(Math.floor(bad / perInput))}) is not an index in [0, ${vocabulary})`,
         raw.source,
       );
     }
@@ -102,7 +113,7 @@ export function prepareData(
   }
 
   const labels = gather(y.data, elementCount(y.shape.slice(1)), indices);
-  const { targets, targetShape } = fitTargets(labels, y, model.outputShape, loss, labelFile, notes);
+  const { targets, targetShape } = fitTargets(labels, y, model.outputShape, loss, labelFile, notes, fileSample);
   return {
     inputs: [{ values: inputs, shape: model.inputShape, dtype: inputDtype }],
     targets: [{ values: targets, shape: targetShape, dtype: 'float32' }],
@@ -121,6 +132,7 @@ function fitTargets(
   loss: LossChoice,
   file: string,
   notes: string[],
+  fileSample: (k: number) => number,
 ): { targets: Float32Array; targetShape: number[] } {
   const count = labels.length / Math.max(1, elementCount(y.shape.slice(1)));
   const width = elementCount(y.shape.slice(1));
@@ -129,13 +141,18 @@ function fitTargets(
     if (outputShape.length !== 1)
       throw new SharpnessError(`${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
     const classes = outputShape[0];
-    const integral = width === 1 && labels.every((v) => Number.isInteger(v));
-    if (integral && classes > 1) {
+    // One label per sample for several classes: each must be a class index.
+    if (width === 1 && classes > 1) {
       const targets = new Float32Array(count * classes);
       for (let i = 0; i < count; i++) {
         const label = labels[i];
+        if (!Number.isInteger(label))
+          throw new SharpnessError(`label ${float32Text(label)} at sample ${fileSample(i)} is not a class index (0–${classes - 1})`, file);
         if (label < 0 || label >= classes)
-          throw new SharpnessError(`label ${label} (sample ${i}) is not one of the model's ${classes} classes (0–${classes - 1})`, file);
+          throw new SharpnessError(
+            `label ${label} (sample ${fileSample(i)}) is not one of the model's ${classes} classes (0–${classes - 1})`,
+            file,
+          );
         targets[i * classes + label] = 1;
       }
       if (loss.name === 'categorical_crossentropy') notes.push('class-index labels were one-hot encoded');
@@ -146,7 +163,7 @@ function fitTargets(
     const negative = labels.findIndex((v) => v < 0);
     if (negative >= 0)
       throw new SharpnessError(
-        `label rows must be class probabilities, but sample ${Math.floor(negative / width)} has a negative entry`,
+        `label rows must be class probabilities, but sample ${fileSample(Math.floor(negative / width))} has a negative entry`,
         file,
       );
     return { targets: new Float32Array(labels), targetShape: [classes] };
@@ -157,7 +174,7 @@ function fitTargets(
     const bad = labels.findIndex((v) => v < 0 || v > 1);
     if (bad >= 0)
       throw new SharpnessError(
-        `binary cross-entropy needs labels in [0, 1], but sample ${Math.floor(bad / width)} has ${labels[bad]}`,
+        `binary cross-entropy needs labels in [0, 1], but sample ${fileSample(Math.floor(bad / width))} has ${labels[bad]}`,
         file,
       );
   }

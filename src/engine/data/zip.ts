@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { constants, inflateRawSync } from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import { SharpnessError } from '../errors';
 import { crc32 } from './crc32';
@@ -100,9 +100,8 @@ function findEndOfDirectory(view: DataView): number {
   return -1;
 }
 
-/** Decompresses one member and checks its size and CRC-32 against the central directory. */
-export function extractZipMember(bytes: Uint8Array, member: ZipMember): Uint8Array {
-  const label = `member "${member.name}"`;
+/** The member's stored (possibly compressed) bytes, after checking that it is a member this reader can extract. */
+function storedBytes(bytes: Uint8Array, member: ZipMember, label: string): Uint8Array {
   if (member.flags & ENCRYPTED_FLAG) throw new SharpnessError(`${label} is encrypted; encrypted archives are not supported`);
   if (member.method !== STORED && member.method !== DEFLATED) {
     const methodName = METHOD_NAMES[member.method] ?? `method ${member.method}`;
@@ -118,7 +117,37 @@ export function extractZipMember(bytes: Uint8Array, member: ZipMember): Uint8Arr
   if (dataEnd > bytes.length) {
     throw corrupt(`${label} is truncated: expected ${member.compressedSize} bytes, found ${Math.max(0, bytes.length - dataStart)}`);
   }
-  const stored = bytes.subarray(dataStart, dataEnd);
+  return bytes.subarray(dataStart, dataEnd);
+}
+
+/** Compressed bytes a header peek inflates: a .npy header is a few hundred bytes, and this inflates to at most about 1 MiB. */
+const PEEK_COMPRESSED_BYTES = 1024;
+/** Deflate's largest expansion is about 1032:1 (a 258-byte match per 2 bits), plus a block's last match. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * The first bytes of a member, inflated from at most PEEK_COMPRESSED_BYTES of its data, without the
+ * rest: enough to read the header of what it holds before deciding to inflate all of it.
+ */
+export function readZipMemberPrefix(bytes: Uint8Array, member: ZipMember): Uint8Array {
+  const label = `member "${member.name}"`;
+  const stored = storedBytes(bytes, member, label);
+  if (member.method === STORED) return stored;
+  const prefix = stored.subarray(0, PEEK_COMPRESSED_BYTES);
+  try {
+    return inflateRawSync(prefix, {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: Math.min(Math.max(1, member.uncompressedSize), DEFLATE_MAX_RATIO * prefix.length + 258),
+    });
+  } catch (error) {
+    throw inflationFailure(error, member, label);
+  }
+}
+
+/** Decompresses one member and checks its size and CRC-32 against the central directory. */
+export function extractZipMember(bytes: Uint8Array, member: ZipMember): Uint8Array {
+  const label = `member "${member.name}"`;
+  const stored = storedBytes(bytes, member, label);
   const contents = member.method === STORED ? stored : inflate(stored, member, label);
   if (contents.length !== member.uncompressedSize) {
     throw corrupt(`${label} holds ${contents.length} bytes, but the directory says ${member.uncompressedSize}`);
@@ -132,15 +161,21 @@ export function extractZipMember(bytes: Uint8Array, member: ZipMember): Uint8Arr
 
 function inflate(compressed: Uint8Array, member: ZipMember, label: string): Uint8Array {
   try {
-    // The cap keeps a corrupt or malicious member from inflating far beyond its declared size.
-    return inflateRawSync(compressed, { maxOutputLength: Math.max(1, member.uncompressedSize) });
+    // The cap stops a corrupt or malicious member at its declared size; one output chunk of exactly that
+    // size spares zlib collecting chunks and copying them together, which doubled the memory.
+    const size = Math.max(1, member.uncompressedSize);
+    return inflateRawSync(compressed, { maxOutputLength: size, chunkSize: Math.max(constants.Z_MIN_CHUNK, size) });
   } catch (error) {
-    const reason =
-      error instanceof RangeError
-        ? `it inflates to more than the declared ${member.uncompressedSize} bytes`
-        : (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    throw corrupt(`${label} cannot be decompressed: ${reason}`);
+    throw inflationFailure(error, member, label);
   }
+}
+
+function inflationFailure(error: unknown, member: ZipMember, label: string): SharpnessError {
+  const reason =
+    error instanceof RangeError
+      ? `it inflates to more than the declared ${member.uncompressedSize} bytes`
+      : (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return corrupt(`${label} cannot be decompressed: ${reason}`);
 }
 
 function hex(value: number): string {

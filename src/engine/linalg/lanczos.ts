@@ -175,12 +175,17 @@ export interface LanczosResult {
  * accurate eigenpairs, but with an unlucky start a converged pair may not be the k-th extreme one
  * yet; a different seed is the check.
  */
+/** Products `lanczos` takes at most for k eigenpairs unless told otherwise (before the cap at the dimension). */
+export function defaultLanczosIterations(k: number): number {
+  return Math.max(2 * k + 20, 60);
+}
+
 export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {}): Promise<LanczosResult> {
   const n = op.dimension;
   const k = positiveInteger('k', options.k, 1);
   const which = options.which ?? 'largest';
   if (!SPECTRUM_ENDS.includes(which)) throw new RangeError(`which must be one of ${SPECTRUM_ENDS.join(', ')}, got ${which}`);
-  const maxIterations = Math.min(n, positiveInteger('maxIterations', options.maxIterations, Math.max(2 * k + 20, 60)));
+  const maxIterations = Math.min(n, positiveInteger('maxIterations', options.maxIterations, defaultLanczosIterations(k)));
   const tolerance = nonNegativeNumber('tolerance', options.tolerance, 1e-5);
   const precision = nonNegativeNumber('productPrecision', options.productPrecision, 0);
   const start = options.startVector ?? new SeededRandom(options.seed ?? DEFAULT_SEED).normalVector(n);

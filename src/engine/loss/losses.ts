@@ -21,7 +21,12 @@ export interface LossFunction {
   rGradient(z: Tensor, rz: Tensor, target: Tensor): Tensor;
   /** The model's prediction for z (probabilities after a fused activation). */
   prediction(z: Tensor): Tensor;
-  /** Number of correctly classified samples in the chunk, or null for regression. */
+  /**
+   * Σ over the chunk of each sample's accuracy, in [0, 1]: whether the predicted class is the target's
+   * (argmax) for a softmax, the fraction of sigmoid outputs on the target's side of 0.5 (one output:
+   * 0 or 1; several, multi-label: the mean over them). Null for regression. Sums over chunks and
+   * workers add up, and the analysis divides by the sample count.
+   */
   correct(z: Tensor, target: Tensor): Tensor | null;
 }
 
@@ -45,9 +50,14 @@ function softmaxCrossEntropy(name: LossName, fused: boolean): LossFunction {
   };
 }
 
-/** Mean over outputs of softplus(z) − y·z, the sigmoid cross-entropy from logits. */
+/** Values one sample's output holds (every axis after the batch axis). */
+function outputsPerSample(z: Tensor): number {
+  return z.size / z.shape[0]!;
+}
+
+/** Mean over a sample's outputs of softplus(z) − y·z, the sigmoid cross-entropy from logits, as Keras averages it. */
 function sigmoidCrossEntropy(fused: boolean): LossFunction {
-  const perOutput = (z: Tensor) => 1 / z.shape[z.rank - 1]!;
+  const perOutput = (z: Tensor) => 1 / outputsPerSample(z);
   return {
     name: 'binary_crossentropy',
     fusedActivation: fused ? 'sigmoid' : null,
@@ -59,7 +69,9 @@ function sigmoidCrossEntropy(fused: boolean): LossFunction {
         return tf.mul(tf.mul(tf.mul(s, tf.sub(1, s)), rz), perOutput(z));
       }),
     prediction: (z) => tf.sigmoid(z),
-    correct: (z, target) => tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.greater(z, 0), tf.greater(target, 0.5)), 'float32'))),
+    // z > 0 is a probability above 0.5 (z is the logit).
+    correct: (z, target) =>
+      tf.tidy(() => tf.mul(tf.sum(tf.cast(tf.equal(tf.greater(z, 0), tf.greater(target, 0.5)), 'float32')), perOutput(z))),
   };
 }
 
@@ -67,9 +79,9 @@ function sigmoidCrossEntropy(fused: boolean): LossFunction {
 const meanSquaredError: LossFunction = {
   name: 'mean_squared_error',
   fusedActivation: null,
-  value: (o, target) => tf.tidy(() => tf.div(tf.sum(tf.square(tf.sub(o, target))), o.size / o.shape[0]!)),
-  gradient: (o, target) => tf.tidy(() => tf.mul(tf.sub(o, target), 2 / (o.size / o.shape[0]!))),
-  rGradient: (o, ro) => tf.mul(ro, 2 / (o.size / o.shape[0]!)),
+  value: (o, target) => tf.tidy(() => tf.div(tf.sum(tf.square(tf.sub(o, target))), outputsPerSample(o))),
+  gradient: (o, target) => tf.tidy(() => tf.mul(tf.sub(o, target), 2 / outputsPerSample(o))),
+  rGradient: (o, ro) => tf.mul(ro, 2 / outputsPerSample(o)),
   prediction: (o) => tf.clone(o),
   correct: () => null,
 };

@@ -2,14 +2,13 @@
  * Loads a TF.js layers model from disk without tfjs-node: model.json → topology → layer shapes and
  * expected weights → manifest checks (names, shapes, shard sizes, before any weight is read) → weights.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { SharpnessError } from '../errors';
+import { readRegularFile } from '../input-file';
 import { LayerConfig } from '../network/layers/config';
 import { layerGraph, type BuiltLayer, type LayerGraph, type LayerSymmetry } from '../network/layers/kind';
 import { layerKind, refusalOf } from '../network/layers/registry';
 import type { Shape, WeightSlot } from '../network/types';
-import { elementCount, parseModelJson, type ModelJson } from './manifest';
+import { elementCount, modelJsonText, parseModelJson, type ModelJson } from './manifest';
 import { isModelInput, modelInputIndex, parseTopology, type TensorRef, type Topology, type TopologyLayer } from './topology';
 import { normalizeWeightName, WeightIndex } from './weight-names';
 import { firstNonFinite, planShards, readWeights, type WeightValues } from './weights';
@@ -83,19 +82,11 @@ export const DEFAULT_MAX_PARAMETERS = 20_000_000;
 const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
 
 export function readModelJson(path: string): { json: ModelJson; topology: Topology } {
-  const file = resolve(path);
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) throw new SharpnessError('is a folder; give the path of its model.json', path);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof SharpnessError) throw error;
-    throw new SharpnessError('no such file', path);
-  }
-  if (size > MAX_MODEL_JSON_BYTES)
-    throw new SharpnessError(`is ${Math.round(size / 2 ** 20)} MiB, too large for a model.json (weights belong in shards)`, path);
-  const json = parseModelJson(readFileSync(file, 'utf8'), path);
+  const bytes = readRegularFile(path, 'a model.json', (size) => {
+    if (size > MAX_MODEL_JSON_BYTES)
+      throw new SharpnessError(`is ${Math.round(size / 2 ** 20)} MiB, too large for a model.json (weights belong in shards)`, path);
+  });
+  const json = parseModelJson(modelJsonText(bytes, path), path);
   return { json, topology: parseTopology(json.modelConfig, path) };
 }
 

@@ -3,6 +3,7 @@
  * which flavour wrote it, the Keras topology, the training configuration and the weights manifest.
  */
 import { SharpnessError } from '../errors';
+import { decodeText } from '../input-file';
 
 export type ModelFormat = 'tfjs-layers' | 'keras-converter';
 
@@ -56,12 +57,40 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+const HDF5_SIGNATURE = Buffer.from('\x89HDF\r\n\x1a\n', 'latin1');
+const ZIP_SIGNATURE = Buffer.from('PK\x03\x04', 'latin1');
+
+/**
+ * The text of a model.json. Keras files handed over by mistake are named for what they are, with the
+ * conversion that makes a TF.js model of them, instead of a JSON syntax error quoting binary bytes.
+ */
+export function modelJsonText(bytes: Buffer, file: string): string {
+  if (bytes.subarray(0, HDF5_SIGNATURE.length).equals(HDF5_SIGNATURE))
+    throw new SharpnessError(
+      'is an HDF5 file (a Keras .h5 model), not a TF.js model.json; convert it with: tensorflowjs_converter --input_format keras model.h5 out_dir/',
+      file,
+    );
+  if (bytes.subarray(0, ZIP_SIGNATURE.length).equals(ZIP_SIGNATURE)) {
+    // A Keras 3 .keras file is a zip holding config.json, metadata.json and model.weights.h5.
+    const keras = ['config.json', 'metadata.json'].some((name) => bytes.includes(name, 0, 'latin1'));
+    throw new SharpnessError(
+      keras
+        ? 'is a Keras .keras archive, not a TF.js model.json; convert it with: tensorflowjs_converter --input_format keras_keras model.keras out_dir/'
+        : 'is a ZIP archive, not a TF.js model.json',
+      file,
+    );
+  }
+  return decodeText(bytes, file);
+}
+
 export function parseModelJson(text: string, file: string): ModelJson {
   if (text.trim() === '') throw new SharpnessError('the file is empty, not a TF.js model.json', file);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
+    // JSON allows no raw NUL anywhere: a file holding one is binary, and V8's message would quote its bytes.
+    if (text.includes('\0')) throw new SharpnessError('is a binary file, not a TF.js model.json', file);
     throw new SharpnessError(`not valid JSON (${(error as Error).message})`, file);
   }
   if (!isRecord(parsed)) throw new SharpnessError('not a TF.js model.json (the top level is not an object)', file);
@@ -118,9 +147,11 @@ function parseWeightEntry(value: unknown, where: string, file: string): WeightEn
   if (!isRecord(value) || typeof value.name !== 'string') throw new SharpnessError(`${where} has no name`, file);
   const name = value.name;
   const shape = value.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new SharpnessError(`weight "${name}" has an invalid shape ${JSON.stringify(shape)}`, file);
   }
+  // A zero-size weight holds nothing to analyse, and the wasm kernels fail on zero-size tensors.
+  if (shape.includes(0)) throw new SharpnessError(`weight "${name}" has a zero-size axis in its shape [${shape.join(', ')}]`, file);
   const dtype = value.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32') {
     throw new SharpnessError(`weight "${name}" has dtype ${JSON.stringify(dtype)}; only float32 and int32 weights are supported`, file);

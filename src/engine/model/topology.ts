@@ -169,6 +169,8 @@ function shapeOf(value: unknown, what: string, fail: Fail, dropBatch: boolean): 
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value)) return fail(`${what} must be a list, not ${JSON.stringify(value)}`);
   const dims = dropBatch ? value.slice(1) : value;
+  // A zero-size axis leaves nothing to compute; the wasm kernels would fail on it, printing to the terminal.
+  if (dims.includes(0)) return fail(`the model's input shape [${dims.map((d) => d ?? '?').join(', ')}] has a zero-size axis`);
   for (const d of dims) {
     if (d !== null && !(typeof d === 'number' && Number.isInteger(d) && d > 0)) {
       return fail(`${what} ${JSON.stringify(value)} has the dimension ${JSON.stringify(d)}; dimensions must be positive integers or null`);

@@ -4,9 +4,10 @@
  * describes (checked on file sizes, before anything is read or allocated), and no weight may hold
  * NaN or Infinity.
  */
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { closeSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { SharpnessError } from '../errors';
+import { formatBytes, openRegularFile, readInto, type RegularFile } from '../input-file';
 import { elementCount, weightByteLength, type WeightEntry, type WeightGroup } from './manifest';
 
 export interface WeightValues {
@@ -27,9 +28,10 @@ export function resolveShardPath(modelFile: string, shardPath: string): string {
     throw escapes();
   }
   const target = resolve(folder, shardPath);
+  // By path segments: "..weights.bin" is a file inside the folder, "../weights.bin" is not.
   const inside = (root: string, path: string) => {
     const rel = relative(root, path);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
   };
   if (!inside(folder, target)) throw escapes();
   let realTarget: string;
@@ -47,7 +49,17 @@ export function resolveShardPath(modelFile: string, shardPath: string): string {
   return target;
 }
 
+/** A shard named by the manifest: a regular file (a device or a pipe would be read without end). */
+function openShard(modelFile: string, shard: string, listed: string): RegularFile {
+  return openRegularFile(shard, 'a file', (problem) =>
+    problem === 'no such file'
+      ? new SharpnessError(`weight shard "${listed}" listed in the manifest is missing`, modelFile)
+      : new SharpnessError(`weight shard "${listed}" ${problem}`, modelFile),
+  );
+}
+
 interface ShardPlan {
+  modelFile: string;
   group: WeightGroup;
   shardFiles: string[];
   shardSizes: number[];
@@ -62,16 +74,9 @@ export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes:
   const plans = manifest.map((group) => {
     const shardFiles = group.paths.map((p) => resolveShardPath(modelFile, p));
     const shardSizes = shardFiles.map((shard, i) => {
-      let size: number;
-      try {
-        const stat = statSync(shard);
-        if (!stat.isFile()) throw new SharpnessError(`weight shard "${group.paths[i]}" is not a file`, modelFile);
-        size = stat.size;
-      } catch (error) {
-        if (error instanceof SharpnessError) throw error;
-        throw new SharpnessError(`weight shard "${group.paths[i]}" listed in the manifest is missing`, modelFile);
-      }
-      return size;
+      const file = openShard(modelFile, shard, group.paths[i]);
+      closeSync(file.descriptor);
+      return file.size;
     });
     const needed = groupByteLength(group);
     const held = shardSizes.reduce((a, b) => a + b, 0);
@@ -89,7 +94,7 @@ export function planShards(modelFile: string, manifest: WeightGroup[], maxBytes:
         last,
       );
     }
-    return { group, shardFiles, shardSizes };
+    return { modelFile, group, shardFiles, shardSizes };
   });
   const total = manifest.reduce((sum, group) => sum + groupByteLength(group), 0);
   if (total > maxBytes) {
@@ -112,16 +117,17 @@ function describeShards(group: WeightGroup): string {
 /** Reads and decodes every weight of the manifest (after `planShards` has vetted the files). */
 export function readWeights(plans: ShardPlan[]): Map<string, WeightValues> {
   const out = new Map<string, WeightValues>();
-  for (const { group, shardFiles, shardSizes } of plans) {
+  for (const { modelFile, group, shardFiles, shardSizes } of plans) {
     const buffer = Buffer.alloc(shardSizes.reduce((a, b) => a + b, 0));
     let offset = 0;
-    shardFiles.forEach((file, i) => {
-      const fd = openSync(file, 'r');
+    shardFiles.forEach((shard, i) => {
+      const file = openShard(modelFile, shard, group.paths[i]);
       try {
-        const read = readSync(fd, buffer, offset, shardSizes[i], 0);
-        if (read !== shardSizes[i]) throw new SharpnessError(`could read only ${read} of ${shardSizes[i]} bytes`, file);
+        const read = file.size === shardSizes[i] ? readInto(file, buffer, offset, shardSizes[i], shard) : -1;
+        if (read !== shardSizes[i])
+          throw new SharpnessError(`changed while being read (${shardSizes[i]} bytes when checked, ${file.size} now)`, shard);
       } finally {
-        closeSync(fd);
+        closeSync(file.descriptor);
       }
       offset += shardSizes[i];
     });
@@ -141,9 +147,11 @@ function decodeWeight(entry: WeightEntry, bytes: Buffer): Float32Array | Int32Ar
   const count = elementCount(entry.shape);
   const q = entry.quantization;
   if (!q) {
-    const copy = new ArrayBuffer(count * 4);
-    new Uint8Array(copy).set(bytes);
-    return entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    // Used in place where aligned: a manifest of a million small weights would otherwise make a million buffers.
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+    return entry.dtype === 'int32'
+      ? new Int32Array(aligned.buffer, aligned.byteOffset, count)
+      : new Float32Array(aligned.buffer, aligned.byteOffset, count);
   }
   const out = entry.dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
   if (q.dtype === 'float16') {
@@ -176,11 +184,4 @@ export function firstNonFinite(values: ArrayLike<number>): { index: number; kind
     if (!Number.isFinite(v)) return { index: i, kind: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
   }
   return null;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }

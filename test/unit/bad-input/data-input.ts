@@ -32,6 +32,6 @@ export function writeInputsNpy(fixture: FixtureCopy, name: string, values: numbe
   return writeData(fixture, name, float32Npy(values, [values.length / FEATURES, FEATURES]));
 }
 
-export function analysisFails(fixture: FixtureCopy, dataArgs: string[], file: string, problem: RegExp): void {
-  assertCleanFailure(['analyze', fixture.model, ...dataArgs], { folder: fixture.folder, file, problem });
+export async function analysisFails(fixture: FixtureCopy, dataArgs: string[], file: string, problem: RegExp): Promise<void> {
+  await assertCleanFailure(['analyze', fixture.model, ...dataArgs], { folder: fixture.folder, file, problem });
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { snapshotDir } from '../data/temp-dir';
-import { runCli } from '../cli/helpers';
+import { runCli, type CliOutput, type CliResult } from '../cli/helpers';
 
 export interface ExpectedFailure {
   /** The folder holding every input of the run; it must look exactly the same afterwards. */
@@ -15,16 +15,23 @@ export interface ExpectedFailure {
   problem: RegExp;
 }
 
-/** Runs the CLI and checks its failure against the standard. */
-export function assertCleanFailure(args: readonly string[], expected: ExpectedFailure): void {
+/**
+ * Runs the CLI and checks its failure against the standard: in this process by default, or through
+ * `run` (the built CLI in a child process, for the contract a shell sees).
+ */
+export async function assertCleanFailure(
+  args: readonly string[],
+  expected: ExpectedFailure,
+  run: (args: readonly string[]) => Promise<CliOutput> | CliResult = runCli,
+): Promise<void> {
   const before = snapshotDir(expected.folder);
-  const run = runCli(args);
+  const result = await run(args);
   assert.deepEqual(snapshotDir(expected.folder), before, 'the run changed or created files among its inputs');
-  assert.equal(run.signal, null, `killed by ${run.signal}`);
-  assert.equal(run.status, 1, `exit code ${run.status}; stderr:\n${run.stderr}`);
-  assert.equal(run.stdout, '');
-  const lines = run.stderr.split('\n');
-  assert.equal(lines.length, 2, `expected one line on stderr, got:\n${run.stderr}`);
+  const killed = 'signal' in result && result.signal ? `killed by ${result.signal}; ` : '';
+  assert.equal(result.status, 1, `${killed}exit code ${result.status}; stderr:\n${result.stderr}`);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.split('\n');
+  assert.equal(lines.length, 2, `expected one line on stderr, got:\n${result.stderr}`);
   assert.equal(lines[1], '', 'stderr must end with a newline');
   const prefix = `sharpness-lens: ${expected.file}: `;
   assert.ok(lines[0].startsWith(prefix), `expected the line to start with "${prefix}", got:\n${lines[0]}`);

@@ -9,10 +9,10 @@ interface Topology {
   config: { layers: { class_name: string; config: Record<string, unknown> }[] };
 }
 
-function topologyFails(edit: (topology: Topology) => void, problem: RegExp): void {
+async function topologyFails(edit: (topology: Topology) => void, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   editJson(fixture.model, (json) => edit(json.modelTopology as Topology));
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
 }
 
 test('a layer class the engine does not know', () =>

@@ -10,10 +10,10 @@ interface ManifestWeight {
   dtype: string;
 }
 
-function manifestFails(edit: (weights: ManifestWeight[], json: Record<string, unknown>) => void, problem: RegExp): void {
+async function manifestFails(edit: (weights: ManifestWeight[], json: Record<string, unknown>) => void, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   editJson(fixture.model, (json) => edit((json.weightsManifest as { weights: ManifestWeight[] }[])[0].weights, json));
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
 }
 
 test('a manifest shape that disagrees with the topology', () =>

@@ -6,53 +6,53 @@ import { test } from 'node:test';
 import { copyFixture, type FixtureCopy } from '../cli/helpers';
 import { assertCleanFailure } from './expect-failure';
 
-function analyzeFails(fixture: FixtureCopy, model: string, problem: RegExp): void {
-  assertCleanFailure(['analyze', model, '--data', fixture.data], { folder: fixture.folder, file: model, problem });
+async function analyzeFails(fixture: FixtureCopy, model: string, problem: RegExp): Promise<void> {
+  await assertCleanFailure(['analyze', model, '--data', fixture.data], { folder: fixture.folder, file: model, problem });
 }
 
-function withModelJson(contents: string, problem: RegExp): void {
+async function withModelJson(contents: string, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   writeFileSync(fixture.model, contents);
-  analyzeFails(fixture, fixture.model, problem);
+  await analyzeFails(fixture, fixture.model, problem);
 }
 
-test('a missing model.json', () => {
+test('a missing model.json', async () => {
   const fixture = copyFixture('mlp');
-  analyzeFails(fixture, join(fixture.folder, 'absent.json'), /no such file/);
+  await analyzeFails(fixture, join(fixture.folder, 'absent.json'), /no such file/);
 });
 
-test('a folder given as the model', () => {
+test('a folder given as the model', async () => {
   const fixture = copyFixture('mlp');
   const folder = join(fixture.folder, 'model');
   mkdirSync(folder);
-  analyzeFails(fixture, folder, /is a folder/);
+  await analyzeFails(fixture, folder, /is a folder/);
 });
 
 test('an empty model.json', () => withModelJson('', /empty/));
 
 test('a model.json of only whitespace', () => withModelJson(' \n\t\n', /empty/));
 
-test('a model.json too large to be one, refused from its size', () => {
+test('a model.json too large to be one, refused from its size', async () => {
   const fixture = copyFixture('mlp');
   // Sparse, so the test writes nothing real; the loader must not try to read it.
   truncateSync(fixture.model, 65 * 2 ** 20);
-  analyzeFails(fixture, fixture.model, /is 65 MiB, too large for a model\.json/);
+  await analyzeFails(fixture, fixture.model, /is 65 MiB, too large for a model\.json/);
 });
 
 test('malformed JSON', () => withModelJson('{"modelTopology": {"class_name": "Sequential",', /not valid JSON/));
 
 test('JSON that is not an object', () => withModelJson('[1, 2, 3]', /not a TF\.js model\.json/));
 
-test('a package.json given as the model', () => {
+test('a package.json given as the model', async () => {
   const fixture = copyFixture('mlp');
   const packageJson = join(fixture.folder, 'package.json');
   writeFileSync(packageJson, JSON.stringify({ name: 'sharpness-lens', version: '0.1.0', scripts: {} }));
-  analyzeFails(fixture, packageJson, /not a TF\.js layers-model model\.json.*no "modelTopology"/);
+  await analyzeFails(fixture, packageJson, /not a TF\.js layers-model model\.json.*no "modelTopology"/);
 });
 
-test('the expected.json of a fixture given as the model', () => {
+test('the expected.json of a fixture given as the model', async () => {
   const fixture = copyFixture('mlp');
-  analyzeFails(fixture, join(fixture.folder, 'expected.json'), /not a TF\.js layers-model model\.json/);
+  await analyzeFails(fixture, join(fixture.folder, 'expected.json'), /not a TF\.js layers-model model\.json/);
 });
 
 test('a TF.js graph model', () =>

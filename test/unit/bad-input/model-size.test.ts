@@ -9,16 +9,16 @@ interface Layer {
   config: Record<string, unknown>;
 }
 
-test('a model over --max-parameters', () => {
+test('a model over --max-parameters', async () => {
   const fixture = copyFixture('mlp');
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--max-parameters', '100'], {
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--max-parameters', '100'], {
     folder: fixture.folder,
     file: fixture.model,
     problem: /the model has 107 trainable parameters, over the limit of 100 \(raise it with --max-parameters\)/,
   });
 });
 
-test('a model of a hundred million parameters whose shards are tiny', () => {
+test('a model of a hundred million parameters whose shards are tiny', async () => {
   const fixture = copyFixture('mlp');
   editJson(fixture.model, (json) => {
     const [first, second] = (json.modelTopology as { config: { layers: Layer[] } }).config.layers;
@@ -30,20 +30,23 @@ test('a model of a hundred million parameters whose shards are tiny', () => {
     group.weights[1].shape = [1000];
     group.weights[2].shape = [1000, 5];
   });
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], {
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], {
     folder: fixture.folder,
     file: fixture.model,
     problem: /the model has 100,006,023 trainable parameters, over the limit of 20,000,000/,
   });
 });
 
-test('the rescale command applies the same limit', () => {
+test('the rescale command applies the same limit', async () => {
   const fixture = copyFixture('mlp');
   // The output folder would be a sibling of the model's; watching the parent shows it is not created.
   const parent = dirname(fixture.folder);
-  assertCleanFailure(['rescale', fixture.model, '--factors', '2,1,0.5', '--out', join(parent, 'rescaled'), '--max-parameters', '50'], {
-    folder: parent,
-    file: fixture.model,
-    problem: /107 trainable parameters, over the limit of 50/,
-  });
+  await assertCleanFailure(
+    ['rescale', fixture.model, '--factors', '2,1,0.5', '--out', join(parent, 'rescaled'), '--max-parameters', '50'],
+    {
+      folder: parent,
+      file: fixture.model,
+      problem: /107 trainable parameters, over the limit of 50/,
+    },
+  );
 });

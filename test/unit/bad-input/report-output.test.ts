@@ -6,10 +6,14 @@ import { test } from 'node:test';
 import { copyFixture } from '../cli/helpers';
 import { assertCleanFailure } from './expect-failure';
 
-function reportFails(out: (folder: string) => string, problem: RegExp): void {
+async function reportFails(out: (folder: string) => string, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   const path = out(fixture.folder);
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--out', path], { folder: fixture.folder, file: path, problem });
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--out', path], {
+    folder: fixture.folder,
+    file: path,
+    problem,
+  });
 }
 
 test('--out in a folder that does not exist', () =>

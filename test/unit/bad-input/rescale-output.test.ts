@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import { copyFixture } from '../cli/helpers';
 import { assertCleanFailure } from './expect-failure';
 
-function rescaleRefuses(prepareOut: (parent: string, modelFolder: string) => string, problem: RegExp): void {
+async function rescaleRefuses(prepareOut: (parent: string, modelFolder: string) => string, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   const parent = dirname(fixture.folder);
   const out = prepareOut(parent, fixture.folder);
-  assertCleanFailure(['rescale', fixture.model, '--factors', '5,4,0.05', '--out', out], { folder: parent, file: out, problem });
+  await assertCleanFailure(['rescale', fixture.model, '--factors', '5,4,0.05', '--out', out], { folder: parent, file: out, problem });
 }
 
 test('a non-empty --out folder', () =>
@@ -30,10 +30,10 @@ test('an --out that is an existing file', () =>
 
 test("the model's own folder as --out", () => rescaleRefuses((_parent, modelFolder) => modelFolder, /the model's own folder/));
 
-test('factors that do not fit the model name the model', () => {
+test('factors that do not fit the model name the model', async () => {
   const fixture = copyFixture('mlp');
   const parent = dirname(fixture.folder);
-  assertCleanFailure(['rescale', fixture.model, '--factors', '2,0.5', '--out', join(parent, 'out')], {
+  await assertCleanFailure(['rescale', fixture.model, '--factors', '2,0.5', '--out', join(parent, 'out')], {
     folder: parent,
     file: fixture.model,
     problem: /one factor per kernel layer \(3: dense_Dense1, dense_Dense2, dense_Dense3\), got 2/,

@@ -17,8 +17,8 @@ function withShardPath(fixture: FixtureCopy, shardPath: string): void {
   });
 }
 
-function analyzeFails(fixture: FixtureCopy, folder: string, problem = LEAVES_FOLDER): void {
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder, file: fixture.model, problem });
+async function analyzeFails(fixture: FixtureCopy, folder: string, problem = LEAVES_FOLDER): Promise<void> {
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder, file: fixture.model, problem });
 }
 
 /** The fixture in a subfolder, with its shard moved next to that subfolder (outside the model's folder). */
@@ -30,36 +30,36 @@ function shardOutside(): { fixture: FixtureCopy; parent: string; outsideShard: s
   return { fixture, parent, outsideShard };
 }
 
-test('an absolute shard path', () => {
+test('an absolute shard path', async () => {
   const { fixture, parent, outsideShard } = shardOutside();
   withShardPath(fixture, outsideShard);
-  analyzeFails(fixture, parent);
+  await analyzeFails(fixture, parent);
 });
 
-test('a shard path climbing out with ..', () => {
+test('a shard path climbing out with ..', async () => {
   const { fixture, parent } = shardOutside();
   withShardPath(fixture, '../elsewhere.bin');
-  analyzeFails(fixture, parent);
+  await analyzeFails(fixture, parent);
 });
 
-test('a URL as a shard path', () => {
+test('a URL as a shard path', async () => {
   const fixture = copyFixture('mlp');
   withShardPath(fixture, 'file:///etc/passwd');
-  analyzeFails(fixture, fixture.folder);
+  await analyzeFails(fixture, fixture.folder);
 });
 
-test('a shard that is a symlink to a file outside the folder', () => {
+test('a shard that is a symlink to a file outside the folder', async () => {
   const { fixture, parent, outsideShard } = shardOutside();
   symlinkSync(outsideShard, join(fixture.folder, 'weights.bin'));
-  analyzeFails(fixture, parent, LINKS_OUT);
+  await analyzeFails(fixture, parent, LINKS_OUT);
 });
 
-test('a shard inside a symlinked folder that points outside', () => {
+test('a shard inside a symlinked folder that points outside', async () => {
   const { fixture, parent } = shardOutside();
   const realFolder = join(parent, 'shards');
   mkdirSync(realFolder);
   renameSync(join(parent, 'elsewhere.bin'), join(realFolder, 'weights.bin'));
   symlinkSync(realFolder, join(fixture.folder, 'linked'));
   withShardPath(fixture, 'linked/weights.bin');
-  analyzeFails(fixture, parent, LINKS_OUT);
+  await analyzeFails(fixture, parent, LINKS_OUT);
 });

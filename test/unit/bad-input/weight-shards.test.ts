@@ -7,64 +7,64 @@ import { test } from 'node:test';
 import { copyFixture, editJson, type FixtureCopy } from '../cli/helpers';
 import { assertCleanFailure } from './expect-failure';
 
-function analyzeFails(fixture: FixtureCopy, file: string, problem: RegExp): void {
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file, problem });
+async function analyzeFails(fixture: FixtureCopy, file: string, problem: RegExp): Promise<void> {
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file, problem });
 }
 
-test('a missing weight shard', () => {
+test('a missing weight shard', async () => {
   const fixture = copyFixture('mlp');
   rmSync(join(fixture.folder, 'weights.bin'));
-  analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" .*missing/);
+  await analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" .*missing/);
 });
 
-test('the second of two shards missing', () => {
+test('the second of two shards missing', async () => {
   const fixture = copyFixture('functional');
   rmSync(join(fixture.folder, 'group1-shard2of2.bin'));
-  analyzeFails(fixture, fixture.model, /weight shard "group1-shard2of2\.bin" .*missing/);
+  await analyzeFails(fixture, fixture.model, /weight shard "group1-shard2of2\.bin" .*missing/);
 });
 
-test('a truncated weight shard', () => {
+test('a truncated weight shard', async () => {
   const fixture = copyFixture('mlp');
   const shard = join(fixture.folder, 'weights.bin');
   truncateSync(shard, 400);
-  analyzeFails(fixture, shard, /truncated.*needs 428 bytes.*hold 400/);
+  await analyzeFails(fixture, shard, /truncated.*needs 428 bytes.*hold 400/);
 });
 
-test('an empty weight shard', () => {
+test('an empty weight shard', async () => {
   const fixture = copyFixture('mlp');
   const shard = join(fixture.folder, 'weights.bin');
   truncateSync(shard, 0);
-  analyzeFails(fixture, shard, /truncated.*hold 0/);
+  await analyzeFails(fixture, shard, /truncated.*hold 0/);
 });
 
-test('a weight shard longer than the manifest describes', () => {
+test('a weight shard longer than the manifest describes', async () => {
   const fixture = copyFixture('mlp');
   const shard = join(fixture.folder, 'weights.bin');
   appendFileSync(shard, Buffer.alloc(16));
-  analyzeFails(fixture, shard, /16 bytes more than the manifest describes/);
+  await analyzeFails(fixture, shard, /16 bytes more than the manifest describes/);
 });
 
-test('a shard of gigabytes is refused from its size, without reading it', () => {
+test('a shard of gigabytes is refused from its size, without reading it', async () => {
   const fixture = copyFixture('mlp');
   const shard = join(fixture.folder, 'weights.bin');
   // Sparse: the file claims 5 GiB but occupies no disk; reading it would take seconds and the memory.
   truncateSync(shard, 5 * 2 ** 30);
-  analyzeFails(fixture, shard, /5368708692 bytes more than the manifest describes/);
+  await analyzeFails(fixture, shard, /5368708692 bytes more than the manifest describes/);
 });
 
-test('a weight shard that is a folder', () => {
+test('a weight shard that is a folder', async () => {
   const fixture = copyFixture('mlp');
   const shard = join(fixture.folder, 'weights.bin');
   rmSync(shard);
   mkdirSync(shard);
-  analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" is not a file/);
+  await analyzeFails(fixture, fixture.model, /weight shard "weights\.bin" is a folder, not a file/);
 });
 
-test('a manifest claiming gigabytes the shards do not hold is refused before allocating them', () => {
+test('a manifest claiming gigabytes the shards do not hold is refused before allocating them', async () => {
   const fixture = copyFixture('mlp');
   editJson(fixture.model, (json) => {
     const [group] = json.weightsManifest as { weights: unknown[] }[];
     group.weights.push({ name: 'unused/huge', shape: [50_000, 50_000], dtype: 'float32' });
   });
-  analyzeFails(fixture, join(fixture.folder, 'weights.bin'), /truncated.*needs 10000000428 bytes.*hold 428/);
+  await analyzeFails(fixture, join(fixture.folder, 'weights.bin'), /truncated.*needs 10000000428 bytes.*hold 428/);
 });

@@ -6,7 +6,7 @@ import { copyFixture } from '../cli/helpers';
 import { assertCleanFailure } from './expect-failure';
 
 /** Overwrites one float32 of weights.bin; the mlp's third tensor (dense_Dense2/kernel) starts at value 54. */
-function weightFails(valueIndex: number, value: number, problem: RegExp): void {
+async function weightFails(valueIndex: number, value: number, problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   const descriptor = openSync(join(fixture.folder, 'weights.bin'), 'r+');
   try {
@@ -14,7 +14,7 @@ function weightFails(valueIndex: number, value: number, problem: RegExp): void {
   } finally {
     closeSync(descriptor);
   }
-  assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data], { folder: fixture.folder, file: fixture.model, problem });
 }
 
 test('a NaN weight', () => weightFails(3, NaN, /weight "dense_Dense1\/kernel" contains NaN \(first at element 3\)/));

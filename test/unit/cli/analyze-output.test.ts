@@ -6,21 +6,21 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { formatValue } from '../../../src/shared/report-format';
 import type { Report } from '../../../src/shared/report';
-import { copyFixture, runCli, type CliResult } from './helpers';
+import { copyFixture, runCli, type CliOutput } from './helpers';
 import { parseReport } from './report-schema';
 
 const fixture = copyFixture('mlp');
 const analyze = (...options: string[]) => ['analyze', fixture.model, '--data', fixture.data, ...options];
 
-function succeeds(args: string[]): CliResult {
-  const run = runCli(args);
+async function succeeds(args: string[]): Promise<CliOutput> {
+  const run = await runCli(args);
   assert.equal(run.status, 0, run.stderr);
   return run;
 }
 
 let report: Report;
-before(() => {
-  report = parseReport(succeeds(analyze('--format', 'json')).stdout);
+before(async () => {
+  report = parseReport((await succeeds(analyze('--format', 'json'))).stdout);
 });
 
 /** The line of a rendered table whose first cell is `label`. */
@@ -57,39 +57,39 @@ test('--format json prints a schemaVersion 1 report of the run', () => {
   assert.equal(report.perLayer.length, 3);
 });
 
-test('the default table shows the λ_max numbers of the JSON report', () => {
-  const run = succeeds(analyze());
+test('the default table shows the λ_max numbers of the JSON report', async () => {
+  const run = await succeeds(analyze());
   assertShowsReport(run.stdout);
   assert.match(run.stdout, new RegExp(`^model +${fixture.model} `, 'm'));
 });
 
-test('--format markdown renders the same numbers as Markdown tables', () => {
-  const run = succeeds(analyze('--format', 'markdown'));
+test('--format markdown renders the same numbers as Markdown tables', async () => {
+  const run = await succeeds(analyze('--format', 'markdown'));
   assert.ok(run.stdout.startsWith(`## Sharpness of \`${fixture.model}\``), run.stdout);
   assert.match(run.stdout, /^\| measure \| Euclidean \(H\) \|/m);
   assertShowsReport(run.stdout);
 });
 
-test('--out writes the JSON report and the table still prints', () => {
+test('--out writes the JSON report and the table still prints', async () => {
   const out = join(fixture.folder, 'report.json');
-  const run = succeeds(analyze('--out', out));
+  const run = await succeeds(analyze('--out', out));
   assertShowsReport(run.stdout);
   const written = parseReport(readFileSync(out, 'utf8'));
   assert.equal(written.invariant.sharpness, report.invariant.sharpness);
 });
 
-test('--format json with --out says where the report went, unless --quiet', () => {
+test('--format json with --out says where the report went, unless --quiet', async () => {
   const out = join(fixture.folder, 'said.json');
-  const loud = succeeds(analyze('--format', 'json', '--out', out));
+  const loud = await succeeds(analyze('--format', 'json', '--out', out));
   assert.equal(loud.stdout, '');
   assert.equal(loud.stderr, `report written to ${out}\n`);
-  const quiet = succeeds(analyze('--format', 'json', '--out', out, '--quiet'));
+  const quiet = await succeeds(analyze('--format', 'json', '--out', out, '--quiet'));
   assert.equal(quiet.stdout, '');
   assert.equal(quiet.stderr, '');
   assert.equal(parseReport(readFileSync(out, 'utf8')).invariant.sharpness, report.invariant.sharpness);
 });
 
-test('--top-k sets the number of eigenvalues', () => {
-  const three = parseReport(succeeds(analyze('--format', 'json', '--top-k', '3', '--quiet')).stdout, 3);
+test('--top-k sets the number of eigenvalues', async () => {
+  const three = parseReport((await succeeds(analyze('--format', 'json', '--top-k', '3', '--quiet'))).stdout, 3);
   assert.deepEqual(three.invariant.topEigenvalues, report.invariant.topEigenvalues.slice(0, 3));
 });

@@ -14,8 +14,8 @@ const functional = copyFixture('functional', parent);
 // Both take 8 features and output 3 classes, so one data file serves both.
 const compare = (...options: string[]) => ['compare', mlp.model, functional.model, '--data', mlp.data, ...options];
 
-test('compare prints the models side by side with the numbers of their reports', () => {
-  const json = runCli(compare('--format', 'json'));
+test('compare prints the models side by side with the numbers of their reports', async () => {
+  const json = await runCli(compare('--format', 'json'));
   assert.equal(json.status, 0, json.stderr);
   const comparison = JSON.parse(json.stdout) as { schemaVersion: number; reports: unknown[] };
   assert.equal(comparison.schemaVersion, 1);
@@ -25,7 +25,7 @@ test('compare prints the models side by side with the numbers of their reports',
     [mlp.model, functional.model],
   );
 
-  const table = runCli(compare());
+  const table = await runCli(compare());
   assert.equal(table.status, 0, table.stderr);
   const lines = table.stdout.split('\n');
   assert.match(lines[0], /^model +loss +accuracy .*λ_max\(DHD\)/);

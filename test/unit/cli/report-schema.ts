@@ -71,3 +71,9 @@ export function parseReport(text: string, topK = 5): Report {
   assertNumbers(report.cost as Record<string, unknown>, ['hvpCount', 'seconds'], 'cost');
   return report as unknown as Report;
 }
+
+/** The report without the fields that legitimately change from run to run: the time stamp and the timings. */
+export function withoutTimings(report: Report): unknown {
+  const { createdAt: _createdAt, cost, ...rest } = report;
+  return { ...rest, cost: { ...cost, seconds: null, stages: cost.stages.map((stage) => ({ ...stage, seconds: null })) } };
+}

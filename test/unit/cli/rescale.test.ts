@@ -39,8 +39,8 @@ async function outputsOf(folder: string, data: string): Promise<Float32Array> {
   return output;
 }
 
-function analyzeJson(model: string, data: string): ReturnType<typeof parseReport> {
-  const run = runCli(['analyze', model, '--data', data, '--format', 'json']);
+async function analyzeJson(model: string, data: string): Promise<ReturnType<typeof parseReport>> {
+  const run = await runCli(['analyze', model, '--data', data, '--format', 'json']);
   assert.equal(run.status, 0, run.stderr);
   return parseReport(run.stdout);
 }
@@ -55,7 +55,7 @@ test('rescale --factors writes a new folder with the same function and invariant
   const out = join(parent, 'rescaled');
   const before = snapshotDir(original.folder);
 
-  const run = runCli(['rescale', original.model, '--factors', FACTORS, '--out', out]);
+  const run = await runCli(['rescale', original.model, '--factors', FACTORS, '--out', out]);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout, `${join(out, 'model.json')}\n${join(out, 'group1-shard1of1.bin')}\n`);
   assert.match(run.stderr, /5, 4, 0\.05/);
@@ -68,7 +68,7 @@ test('rescale --factors writes a new folder with the same function and invariant
   const largest = expected.reduce((m, v, i) => Math.max(m, Math.abs(v - actual[i])), 0);
   assert.ok(largest < 1e-5, `outputs differ by up to ${largest}`);
 
-  const [was, now] = [analyzeJson(original.model, original.data), analyzeJson(join(out, 'model.json'), original.data)];
+  const [was, now] = [await analyzeJson(original.model, original.data), await analyzeJson(join(out, 'model.json'), original.data)];
   assert.ok(relativeDifference(now.loss, was.loss) < 1e-5, `loss ${was.loss} → ${now.loss}`);
   assert.ok(
     relativeDifference(now.invariant.sharpness, was.invariant.sharpness) < 1e-3,
@@ -78,10 +78,10 @@ test('rescale --factors writes a new folder with the same function and invariant
   assert.ok(euclideanRatio < 0.5 || euclideanRatio > 2, `the Euclidean λ_max should move, ratio ${euclideanRatio}`);
 });
 
-test('rescale --quiet prints only the written files', () => {
+test('rescale --quiet prints only the written files', async () => {
   const parent = makeTempDir();
   const original = copyFixture('mlp', parent);
-  const run = runCli(['rescale', original.model, '--factors', FACTORS, '--out', join(parent, 'quiet'), '--quiet']);
+  const run = await runCli(['rescale', original.model, '--factors', FACTORS, '--out', join(parent, 'quiet'), '--quiet']);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stderr, '');
   assert.equal(run.stdout.trim().split('\n').length, 2);

@@ -8,10 +8,10 @@ import { copyFixture, runCli, type FixtureCopy } from './helpers';
 
 const USAGE_LINE = 'run "sharpness-lens --help" for usage';
 
-function usageFails(args: (fixture: FixtureCopy) => string[], problem: RegExp): void {
+async function usageFails(args: (fixture: FixtureCopy) => string[], problem: RegExp): Promise<void> {
   const fixture = copyFixture('mlp');
   const before = snapshotDir(fixture.folder);
-  const run = runCli(args(fixture));
+  const run = await runCli(args(fixture));
   assert.deepEqual(snapshotDir(fixture.folder), before);
   assert.equal(run.status, 2, run.stderr);
   assert.equal(run.stdout, '');

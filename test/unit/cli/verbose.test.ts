@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { copyFixture, runCli } from './helpers';
 
-test('--verbose adds the stack trace after the one-line message', () => {
+test('--verbose adds the stack trace after the one-line message', async () => {
   const fixture = copyFixture('mlp');
   const missing = join(fixture.folder, 'absent.npz');
-  const plain = runCli(['analyze', fixture.model, '--data', missing]);
-  const verbose = runCli(['analyze', fixture.model, '--data', missing, '--verbose']);
+  const plain = await runCli(['analyze', fixture.model, '--data', missing]);
+  const verbose = await runCli(['analyze', fixture.model, '--data', missing, '--verbose']);
   assert.equal(plain.status, 1);
   assert.equal(verbose.status, 1);
   const [message, ...stack] = verbose.stderr.trimEnd().split('\n');

@@ -98,17 +98,21 @@ test('refuses a missing file, a directory and an empty file', () => {
   const error = assertFailsWithoutWriting(dir, () => loadDataFile(missing), /: no such file$/);
   assert.equal(error.file, missing);
   mkdirSync(join(dir, 'folder.npy'));
-  assertFailsWithoutWriting(dir, () => loadDataFile(join(dir, 'folder.npy')), /folder\.npy: is a directory, not a data file$/);
+  assertFailsWithoutWriting(dir, () => loadDataFile(join(dir, 'folder.npy')), /folder\.npy: is a folder, not a data file$/);
   assertLoadFails(dir, 'empty.npz', '', /: the file is empty$/);
 });
 
-test('refuses a file over 4 GiB before reading it', () => {
+test('refuses a file over the 2 GiB data budget before reading it', () => {
   const path = join(dir, 'huge.npy');
   // Sparse: takes no disk space and no time.
   const descriptor = openSync(path, 'w');
   ftruncateSync(descriptor, 4.5 * 1024 ** 3);
   closeSync(descriptor);
-  assertFailsWithoutWriting(dir, () => loadDataFile(path), /huge\.npy: too large to load \(4\.5 GiB; the limit is 4 GiB\)$/);
+  assertFailsWithoutWriting(
+    dir,
+    () => loadDataFile(path),
+    /huge\.npy: too large to load \(4\.5 GiB; the memory budget for analysis data is 2\.0 GiB\)$/,
+  );
 });
 
 test('refuses an unknown extension, listing the supported ones', () => {

@@ -3,21 +3,21 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../../src/engine/analysis/analyze';
 import type { DemoResult } from '../../../src/demo/demo-format';
 import { formatValue } from '../../../src/shared/report-format';
 import { temporaryDirectory } from '../../helpers/model-writer';
+import { builtBundle } from '../cli/built';
 
 const ROOT = join(__dirname, '..', '..', '..');
 let stdout = '';
 let result: DemoResult;
 
 before(() => {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const out = temporaryDirectory();
-  const run = spawnSync(process.execPath, ['dist/cli.js', 'demo', '--out-dir', out, '--quiet'], {
+  const run = spawnSync(process.execPath, [builtBundle('cli.js'), 'demo', '--out-dir', out, '--quiet'], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 600_000,

@@ -3,7 +3,7 @@
 // models saved by tfjs-layers in the layouts real tools write (test/fixtures/corpus, made by
 // scripts/corpus/make-corpus.ts and scripts/reference/corpus_reference.py): loss, accuracy, ‖∇L‖,
 // λ_max, traces, both invariant normalisations and every per-layer number, on the cpu and wasm backends.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ interface Expected {
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 
-/** Largest relative errors seen, printed at the end: the accuracy the closing note reports. */
+/** Largest relative errors seen, printed once the file's tests are done. */
 const worst = new Map<string, number>();
 function close(actual: number, expected: number, tolerance: number, what: string): void {
   const error = relative(actual, expected);
@@ -142,7 +142,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
-test('achieved accuracy against the exact reference (printed for the record)', () => {
-  assert.ok(worst.size > 0);
+// For the record, after whichever of the tests above ran: no test depends on another having run.
+after(() => {
   for (const [what, error] of worst) console.log(`# max relative error, ${what}: ${error.toExponential(2)}`);
 });

@@ -1,29 +1,24 @@
 // The extension's analysis worker, as the host drives it: one request in; progress, stage results
 // and the report (or a one-line error naming the file) out; terminate() stops it mid-analysis.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { float32Npy } from '../../../scripts/lib/numpy-files';
 import { problemMessage } from '../../../src/extension/problem-text';
 import type { WorkerMessage, WorkerRequest } from '../../../src/shared/protocol';
 import { makeTempDir } from '../data/temp-dir';
+import { builtBundle } from '../cli/built';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'reference');
-
-before(() => {
-  if (!existsSync(join(ROOT, 'dist', 'analysis-worker.js')))
-    spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-});
 
 function run(
   request: WorkerRequest['request'],
   onMessage?: (message: WorkerMessage, worker: Worker) => void,
 ): Promise<{ messages: WorkerMessage[]; exitCode: number }> {
-  const worker = new Worker(join(ROOT, 'dist', 'analysis-worker.js'));
+  const worker = new Worker(builtBundle('analysis-worker.js'));
   const messages: WorkerMessage[] = [];
   return new Promise((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {
