@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { copyFixture, RUN_TIMEOUT_MS, startCli } from './helpers';
 
 /** The first curvature stage, which the analysis below makes long: up to 1,000 Lanczos iterations. */
-const SIGNAL_IN_STAGE = 'Euclidean spectrum';
+const SIGNAL_IN_STAGE = 'invariant spectrum';
 const SLOW_SPECTRUM = ['--exact-threshold', '0', '--tolerance', '1e-12', '--max-iterations', '1000'];
 const PROGRESS_LINE = /^\[(\d+)\/\d+\] (.+?)(?: · |$)/;
 
