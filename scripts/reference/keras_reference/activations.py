@@ -1,4 +1,6 @@
 """Keras activation functions in float64, recording their kinks."""
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -55,6 +57,16 @@ def apply(name, z, kinks, keras_version=''):
         return z * torch.sigmoid(z)
     if name == 'exponential':
         return torch.exp(z)
+    if name == 'gelu':
+        # Keras 2 and 3 (approximate=False) and tfjs-layers: x * Phi(x)
+        return 0.5 * z * (1 + torch.erf(z / math.sqrt(2)))
+    if name == 'gelu_new':
+        # tfjs-layers: the tanh approximation
+        return 0.5 * z * (1 + torch.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z ** 3)))
+    if name == 'mish':
+        return z * torch.tanh(F.softplus(z))
     if name == 'softmax':
         return torch.softmax(z, dim=-1)
+    if name == 'log_softmax':
+        return torch.log_softmax(z, dim=-1)
     raise ValueError(f'activation {name}')

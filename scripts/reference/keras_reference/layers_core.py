@@ -76,9 +76,10 @@ def elu_layer(config, shapes, ctx):
 
 @register('Softmax')
 def softmax_layer(config, shapes, ctx):
+    # an axis list is normalised jointly: exp(x - logsumexp over all of its axes)
     axis = config.get('axis', -1)
-    axis = axis[0] if isinstance(axis, list) else axis
-    return LayerImpl([], [shapes[0]], lambda xs, W, kinks: [torch.softmax(xs[0], dim=axis if axis < 0 else axis)])
+    axes = axis if isinstance(axis, list) else [axis]
+    return LayerImpl([], [shapes[0]], lambda xs, W, kinks: [torch.exp(xs[0] - torch.logsumexp(xs[0], dim=axes, keepdim=True))])
 
 
 @register('Flatten')

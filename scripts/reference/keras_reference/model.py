@@ -4,14 +4,14 @@ import re
 import numpy as np
 import torch
 
-from . import layers_conv, layers_core, layers_merge, layers_norm  # noqa: F401  (they register the builders)
+from . import layers_conv, layers_core, layers_merge, layers_misc, layers_norm  # noqa: F401  (they register the builders)
 from .graph import parse
 from .kinks import Kinks
 from .model_file import read_model_file
 from .registry import BUILDERS, Context
 
 CELL = re.compile(r'(^|_)cell(_\d+)?$')
-STATISTICS = ('moving_mean', 'moving_variance')
+STATISTICS = ('moving_mean', 'moving_variance', 'mean', 'variance')  # batch-norm and Normalization statistics
 
 
 def _find_weight(names, layer, role_paths):

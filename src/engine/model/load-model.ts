@@ -4,7 +4,7 @@
  */
 import { SharpnessError } from '../errors';
 import { readRegularFile } from '../input-file';
-import { LayerConfig } from '../network/layers/config';
+import { LayerConfig, parseKerasVersion, type KerasVersion } from '../network/layers/config';
 import { layerGraph, type BuiltLayer, type LayerGraph, type LayerSymmetry } from '../network/layers/kind';
 import { layerKind, refusalOf } from '../network/layers/registry';
 import type { Shape, WeightSlot } from '../network/types';
@@ -126,7 +126,12 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
     shape: shapes[k],
     dtype: inputDtype(input.dtype, input.name, path),
   }));
-  const { layers, calls } = buildCalls(topology, inputs, path);
+  const { layers, calls } = buildCalls(
+    topology,
+    inputs,
+    parseKerasVersion((json.raw.modelTopology as Record<string, unknown>).keras_version),
+    path,
+  );
   const outputs = topology.outputs.map((output) => {
     if (isModelInput(output.ref))
       throw new SharpnessError(`the model's output "${output.name}" is one of its inputs; there is nothing to analyse`, path);
@@ -197,11 +202,16 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   };
 }
 
-/** Batch-norm statistics are weights but never parameters: they do not count as frozen parameters either. */
-const STATISTICS = new Set(['moving_mean', 'moving_variance']);
+/** Batch-norm and Normalization statistics are weights but never parameters: they do not count as frozen parameters either. */
+const STATISTICS = new Set(['moving_mean', 'moving_variance', 'mean', 'variance']);
 
 /** Builds every call in order: shapes flow from the inputs; a shared layer's weights must agree across its calls. */
-function buildCalls(topology: Topology, inputs: ModelInput[], path: string): { layers: ModelLayer[]; calls: ModelCall[] } {
+function buildCalls(
+  topology: Topology,
+  inputs: ModelInput[],
+  kerasVersion: KerasVersion,
+  path: string,
+): { layers: ModelLayer[]; calls: ModelCall[] } {
   const unsupported = topology.layers.filter((l) => !layerKind(l.className));
   if (unsupported.length > 0) throw unsupportedLayers(unsupported, path);
   const layers: (ModelLayer | undefined)[] = new Array(topology.layers.length);
@@ -224,7 +234,7 @@ function buildCalls(topology: Topology, inputs: ModelInput[], path: string): { l
     let built: BuiltLayer;
     try {
       built = layerKind(def.className)!.build({
-        config: new LayerConfig(def.path, def.className, def.config),
+        config: new LayerConfig(def.path, def.className, def.config, kerasVersion),
         inputShapes,
         trainable: def.trainable,
       });

@@ -173,15 +173,19 @@ export function activationOp(activation: ElementwiseActivation): NodeOp {
 }
 
 /**
- * Softmax over the last axis. With s = softmax(x): J u = s⊙u − s⟨s,u⟩ (J symmetric), and the
- * derivative of J along R{x} gives R{dx} = J R{dy} + R{s}⊙(dy − ⟨s,dy⟩) − s⟨R{s}, dy⟩.
+ * Softmax over the last axis, or jointly over `axes` (tensor axes, batch included: Keras's Softmax
+ * layer with an axis list). With s = softmax(x) and ⟨·,·⟩ summed over the softmax axes:
+ * J u = s⊙u − s⟨s,u⟩ (J symmetric), and the derivative of J along R{x} gives
+ * R{dx} = J R{dy} + R{s}⊙(dy − ⟨s,dy⟩) − s⟨R{s}, dy⟩. Only the last-axis softmax is marked as the
+ * `softmax` activation a cross-entropy may fuse with.
  */
-export function softmaxOp(): NodeOp {
-  const jacobian = (s: Tensor, u: Tensor) => tf.sub(tf.mul(s, u), tf.mul(s, tf.sum(tf.mul(s, u), -1, true)));
+export function softmaxOp(axes: number[] | null = null): NodeOp {
+  const reduce = (t: Tensor) => tf.sum(t, axes ?? -1, true);
+  const jacobian = (s: Tensor, u: Tensor) => tf.sub(tf.mul(s, u), tf.mul(s, reduce(tf.mul(s, u))));
   return {
     trainableRoles: [],
-    activation: 'softmax',
-    forward: ([x]) => ({ output: tf.softmax(x) }),
+    activation: axes ? `softmax over axes ${axes.join(', ')}` : 'softmax',
+    forward: ([x]) => ({ output: axes ? tf.exp(tf.sub(x, tf.logSumExp(x, axes, true))) : tf.softmax(x) }),
     backward: (dy, record, _w, needInputs) => ({ dInputs: [needInputs ? jacobian(record.output, dy) : null], dWeights: {} }),
     rForward: ([rx], _v, record) => (rx ? jacobian(record.output, rx) : null),
     rBackward(dy, rdy, [rx], _v, record, _w, needInputs) {
@@ -190,10 +194,174 @@ export function softmaxOp(): NodeOp {
       let curvature: MaybeTensor = null;
       if (rx) {
         const rs = jacobian(s, rx);
-        curvature = tf.sub(tf.mul(rs, tf.sub(dy, tf.sum(tf.mul(s, dy), -1, true))), tf.mul(s, tf.sum(tf.mul(rs, dy), -1, true)));
+        curvature = tf.sub(tf.mul(rs, tf.sub(dy, reduce(tf.mul(s, dy)))), tf.mul(s, reduce(tf.mul(rs, dy))));
       }
       return { dInputs: [sumTerms(rdy ? jacobian(s, rdy) : null, curvature)], dWeights: {} };
     },
+  };
+}
+
+/**
+ * Log-softmax over the last axis, y = x − log Σ eˣ (tfjs-layers' logSoftmax). With s = e^y:
+ * J u = u − ⟨s, u⟩, Jᵀ dy = dy − s·Σdy, and as only s depends on x, R{dx} = Jᵀ R{dy} − R{s}·Σdy with
+ * R{s} = s⊙R{x} − s⟨s, R{x}⟩.
+ */
+export function logSoftmaxOp(): NodeOp {
+  const total = (t: Tensor) => tf.sum(t, -1, true);
+  const probabilities = (record: ForwardRecord) => memoized(record, 'probabilities', () => tf.exp(record.output));
+  const adjoint = (record: ForwardRecord, dy: Tensor) => tf.sub(dy, tf.mul(probabilities(record), total(dy)));
+  return {
+    trainableRoles: [],
+    activation: 'log_softmax',
+    forward: ([x]) => ({ output: tf.logSoftmax(x) }),
+    backward: (dy, record, _w, needInputs) => ({ dInputs: [needInputs ? adjoint(record, dy) : null], dWeights: {} }),
+    rForward: ([rx], _v, record) => (rx ? tf.sub(rx, total(tf.mul(probabilities(record), rx))) : null),
+    rBackward(dy, rdy, [rx], _v, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null], dWeights: {} };
+      let curvature: MaybeTensor = null;
+      if (rx) {
+        const s = probabilities(record);
+        const rs = tf.sub(tf.mul(s, rx), tf.mul(s, total(tf.mul(s, rx))));
+        curvature = tf.neg(
+          tf.mul(
+            rs,
+            memoized(record, 'adjointTotal', () => total(dy)),
+          ),
+        );
+      }
+      return { dInputs: [sumTerms(rdy ? adjoint(record, rdy) : null, curvature)], dWeights: {} };
+    },
+  };
+}
+
+export interface InputBilinearSpec {
+  /** y = B(a, b), bilinear in the node's two inputs (an element-wise product, a batched dot product). */
+  apply(a: Tensor, b: Tensor): Tensor;
+  /** ∂⟨dy, B(a, b)⟩/∂a = B_aᵀ(dy; b): linear in dy and in b. */
+  adjointFirst(dy: Tensor, b: Tensor): Tensor;
+  /** ∂⟨dy, B(a, b)⟩/∂b = B_bᵀ(dy; a). */
+  adjointSecond(dy: Tensor, a: Tensor): Tensor;
+}
+
+/**
+ * A product of two activations, y = B(a, b) with B bilinear (Multiply, Dot): R{y} = B(R{a}, b) +
+ * B(a, R{b}); da = B_aᵀ(dy; b), so R{da} = B_aᵀ(R{dy}; b) + B_aᵀ(dy; R{b}) — the cross term is the
+ * curvature the product contributes — and likewise R{db} = B_bᵀ(R{dy}; a) + B_bᵀ(dy; R{a}).
+ */
+export function inputBilinearOp(spec: InputBilinearSpec): NodeOp {
+  return {
+    trainableRoles: [],
+    forward: ([a, b]) => ({ output: spec.apply(a, b) }),
+    backward(dy, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null, null], dWeights: {} };
+      const [a, b] = record.inputs;
+      return { dInputs: [spec.adjointFirst(dy, b), spec.adjointSecond(dy, a)], dWeights: {} };
+    },
+    rForward([ra, rb], _v, record) {
+      const [a, b] = record.inputs;
+      return sumTerms(ra ? spec.apply(ra, b) : null, rb ? spec.apply(a, rb) : null);
+    },
+    rBackward(dy, rdy, [ra, rb], _v, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null, null], dWeights: {} };
+      const [a, b] = record.inputs;
+      return {
+        dInputs: [
+          sumTerms(rdy ? spec.adjointFirst(rdy, b) : null, rb ? spec.adjointFirst(dy, rb) : null),
+          sumTerms(rdy ? spec.adjointSecond(rdy, a) : null, ra ? spec.adjointSecond(dy, ra) : null),
+        ],
+        dWeights: {},
+      };
+    },
+  };
+}
+
+export interface NormalizationSpec {
+  /** The tensor axes (batch included) that form one normalised group. */
+  axes: number[];
+  /** Subtract the group mean first (layer normalisation) or not (L2 normalisation). */
+  center: boolean;
+  /** κ, the weight of the squared norm: 1/n for a variance over n values, 1 for a squared length. */
+  weight: number;
+  /** Added under the root: q = κ‖c‖² + ε. */
+  epsilon: number;
+  /** q is clamped below at this (L2 normalisation's max(‖x‖², floor)), where r stops depending on x. */
+  floor: number;
+}
+
+/**
+ * y = c·r with c = P x (P centres each group, or is the identity), q = κ‖c‖² + ε and r = max(q, floor)^(−½):
+ * a layer normalisation (P centres, κ = 1/n) or an L2 normalisation (P = I, κ = 1, ε = 0). With ⟨·,·⟩
+ * summed over the group and m = 1 where q > floor (0 where the clamp holds r constant):
+ * J u = r(P u − κm·y⟨y, u⟩), symmetric since P y = y; and as R{r} = −r²κm⟨y, R{x}⟩ and R{y} = J R{x},
+ * R{dx} = J R{dy} − rκm(⟨y, R{x}⟩·J dy + R{y}⟨y, dy⟩ + y⟨R{y}, dy⟩).
+ */
+export function normalizationOp(spec: NormalizationSpec): NodeOp {
+  const reduce = (t: Tensor) => tf.sum(t, spec.axes, true);
+  const project = (u: Tensor) => (spec.center ? tf.sub(u, tf.mean(u, spec.axes, true)) : u);
+  /** saved: [r, κm] per group. */
+  const jacobian = (record: ForwardRecord, u: Tensor) => {
+    const [r, km] = record.saved;
+    return tf.mul(r, tf.sub(project(u), tf.mul(km, tf.mul(record.output, reduce(tf.mul(record.output, u))))));
+  };
+  return {
+    trainableRoles: [],
+    forward([x]) {
+      const c = project(x);
+      const q = tf.add(tf.mul(reduce(tf.square(c)), spec.weight), spec.epsilon);
+      const r = tf.rsqrt(spec.floor > 0 ? tf.maximum(q, spec.floor) : q);
+      const km = spec.floor > 0 ? tf.mul(tf.cast(tf.greater(q, spec.floor), 'float32'), spec.weight) : tf.fill(r.shape, spec.weight);
+      return { output: tf.mul(c, r), saved: [r, km] };
+    },
+    backward: (dy, record, _w, needInputs) => ({ dInputs: [needInputs ? jacobian(record, dy) : null], dWeights: {} }),
+    rForward: ([rx], _v, record) => (rx ? jacobian(record, rx) : null),
+    rBackward(dy, rdy, [rx], _v, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null], dWeights: {} };
+      let curvature: MaybeTensor = null;
+      if (rx) {
+        const y = record.output;
+        const [r, km] = record.saved;
+        const ry = jacobian(record, rx);
+        const jdy = memoized(record, 'jacobianAdjoint', () => jacobian(record, dy));
+        const ydy = memoized(record, 'outputAdjoint', () => reduce(tf.mul(y, dy)));
+        const terms = tf.addN([tf.mul(reduce(tf.mul(y, rx)), jdy), tf.mul(ry, ydy), tf.mul(y, reduce(tf.mul(ry, dy)))]);
+        curvature = tf.neg(tf.mul(tf.mul(r, km), terms));
+      }
+      return { dInputs: [sumTerms(rdy ? jacobian(record, rdy) : null, curvature)], dWeights: {} };
+    },
+  };
+}
+
+/** The coefficients of a fixed affine map y = (x − center)·scale + offset (each broadcast against x). */
+export interface AffineCoefficients {
+  center: Tensor | null;
+  scale: Tensor;
+  offset: Tensor | null;
+}
+
+/**
+ * An affine map whose coefficients are fixed while θ is fixed: constants, or non-trainable weights
+ * (batch-norm statistics, a Normalization layer's mean and variance). Its linear part is u·scale, so
+ * it adds no curvature: R{y} = R{x}·scale, dx = dy·scale, R{dx} = R{dy}·scale.
+ */
+export function fixedAffineOp(coefficients: (w: WeightMap) => AffineCoefficients): NodeOp {
+  const scaled = (u: Tensor, record: ForwardRecord, w: WeightMap) =>
+    tf.mul(
+      u,
+      memoized(record, 'scale', () => coefficients(w).scale),
+    );
+  return {
+    trainableRoles: [],
+    forward([x], w) {
+      const { center, scale, offset } = coefficients(w);
+      const y = tf.mul(center ? tf.sub(x, center) : x, scale);
+      return { output: offset ? tf.add(y, offset) : y };
+    },
+    backward: (dy, record, w, needInputs) => ({ dInputs: [needInputs ? scaled(dy, record, w) : null], dWeights: {} }),
+    rForward: ([rx], _v, record, w) => (rx ? scaled(rx, record, w) : null),
+    rBackward: (_dy, rdy, _rx, _v, record, w, needInputs) => ({
+      dInputs: [needInputs && rdy ? scaled(rdy, record, w) : null],
+      dWeights: {},
+    }),
   };
 }
 

@@ -193,6 +193,13 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export const norm = (a: ArrayLike<number>) => Math.sqrt(dot(a, a));
 
+/** A seeded random direction of length 1. */
+export function unitVector(random: SeededRandom, n: number): Float64Array {
+  const v = Float64Array.from(random.normalVector(n));
+  const length = norm(v);
+  return v.map((x) => x / length);
+}
+
 // ── random inputs ───────────────────────────────────────────────────────────────────────────────
 
 /**

@@ -20,6 +20,7 @@ import {
   dot,
   norm,
   prepareBackends,
+  unitVector,
   writeCase,
   type ModelCase,
   type WrittenCase,
@@ -118,12 +119,6 @@ for (const modelCase of MODEL_CASES) {
     }
     for (const layer of cpu.model.layers) covered.add(layer.className);
   });
-}
-
-function unitVector(random: SeededRandom, n: number): Float64Array {
-  const v = Float64Array.from(random.normalVector(n));
-  const length = norm(v);
-  return v.map((x) => x / length);
 }
 
 for (const backend of BACKENDS) {

@@ -6,6 +6,7 @@ import { assertCleanFailure } from './expect-failure';
 
 interface Topology {
   class_name: string;
+  keras_version?: string;
   config: { layers: { class_name: string; config: Record<string, unknown> }[] };
 }
 
@@ -52,3 +53,19 @@ test('two layers with the same name', () =>
   topologyFails((topology) => {
     topology.config.layers[2].config.name = 'dense_Dense2';
   }, /two layers are named "dense_Dense2"/));
+
+test('hard_sigmoid in a file that does not say which Keras wrote it', () =>
+  topologyFails((topology) => {
+    delete topology.keras_version;
+    topology.config.layers[1].config.activation = 'hard_sigmoid';
+  }, /layer "dense_Dense2" uses hard_sigmoid, which Keras 3 .* and Keras 2 \/ tfjs-layers .* define differently/));
+
+test('a ReLU with a negative threshold', () =>
+  topologyFails((topology) => {
+    topology.config.layers[1] = { class_name: 'ReLU', config: { name: 'relu', threshold: -1 } };
+  }, /layer "relu" \(ReLU\): "threshold" must not be negative \(Keras refuses it\), not -1/));
+
+test("LayerNormalization with Keras 3's deprecated rms_scaling", () =>
+  topologyFails((topology) => {
+    topology.config.layers[1] = { class_name: 'LayerNormalization', config: { name: 'norm', axis: -1, rms_scaling: true } };
+  }, /layer "norm" \(LayerNormalization\): rms_scaling: true is not supported/));

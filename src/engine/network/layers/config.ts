@@ -2,12 +2,42 @@
 import { SharpnessError } from '../../errors';
 import type { Shape } from '../types';
 
+/**
+ * Which program wrote the model, from `modelTopology.keras_version`: a Keras release ("2.13.1",
+ * "3.10.0"), tfjs-layers ("tfjs-layers 4.22.0", which follows Keras 2), or nothing said. A few layer
+ * semantics changed between releases (Keras 3's hard_sigmoid, RandomCrop at inference from Keras 3.8).
+ */
+export interface KerasVersion {
+  writer: 'keras' | 'tfjs-layers' | 'unknown';
+  major: number;
+  minor: number;
+  /** As the file wrote it, for messages. */
+  text: string;
+}
+
+export function parseKerasVersion(value: unknown): KerasVersion {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const tfjs = /^tfjs-layers\b/i.test(text);
+  const numbers = /(\d+)\.(\d+)/.exec(text);
+  if (!numbers) return { writer: 'unknown', major: 0, minor: 0, text };
+  return { writer: tfjs ? 'tfjs-layers' : 'keras', major: Number(numbers[1]), minor: Number(numbers[2]), text };
+}
+
+export const UNKNOWN_KERAS_VERSION: KerasVersion = parseKerasVersion(undefined);
+
 export class LayerConfig {
   constructor(
     readonly layerName: string,
     readonly className: string,
     readonly raw: Record<string, unknown>,
+    /** The file's writer; a wrapper builds its inner layer's config with the same one. */
+    readonly kerasVersion: KerasVersion = UNKNOWN_KERAS_VERSION,
   ) {}
+
+  /** Written by Keras 3 (by its release number; tfjs-layers follows Keras 2). */
+  get keras3(): boolean {
+    return this.kerasVersion.writer === 'keras' && this.kerasVersion.major >= 3;
+  }
 
   fail(problem: string): never {
     throw new SharpnessError(`layer "${this.layerName}" (${this.className}): ${problem}`);

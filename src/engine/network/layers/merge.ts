@@ -4,7 +4,7 @@ import { linearOp } from '../ops';
 import type { BuiltLayer, LayerKind } from './kind';
 import type { Shape } from '../types';
 
-function requireEqualShapes(fail: (problem: string) => never, shapes: Shape[]): void {
+export function requireEqualShapes(fail: (problem: string) => never, shapes: Shape[]): void {
   if (shapes.length < 2) fail('needs at least two inputs');
   const first = shapes[0].join(',');
   if (shapes.some((s) => s.join(',') !== first))

@@ -10,7 +10,11 @@ import { denseLayer } from './dense';
 import { embeddingLayer } from './embedding';
 import type { LayerKind } from './kind';
 import { mergeLayers } from './merge';
+import { mergeExtraLayers } from './merge-extra';
+import { normalizationLayers } from './normalization-layers';
 import { poolingLayers } from './pooling';
+import { preprocessingLayers } from './preprocessing';
+import { reshapingLayers } from './reshaping';
 import { structuralLayers } from './structural';
 
 const kinds: LayerKind[] = [
@@ -23,6 +27,10 @@ const kinds: LayerKind[] = [
   ...poolingLayers,
   ...structuralLayers,
   ...mergeLayers,
+  ...normalizationLayers,
+  ...mergeExtraLayers,
+  ...reshapingLayers,
+  ...preprocessingLayers,
 ];
 
 const byClassName = new Map<string, LayerKind>(kinds.flatMap((kind) => kind.classNames.map((name) => [name, kind] as const)));
@@ -57,10 +65,13 @@ export const REFUSED_LAYER_CLASSES: Readonly<Record<string, string>> = {
   StackedRNNCells: 'stacked cells in one RNN are not supported; stack SimpleRNN/LSTM/GRU layers instead',
   Masking: 'masks change what later layers compute, which the engine does not model; remove the Masking layer or pad with real values',
   CategoryEncoding: 'turns integers into one-hot vectors with no derivative to take; encode the data before the model',
+  Discretization: 'turns numbers into bucket indices, with no derivative to take; apply it to the data before the model',
+  Hashing: 'turns values into hashed indices, with no derivative to take; apply it to the data before the model',
+  HashedCrossing: 'turns feature crosses into hashed indices, with no derivative to take; apply it to the data before the model',
+  IntegerLookup: 'turns integers into vocabulary indices, with no derivative to take; apply it to the data before the model',
+  StringLookup: 'turns strings into vocabulary indices, with no derivative to take; apply it to the data before the model',
+  TextVectorization: 'turns text into token indices, with no derivative to take; apply it to the data before the model',
   Resizing: 'image resizing inside the model is not supported; resize the analysis data beforehand',
-  CenterCrop: 'cropping inside the model is not supported as a preprocessing layer; crop the analysis data beforehand',
-  RandomWidth: 'changes the input width at training time only; remove it from the exported model',
-  RandomHeight: 'changes the input height at training time only; remove it from the exported model',
 };
 
 /** Why a class is refused: its known reason, or that it is a custom class TF.js files cannot describe. */
