@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SeededRandom } from '../../src/engine/linalg/random';
-import type { KerasEdit } from './keras-layers';
+import type { KerasEdit } from './keras-placeholders';
 
 /** How the case is written to disk: as tfjs-layers saves it, or as a converter writes a Keras model. */
 export type CorpusFormat =
@@ -51,7 +51,7 @@ export interface CorpusCase {
   seed?: number;
   /** Layers whose `trainable` is set to false before saving (transfer learning). */
   frozen?: string[];
-  /** Placeholder layers turned into Keras layers tfjs-layers lacks, after saving (keras-layers.ts). */
+  /** Placeholder layers turned into Keras layers tfjs-layers lacks, after saving (keras-placeholders.ts). */
   keras?: KerasEdit;
 }
 

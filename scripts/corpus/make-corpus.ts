@@ -18,7 +18,7 @@ import { SeededRandom } from '../../src/engine/linalg/random';
 import { CORPUS_CASES } from './cases';
 import { seedData, seedWeights, type CorpusCase } from './corpus-case';
 import { writeModel, type SavedArtifacts } from './formats';
-import { applyKerasEdit } from './keras-layers';
+import { applyKerasEdit } from './keras-placeholders';
 
 export const CORPUS_ROOT = join(__dirname, '..', '..', 'test', 'fixtures', 'corpus');
 

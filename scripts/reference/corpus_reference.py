@@ -82,7 +82,7 @@ def analyse(case_dir):
     xs, names = inputs_of(data, model)
     outputs, kinks = model.forward(xs)
     # a case with hand-written Keras layers that tfjs-layers does not compute has no tfjs_outputs
-    # (scripts/corpus/keras-layers.ts): this reading is then the only forward reference
+    # (scripts/corpus/keras-placeholders.ts, keras-subclasses.ts): this reading is then the only forward reference
     agreement = None
     if 'tfjs_outputs' in data:
         tfjs = data['tfjs_outputs']

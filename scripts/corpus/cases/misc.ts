@@ -1,7 +1,7 @@
 /**
  * Normalisation, activation, merge, reshaping and preprocessing layers: built with tfjs-layers where
  * it has the layer (its predictions prove the PyTorch reading), and written in Keras 2 / Keras 3
- * converter layout by hand where only Keras has the layer or the option (keras-layers.ts). Multi-input
+ * converter layout by hand where only Keras has the layer or the option (keras-placeholders.ts). Multi-input
  * merges branch one input into several paths.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';

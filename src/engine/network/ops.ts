@@ -395,3 +395,48 @@ export function selectionOp(spec: {
     }),
   };
 }
+
+/** Numbers the reparameterised nodes, whose memo keys must differ where one wraps another. */
+let reparameterizedNodes = 0;
+
+/**
+ * A node that reads its weight `role` through a fixed linear map T: the inner node computes with
+ * W′ = T(W) under the name `innerRole` (a 1-D kernel seen as a height-1 image kernel, a dilated kernel
+ * with zeros between its taps, a weight renamed for a reused builder). T is linear, so the direction
+ * of W′ is T(V) and the chain rule gives dW = Tᵀ(dW′); the same holds for the weight term of the
+ * R-operator, R{dW} = Tᵀ(R{dW′}), since T does not depend on θ. The node stays exact (and its
+ * Hessian block is Tᵀ H′ T) whatever the inner node is. Without `map`, T is the identity (a renaming).
+ */
+export function reparameterizedOp(
+  inner: NodeOp,
+  spec: { role: WeightRole; innerRole: WeightRole; map?(w: Tensor): Tensor; adjoint?(dw: Tensor): Tensor },
+): NodeOp {
+  const map = spec.map ?? ((w: Tensor) => w);
+  const adjoint = spec.adjoint ?? ((dw: Tensor) => dw);
+  // T(W) is fixed while θ is: kept on the record with the chunk, under a key of this node's own (views
+  // may nest). A renaming is not kept: the record would hold, and at its release dispose, the weight itself.
+  const key = `reparameterized/${reparameterizedNodes++}`;
+  const weightsOf = (w: WeightMap, record: ForwardRecord | null): WeightMap => {
+    const value = w[spec.role];
+    if (!value) return w;
+    const mapped = record && spec.map ? memoized(record, key, () => map(value)) : map(value);
+    return { ...w, [spec.innerRole]: mapped };
+  };
+  const directionsOf = (v: WeightMap): WeightMap => {
+    const { [spec.role]: value, ...rest } = v;
+    return value ? { ...rest, [spec.innerRole]: map(value) } : rest;
+  };
+  const outer = (result: BackwardResult): BackwardResult => {
+    const { [spec.innerRole]: d, ...rest } = result.dWeights;
+    return { dInputs: result.dInputs, dWeights: d ? { ...rest, [spec.role]: adjoint(d) } : rest };
+  };
+  return {
+    trainableRoles: inner.trainableRoles.map((role) => (role === spec.innerRole ? spec.role : role)),
+    ...(inner.activation ? { activation: inner.activation } : {}),
+    forward: (inputs, w) => inner.forward(inputs, weightsOf(w, null)),
+    backward: (dy, record, w, needInputs) => outer(inner.backward(dy, record, weightsOf(w, record), needInputs)),
+    rForward: (rInputs, v, record, w) => inner.rForward(rInputs, directionsOf(v), record, weightsOf(w, record)),
+    rBackward: (dy, rdy, rInputs, v, record, w, needInputs) =>
+      outer(inner.rBackward(dy, rdy, rInputs, directionsOf(v), record, weightsOf(w, record), needInputs)),
+  };
+}

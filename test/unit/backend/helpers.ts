@@ -14,6 +14,7 @@ import { isInputNode, Network } from '../../../src/engine/network/network';
 import type { WeightMap } from '../../../src/engine/network/types';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData, type LayerSpec } from '../../helpers/model-writer';
 import { scoped } from '../../../src/engine/backend/scope';
+import { CONVOLUTION_FAMILY_CASES } from './convolution-family-cases';
 
 export type BackendName = 'cpu' | 'wasm';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
@@ -605,6 +606,7 @@ export const MODEL_CASES: readonly ModelCase[] = [
     classes: 2,
     smooth: true,
   },
+  ...CONVOLUTION_FAMILY_CASES,
 ];
 
 /** The case's model as the engine's executable network (the caller disposes it). */

@@ -20,6 +20,8 @@ export type LayerSymmetry =
       inputChannelAxis: number | null;
       /** Depthwise kernels [kh, kw, in, m] own output channel c·m + k; others own the last axis. */
       depthwise: boolean;
+      /** Kernel axis indexed by the output channel, where it is not the last (Conv2DTranspose's [kh, kw, out, in]). */
+      outputChannelAxis?: number;
     }
   | { role: 'batchnorm' }
   /** Positively homogeneous and weightless; `channelwise`: channel c of the input becomes channel c of the output. */

@@ -84,7 +84,7 @@ function tilingSelection(window: [number, number], strides: [number, number], pa
   };
 }
 
-const maxPooling2d: LayerKind = {
+export const maxPooling2d: LayerKind = {
   classNames: ['MaxPooling2D', 'MaxPool2D'],
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const geometry = readPool(config, shape);
@@ -106,7 +106,7 @@ const maxPooling2d: LayerKind = {
   },
 };
 
-const averagePooling2d: LayerKind = {
+export const averagePooling2d: LayerKind = {
   classNames: ['AveragePooling2D', 'AvgPool2D'],
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const geometry = readPool(config, shape);
@@ -164,7 +164,7 @@ function globalAveragePooling(classNames: string[], rank: number, what: string):
   };
 }
 
-const globalMaxPooling2d: LayerKind = {
+export const globalMaxPooling2d: LayerKind = {
   classNames: ['GlobalMaxPooling2D', 'GlobalMaxPool2D'],
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();

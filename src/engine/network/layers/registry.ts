@@ -5,7 +5,7 @@
  */
 import { activationLayers } from './activation-layers';
 import { batchNormalizationLayer } from './batch-normalization';
-import { conv2dLayer, depthwiseConv2dLayer } from './convolution';
+import { convolutionFamilyLayers } from './convolution-family';
 import { denseLayer } from './dense';
 import { embeddingLayer } from './embedding';
 import type { LayerKind } from './kind';
@@ -19,8 +19,7 @@ import { structuralLayers } from './structural';
 
 const kinds: LayerKind[] = [
   denseLayer,
-  conv2dLayer,
-  depthwiseConv2dLayer,
+  ...convolutionFamilyLayers,
   embeddingLayer,
   batchNormalizationLayer,
   ...activationLayers,
@@ -56,6 +55,13 @@ export const REFUSED_LAYER_CLASSES: Readonly<Record<string, string>> = {
   Conv3DTranspose: '3-D convolutions are not supported yet',
   MaxPooling3D: '3-D pooling is not supported yet',
   AveragePooling3D: '3-D pooling is not supported yet',
+  GlobalMaxPooling3D: '3-D pooling is not supported yet',
+  GlobalAveragePooling3D: '3-D pooling is not supported yet',
+  UpSampling3D: '3-D resampling is not supported yet',
+  Cropping3D: '3-D cropping is not supported yet',
+  ZeroPadding3D: '3-D padding is not supported yet',
+  Conv1DTranspose: 'transposed 1-D convolutions are not supported yet (Conv2DTranspose is)',
+  DepthwiseConv1D: 'depthwise 1-D convolutions are not supported yet (DepthwiseConv2D and SeparableConv1D are)',
   ConvLSTM2D: 'convolutional recurrent layers are not supported yet',
   ConvLSTM2DCell: 'convolutional recurrent layers are not supported yet',
   RNN: 'a generic RNN over a custom or stacked cell is not supported; use SimpleRNN, LSTM or GRU layers',

@@ -1,6 +1,7 @@
 /** Layers that only move values around: Flatten, Reshape, ZeroPadding2D, and inference-time identities. */
 import * as tf from '@tensorflow/tfjs-core';
 import { linearOp } from '../ops';
+import { readBoundaries, zeroPaddingOp } from './adapters';
 import { requireRank } from './config';
 import type { BuiltLayer, LayerKind } from './kind';
 
@@ -53,37 +54,15 @@ const zeroPadding2d: LayerKind = {
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');
-    const raw = config.raw.padding ?? 1;
-    const pads = (): [[number, number], [number, number]] => {
-      if (typeof raw === 'number')
-        return [
-          [raw, raw],
-          [raw, raw],
-        ];
-      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => typeof p === 'number'))
-        return [
-          [raw[0], raw[0]],
-          [raw[1], raw[1]],
-        ];
-      if (Array.isArray(raw) && raw.length === 2 && raw.every((p) => Array.isArray(p) && p.length === 2))
-        return raw as [[number, number], [number, number]];
-      return config.fail(`invalid padding ${JSON.stringify(raw)}`);
-    };
-    const [[top, bottom], [left, right]] = pads();
+    const [[top, bottom], [left, right]] = readBoundaries(config, 'padding', 1);
     return {
       outputShape: [shape[0] + top + bottom, shape[1] + left + right, shape[2]],
       weights: [],
       ops: [
-        linearOp({
-          forward: ([x]) =>
-            tf.pad(x, [
-              [0, 0],
-              [top, bottom],
-              [left, right],
-              [0, 0],
-            ]),
-          adjoint: (dy, record) => [tf.slice(dy, [0, top, left, 0], record.inputs[0].shape)],
-        }),
+        zeroPaddingOp([
+          [top, bottom],
+          [left, right],
+        ]),
       ],
       symmetry: { role: 'passthrough', channelwise: true },
     };
