@@ -62,7 +62,8 @@ async function makeCase(spec: CorpusCase): Promise<void> {
   const folder = join(CORPUS_ROOT, spec.name);
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
-  const artifacts = await saveArtifacts(model);
+  const saved = await saveArtifacts(model);
+  const artifacts = spec.kerasOnly ? spec.kerasOnly(saved, random) : saved;
   const files = writeModel(folder, artifacts, spec.format, spec.loss);
   const arrays: Record<string, { values: Float32Array | Int32Array; shape: number[] }> = {};
   spec.inputs.forEach(
@@ -70,10 +71,11 @@ async function makeCase(spec: CorpusCase): Promise<void> {
   );
   const labels = spec.loss === 'sparseCategoricalCrossentropy' || oneHot ? Int32Array.from(data.labels) : data.labels;
   arrays.y = { values: labels, shape: oneHot || spec.loss === 'sparseCategoricalCrossentropy' ? [n] : [n, ...data.labelShape] };
-  outputs.forEach(
-    (o, k) =>
-      (arrays[outputs.length === 1 ? 'tfjs_outputs' : `tfjs_outputs${k}`] = { values: o.dataSync() as Float32Array, shape: o.shape }),
-  );
+  if (!spec.kerasOnly)
+    outputs.forEach(
+      (o, k) =>
+        (arrays[outputs.length === 1 ? 'tfjs_outputs' : `tfjs_outputs${k}`] = { values: o.dataSync() as Float32Array, shape: o.shape }),
+    );
   writeFileSync(join(folder, 'data.npz'), encodeNpz(arrays));
   writeFileSync(
     join(folder, 'case.json'),

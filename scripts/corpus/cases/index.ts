@@ -1,5 +1,6 @@
 /** Every corpus case, by family: one file per family, so each can grow on its own. */
 import type { CorpusCase } from '../corpus-case';
+import { recurrentCases } from './recurrent';
 import { structureCases } from './structures';
 
-export const CORPUS_CASES: readonly CorpusCase[] = [...structureCases];
+export const CORPUS_CASES: readonly CorpusCase[] = [...structureCases, ...recurrentCases];

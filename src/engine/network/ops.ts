@@ -227,3 +227,33 @@ export function selectionOp(spec: {
     }),
   };
 }
+
+/**
+ * y = a ⊙ b, the element-wise product of two node outputs of one shape (a recurrent gate times a
+ * state or a candidate). The map is bilinear in (a, b) and has no weights, so its R-operator is
+ *   R{y} = R{a}⊙b + a⊙R{b},
+ * its backward pass da = dy⊙b, db = dy⊙a, and the R-operator of that backward pass
+ *   R{da} = R{dy}⊙b + dy⊙R{b},  R{db} = R{dy}⊙a + dy⊙R{a},
+ * where the terms dy⊙R{·} are the product's own curvature (the cross block ∂²⟨dy, a⊙b⟩/∂a∂b).
+ */
+export function productOp(): NodeOp {
+  const cross = (d: MaybeTensor, other: Tensor) => (d ? tf.mul(d, other) : null);
+  return {
+    trainableRoles: [],
+    forward: ([a, b]) => ({ output: tf.mul(a, b) }),
+    backward(dy, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null, null], dWeights: {} };
+      const [a, b] = record.inputs;
+      return { dInputs: [tf.mul(dy, b), tf.mul(dy, a)], dWeights: {} };
+    },
+    rForward([ra, rb], _v, record) {
+      const [a, b] = record.inputs;
+      return sumTerms(cross(ra, b), cross(rb, a));
+    },
+    rBackward(dy, rdy, [ra, rb], _v, record, _w, needInputs) {
+      if (!needInputs) return { dInputs: [null, null], dWeights: {} };
+      const [a, b] = record.inputs;
+      return { dInputs: [sumTerms(cross(rdy, b), cross(rb, dy)), sumTerms(cross(rdy, a), cross(ra, dy))], dWeights: {} };
+    },
+  };
+}

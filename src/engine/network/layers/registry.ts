@@ -11,7 +11,9 @@ import { embeddingLayer } from './embedding';
 import type { LayerKind } from './kind';
 import { mergeLayers } from './merge';
 import { poolingLayers } from './pooling';
+import { recurrentLayers } from './recurrent';
 import { structuralLayers } from './structural';
+import { wrapperLayers } from './wrappers';
 
 const kinds: LayerKind[] = [
   denseLayer,
@@ -23,6 +25,8 @@ const kinds: LayerKind[] = [
   ...poolingLayers,
   ...structuralLayers,
   ...mergeLayers,
+  ...recurrentLayers,
+  ...wrapperLayers(layerKind),
 ];
 
 const byClassName = new Map<string, LayerKind>(kinds.flatMap((kind) => kind.classNames.map((name) => [name, kind] as const)));
