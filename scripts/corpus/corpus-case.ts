@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SeededRandom } from '../../src/engine/linalg/random';
 import type { KerasEdit } from './keras-placeholders';
+import type { SavedArtifacts } from './formats';
 
 /** How the case is written to disk: as tfjs-layers saves it, or as a converter writes a Keras model. */
 export type CorpusFormat =
@@ -53,6 +54,12 @@ export interface CorpusCase {
   frozen?: string[];
   /** Placeholder layers turned into Keras layers tfjs-layers lacks, after saving (keras-placeholders.ts). */
   keras?: KerasEdit;
+  /**
+   * For an option tfjs-layers lacks: rewrites the trained, saved model (config and weights) into what
+   * Keras writes (scripts/corpus/keras-only.ts). tfjs-layers' predictions then do not describe the
+   * model, so none are saved, and the PyTorch reading is the reference for its forward pass.
+   */
+  kerasOnly?(artifacts: SavedArtifacts, random: SeededRandom): SavedArtifacts;
 }
 
 /** Seeded weights: kernels ~ U(±√(3/fan-in))·scale, biases small, BN statistics positive and moderate. */

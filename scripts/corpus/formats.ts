@@ -39,12 +39,14 @@ interface LayerInfo {
   config: Json;
 }
 
-/** Walks every layer config of a topology, nested models included (depth-first, in file order). */
+/** Walks every layer config of a topology, nested models and the layers wrappers hold included (depth-first, in file order). */
 function walkLayers(topology: Json, visit: (entry: Json, scopes: string[]) => void, scopes: string[] = []): void {
   const config = topology.config;
   const list = Array.isArray(config) ? config : isRecord(config) && Array.isArray(config.layers) ? config.layers : [];
   for (const entry of list as Json[]) {
     visit(entry, scopes);
+    const wrapped = isRecord(entry.config) ? entry.config.layer : undefined;
+    if (isRecord(wrapped)) visit(wrapped, scopes);
     if (['Sequential', 'Functional', 'Model'].includes(entry.class_name as string)) {
       walkLayers(entry, visit, [...scopes, (entry.config as Json).name as string]);
     }
@@ -111,7 +113,19 @@ function toKeras3(value: unknown, shapes: Map<string, unknown>): unknown {
     out.module = out.class_name === 'Sequential' || out.class_name === 'Functional' ? 'keras' : 'keras.layers';
     out.registered_name = null;
   }
+  if (out.class_name === 'Bidirectional') out.config = keras3Bidirectional(out.config as Json);
   return out;
+}
+
+/** Keras 3 stores a Bidirectional's forward copy (named `forward_<layer>`) and its backward copy (`backward_<layer>`, go_backwards flipped). */
+function keras3Bidirectional(config: Json): Json {
+  const layer = config.layer as Json;
+  const inner = layer.config as Json;
+  const copy = (side: string, goBackwards: boolean) => ({
+    ...layer,
+    config: { ...inner, name: `${side}_${inner.name}`, go_backwards: goBackwards },
+  });
+  return { ...config, layer: copy('forward', inner.go_backwards === true), backward_layer: copy('backward', inner.go_backwards !== true) };
 }
 
 /**
@@ -155,9 +169,13 @@ function kerasWeightName(tfjsName: string, names: Map<string, LayerInfo>, format
     .map((s) =>
       s.replace(/^(forward|backward)_(.*)$/, (_, side: string, inner: string) => `${side}_${names.get(inner)?.kerasName ?? inner}`),
     );
-  const innerClass = info.className === 'Bidirectional' ? ((info.config.layer as Json).class_name as string) : info.className;
+  const wrapped = isRecord(info.config.layer) ? info.config.layer : null;
+  const innerClass = wrapped ? (wrapped.class_name as string) : info.className;
   const cell = RECURRENT.has(innerClass) && format !== 'keras2.1' ? [`${kerasSnakeCase(innerClass)}_cell`] : [];
-  const path = [info.kerasName, ...middle, ...cell, role];
+  // Keras 3 builds a TimeDistributed's layer in its own name scope: time_distributed/dense/kernel.
+  const innerName = wrapped ? ((wrapped.config as Json).name as string) : '';
+  const scope = info.className === 'TimeDistributed' && format === 'keras3' ? [names.get(innerName)?.kerasName ?? innerName] : [];
+  const path = [info.kerasName, ...scope, ...middle, ...cell, role];
   if (format === 'keras3') return [topName, ...info.scopes, ...path].join('/');
   return path.join('/') + (format === 'keras2.1' ? ':0' : '');
 }

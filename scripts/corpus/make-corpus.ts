@@ -64,7 +64,8 @@ async function makeCase(spec: CorpusCase): Promise<void> {
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   const saved = await saveArtifacts(model);
-  const artifacts = spec.keras ? applyKerasEdit(saved, spec.keras) : saved;
+  let artifacts = spec.keras ? applyKerasEdit(saved, spec.keras) : saved;
+  if (spec.kerasOnly) artifacts = spec.kerasOnly(artifacts, random);
   const files = writeModel(folder, artifacts, spec.format, spec.loss);
   const arrays: Record<string, { values: Float32Array | Int32Array; shape: number[] }> = {};
   spec.inputs.forEach(
@@ -72,8 +73,8 @@ async function makeCase(spec: CorpusCase): Promise<void> {
   );
   const labels = spec.loss === 'sparseCategoricalCrossentropy' || oneHot ? Int32Array.from(data.labels) : data.labels;
   arrays.y = { values: labels, shape: oneHot || spec.loss === 'sparseCategoricalCrossentropy' ? [n] : [n, ...data.labelShape] };
-  // A hand-written Keras layer that tfjs-layers does not compute leaves PyTorch as the only forward reference.
-  if (spec.keras?.sameFunction !== false)
+  // A hand-written Keras layer or option that tfjs-layers does not compute leaves PyTorch as the only forward reference.
+  if (spec.keras?.sameFunction !== false && !spec.kerasOnly)
     outputs.forEach(
       (o, k) =>
         (arrays[outputs.length === 1 ? 'tfjs_outputs' : `tfjs_outputs${k}`] = { values: o.dataSync() as Float32Array, shape: o.shape }),

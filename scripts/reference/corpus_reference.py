@@ -2,7 +2,7 @@
 
 For each case: read model.json with this project's independent PyTorch reading of Keras semantics
 (keras_reference/), check its forward pass against the predictions tfjs-layers itself made (`tfjs_outputs`
-in data.npz), drop the samples that lie within KINK_MARGIN of a non-smooth point (rewriting data.npz without
+in data.npz; a case for a Keras option tfjs-layers lacks has none), drop the samples that lie within KINK_MARGIN of a non-smooth point (rewriting data.npz without
 them), and compute the exact Hessian of the training loss by double backpropagation: loss, accuracy, ‖∇L‖,
 every eigenvalue and the trace of H and of D H D with layer and element D, and the same per layer. Writes
 expected.json in the layout test/unit/engine/reference.test.ts reads (docs/testing.md, "The model corpus").

@@ -168,7 +168,8 @@ function sequenceResampling(L: Layers): tfl.LayersModel {
   });
 }
 
-const KERAS_ONLY = 'Keras-only layers from scripts/corpus/keras-subclasses.ts (the PyTorch reading is the reference for their forward pass)';
+const KERAS_ONLY =
+  'Keras-only layers from scripts/corpus/keras-subclasses.ts (the PyTorch reading is the reference for their forward pass)';
 
 export const convolutionCases: CorpusCase[] = [
   {

@@ -2,6 +2,7 @@
 import type { CorpusCase } from '../corpus-case';
 import { convolutionCases } from './convolutions';
 import { miscCases } from './misc';
+import { recurrentCases } from './recurrent';
 import { structureCases } from './structures';
 
-export const CORPUS_CASES: readonly CorpusCase[] = [...structureCases, ...convolutionCases, ...miscCases];
+export const CORPUS_CASES: readonly CorpusCase[] = [...structureCases, ...convolutionCases, ...miscCases, ...recurrentCases];

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import torch
 
-from . import layers_conv, layers_conv_extra, layers_core, layers_merge, layers_misc, layers_norm  # noqa: F401  (they register the builders)
+from . import layers_conv, layers_conv_extra, layers_core, layers_merge, layers_misc, layers_norm, layers_recurrent  # noqa: F401  (they register the builders)
 from .graph import parse
 from .kinks import Kinks
 from .model_file import read_model_file

@@ -440,3 +440,16 @@ export function reparameterizedOp(
       outer(inner.rBackward(dy, rdy, rInputs, directionsOf(v), record, weightsOf(w, record), needInputs)),
   };
 }
+
+/**
+ * y = a ⊙ b, the element-wise product of two node outputs of one shape (a recurrent gate times a
+ * state or a candidate): the element-wise case of `inputBilinearOp`, whose cross terms dy⊙R{·} are
+ * the product's own curvature (the block ∂²⟨dy, a⊙b⟩/∂a∂b).
+ */
+export function productOp(): NodeOp {
+  return inputBilinearOp({
+    apply: (a, b) => tf.mul(a, b),
+    adjointFirst: (dy, b) => tf.mul(dy, b),
+    adjointSecond: (dy, a) => tf.mul(dy, a),
+  });
+}

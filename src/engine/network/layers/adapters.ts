@@ -14,7 +14,7 @@ import type { NodeOp, Shape, Tensor, WeightRole } from '../types';
 export function withConfig(config: LayerConfig, overrides: Record<string, unknown>): LayerConfig {
   const raw: Record<string, unknown> = { ...config.raw, ...overrides };
   for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete raw[key];
-  return new LayerConfig(config.layerName, config.className, raw);
+  return new LayerConfig(config.layerName, config.className, raw, config.kerasVersion);
 }
 
 export interface WeightView {

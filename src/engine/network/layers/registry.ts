@@ -15,7 +15,9 @@ import { normalizationLayers } from './normalization-layers';
 import { poolingLayers } from './pooling';
 import { preprocessingLayers } from './preprocessing';
 import { reshapingLayers } from './reshaping';
+import { recurrentLayers } from './recurrent';
 import { structuralLayers } from './structural';
+import { wrapperLayers } from './wrappers';
 
 const kinds: LayerKind[] = [
   denseLayer,
@@ -30,6 +32,8 @@ const kinds: LayerKind[] = [
   ...mergeExtraLayers,
   ...reshapingLayers,
   ...preprocessingLayers,
+  ...recurrentLayers,
+  ...wrapperLayers(layerKind),
 ];
 
 const byClassName = new Map<string, LayerKind>(kinds.flatMap((kind) => kind.classNames.map((name) => [name, kind] as const)));
