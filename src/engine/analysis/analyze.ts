@@ -240,6 +240,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       addRegularizerGradient(regularizers, network.blocks, theta, evaluation.gradient);
     }
     const gradientNorm = Math.sqrt(evaluation.gradient.reduce((s, g) => s + g * g, 0));
+    if (!Number.isFinite(lossValue) || !Number.isFinite(gradientNorm)) {
+      // Every number after this would be NaN too: say so now, with what usually causes it.
+      const what = Number.isFinite(lossValue) ? 'its gradient' : 'the loss';
+      throw new SharpnessError(
+        `${what} on the analysis data is not finite (${Number.isFinite(lossValue) ? gradientNorm : lossValue}): the model overflows or divides by zero on these inputs (check the data's scale and the model's weights)`,
+        request.model,
+      );
+    }
     const accuracy = evaluation.correct[0] === null ? null : evaluation.correct[0] / data.count;
     const modelSection: Report['model'] = {
       path: request.model,

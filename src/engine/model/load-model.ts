@@ -181,9 +181,17 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   const weights = new Map<string, WeightValues>();
   for (const [name, value] of stored) weights.set(normalizeWeightName(name), value);
   for (const layer of layers) {
-    for (const { manifestName } of layer.weights) {
-      const bad = firstNonFinite(weights.get(manifestName)!.values);
+    for (const { slot, manifestName } of layer.weights) {
+      const values = weights.get(manifestName)!.values;
+      const bad = firstNonFinite(values);
       if (bad) throw new SharpnessError(`weight "${manifestName}" contains ${bad.kind} (first at element ${bad.index})`, path);
+      const negative = slot.nonNegative ? values.findIndex((v) => v < 0) : -1;
+      if (negative >= 0) {
+        throw new SharpnessError(
+          `weight "${manifestName}" of layer "${layer.name}" is a variance but holds ${values[negative]} at element ${negative}; variances cannot be negative`,
+          path,
+        );
+      }
     }
   }
   return {

@@ -28,8 +28,12 @@ export interface WeightQuery {
 
 export class WeightIndex {
   private readonly entries = new Map<string, WeightEntry>();
-  /** Entries by their last segment, for the search. */
-  private readonly byLast = new Map<string, string[]>();
+  /**
+   * Entries by (the segment their match hinges on, their last segment): the one before the last, and
+   * the one before a cell segment. A lookup then touches only the few entries that can match, so a
+   * manifest of tens of thousands of weights resolves in linear time.
+   */
+  private readonly byAnchor = new Map<string, string[]>();
   private readonly claimed = new Map<string, string>();
 
   constructor(
@@ -48,11 +52,17 @@ export class WeightIndex {
       }
       this.entries.set(name, entry);
       const segments = name.split('/');
-      const last = segments[segments.length - 1];
-      const list = this.byLast.get(last);
-      if (list) list.push(name);
-      else this.byLast.set(last, [name]);
+      const n = segments.length;
+      if (n >= 2) this.index(segments[n - 2], segments[n - 1], name);
+      if (n >= 3 && CELL_SEGMENT.test(segments[n - 2])) this.index(segments[n - 3], segments[n - 1], name);
     }
+  }
+
+  private index(anchor: string, last: string, name: string): void {
+    const key = `${anchor}\u0000${last}`;
+    const list = this.byAnchor.get(key);
+    if (list) list.push(name);
+    else this.byAnchor.set(key, [name]);
   }
 
   /**
@@ -64,7 +74,8 @@ export class WeightIndex {
     const matches = new Map<string, number>();
     for (const path of query.paths) {
       const last = path[path.length - 1];
-      for (const name of this.byLast.get(last) ?? []) {
+      const anchor = path.length === 1 ? query.layer : path[path.length - 2];
+      for (const name of this.byAnchor.get(`${anchor}\u0000${last}`) ?? []) {
         const prefix = matchedPrefix(name.split('/'), query.layer, path);
         if (prefix) matches.set(name, scopeFit(prefix, query.scopes));
       }

@@ -30,6 +30,8 @@ export interface WeightSlot {
    * is accepted by the loader wherever Keras writes one.
    */
   manifestPaths?: string[][];
+  /** A variance: a negative value is a broken file, and its square root would be NaN everywhere. */
+  nonNegative?: boolean;
 }
 
 /** The weights a node reads, by role; trainable ones are the current θ. */

@@ -112,13 +112,24 @@ export function neuronwiseRescaling(model: LoadedModel, seed: number, spread = D
       producer.weights.find((w) => w.slot.role === s.kernelRole)!.slot.shape,
       lambda,
       s.depthwise,
+      s.outputChannelAxis,
     );
     if (s.biasRole) scaleUnits(weightOf(producer, values, s.biasRole)!, [units], lambda, false);
     const cs = consumer.symmetry;
     if (cs.role === 'batchnorm') {
+      // γ(x − μ)/√(σ² + ε) with x, μ ×λ and σ² ×λ² is γλ(x − μ)/√(λ²σ² + ε): γ × √(λ²σ² + ε)/(λ√(σ² + ε))
+      // restores it exactly, for every θ (the statistics are constants), so this is θ → Aθ with A
+      // diagonal, not an approximation that holds only as ε → 0.
+      const epsilon = typeof consumer.config.epsilon === 'number' ? consumer.config.epsilon : 1e-3;
+      const variance = weightOf(consumer, values, 'moving_variance')!;
+      const gammaFactor = Float64Array.from(
+        lambda,
+        (l, c) => Math.sqrt(l * l * variance[c] + epsilon) / (l * Math.sqrt(variance[c] + epsilon)),
+      );
+      scaleUnits(weightOf(consumer, values, 'gamma')!, [units], gammaFactor, false);
       scaleUnits(weightOf(consumer, values, 'moving_mean')!, [units], lambda, false);
       scaleUnits(
-        weightOf(consumer, values, 'moving_variance')!,
+        variance,
         [units],
         lambda.map((l) => l * l),
         false,
@@ -173,10 +184,13 @@ function scaleAxis(values: Float32Array, shape: number[], axis: number, factors:
   for (let i = 0; i < values.length; i++) values[i] *= factors[Math.floor(i / inner) % length];
 }
 
-/** Scales a producer's output units: the last axis, or (channel, multiplier) of a depthwise kernel. */
-function scaleUnits(values: Float32Array, shape: number[], lambda: Float64Array, depthwise: boolean): void {
+/**
+ * Scales a producer's output units: the kernel's output-channel axis (the last one, except for a
+ * Conv2DTranspose's [kh, kw, out, in]), or (channel, multiplier) of a depthwise kernel.
+ */
+function scaleUnits(values: Float32Array, shape: number[], lambda: Float64Array, depthwise: boolean, axis?: number): void {
   if (!depthwise) {
-    scaleAxis(values, shape, shape.length - 1, lambda);
+    scaleAxis(values, shape, axis ?? shape.length - 1, lambda);
     return;
   }
   // Depthwise kernel [kh, kw, C, m]: unit c·m + k is the flat index over the last two axes.

@@ -33,7 +33,7 @@ export const batchNormalizationLayer: LayerKind = {
       weights: [
         ...affineSlots(affine),
         { role: 'moving_mean', shape: [channels], trainable: false },
-        { role: 'moving_variance', shape: [channels], trainable: false },
+        { role: 'moving_variance', shape: [channels], trainable: false, nonNegative: true },
       ],
       ops: [normalize, ...channelAffineOps(affine)],
       symmetry: { role: 'batchnorm' },

@@ -31,7 +31,11 @@ export type LayerSymmetry =
   /** Sums or concatenates branches: homogeneous when every branch carries the same scale. */
   | { role: 'merge' }
   /** Not positively homogeneous: no scale may cross it. */
-  | { role: 'barrier'; reason: string };
+  /**
+   * `absorbsCommonScale`: a normalisation over its input (LayerNormalization) gives the same output for
+   * any common positive scale of it, so the weights feeding it are scale-invariant (as ε → 0).
+   */
+  | { role: 'barrier'; reason: string; absorbsCommonScale?: boolean };
 
 /** An input of the layer (by position) or the output of one of its graph's nodes. */
 export type GraphRef = { input: number } | { node: number };

@@ -136,6 +136,7 @@ const layerNormalization: LayerKind = {
       symmetry: {
         role: 'barrier',
         reason: 'layer normalization absorbs a common scale of its input (the weights feeding it are scale-invariant), no per-unit scale',
+        absorbsCommonScale: true,
       },
     };
   },

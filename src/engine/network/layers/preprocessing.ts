@@ -102,7 +102,7 @@ function normalizationStatistics(config: LayerConfig, keepShape: Shape, broadcas
     return {
       weights: [
         { role: 'mean', shape: keepShape, trainable: false },
-        { role: 'variance', shape: keepShape, trainable: false },
+        { role: 'variance', shape: keepShape, trainable: false, nonNegative: true },
       ],
       mean: (w: WeightMap) => read(w, 'mean'),
       variance: (w: WeightMap) => read(w, 'variance'),
