@@ -30,9 +30,12 @@ import {
 import { runResults } from './view-model/results.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
 
+/** "1 frozen layer", "3 frozen layers". */
+const frozenLayers = (n: number) => (n === 1 ? '1 frozen layer' : `${n} frozen layers`);
+
 function chartDescription(rows: PerLayerRow[], frozen: number): string {
   const parts = rows.map((r) => `${r.name}: invariant ${r.cells[0].text}, Euclidean ${r.cells[1].text}`);
-  const frozenPart = frozen > 0 ? ` ${frozen} frozen layers are not charted.` : '';
+  const frozenPart = frozen > 0 ? ` Not charted: ${frozenLayers(frozen)}.` : '';
   return `Grouped bar chart, logarithmic scale: λ_max of D H D (invariant) and of H (Euclidean) for each of ${rows.length} layers. ${parts.join('; ')}.${frozenPart}`;
 }
 
@@ -189,7 +192,7 @@ export class PerLayerSection implements PanelSection {
       onSelect: (i) => this.select(rows[i].name),
       legendNote:
         `Click a layer’s bars, or its name in the table, for its details.${anyUnconverged ? ' Outlined bars did not converge.' : ''}` +
-        (frozen > 0 ? ` ${frozen} frozen layers (trainable: false) have no bars: their weights are not part of θ.` : ''),
+        (frozen > 0 ? ` No bars for ${frozenLayers(frozen)} (trainable: false): frozen weights are not part of θ.` : ''),
     });
     replaceContent(this.element, soFar, figure, this.tableView(tableRows, !!results?.report), this.details);
     const chosen =

@@ -77,6 +77,9 @@ export function notAModelMessage(fileName: string, problem: string): string {
 export interface LayerSummary {
   /** The layer's path, as the report names it: nested layers under their models' names (`model2/Conv1`). */
   name: string;
+  /** Its own name, and the names of the nested models holding it, outermost first. */
+  ownName: string;
+  scopes: string[];
   className: string;
   /** The manifest's names of this layer's weights (trainable or not). */
   weights: string[];
@@ -144,6 +147,8 @@ function summaryOf(bytes: Buffer, path: string): ModelSummary {
       const weights = owned.get(l) ?? [];
       return {
         name: l.path,
+        ownName: l.name,
+        scopes: l.scopes,
         className: l.className,
         weights: weights.map((w) => w.name),
         weightCount: weights.reduce((sum, w) => sum + elementCount(w.shape), 0),
@@ -189,4 +194,49 @@ export function layerText(layer: LayerSummary, sharpness: number | undefined): {
     sharpness !== undefined ? `λ_max(D_l H_ll D_l) = ${sharpness}` : null,
   ];
   return { description, tooltip: lines.filter((line) => line !== null).join('\n') };
+}
+
+/** A nested model in the sidebar, holding its layers and the models nested in it, in the order the model computes them. */
+export interface ScopeEntry {
+  kind: 'scope';
+  name: string;
+  /** The nested model's path (`sequential_1/model2`). */
+  path: string;
+  children: TreeEntry[];
+  /** Layers anywhere below, and how many of them are frozen. */
+  layerCount: number;
+  frozenCount: number;
+}
+
+export type TreeEntry = ScopeEntry | { kind: 'layer'; layer: LayerSummary };
+
+/**
+ * The layers as a tree of the nested models holding them, so a path reads from the root down (a
+ * Teachable Machine export: sequential_1 ▸ model1 ▸ its 150 layers; sequential_3 ▸ the head) and no
+ * label is a long path cut short. A flat model's layers are the top level.
+ */
+export function layerTree(layers: readonly LayerSummary[]): TreeEntry[] {
+  const root: TreeEntry[] = [];
+  const scopes = new Map<string, ScopeEntry>();
+  for (const layer of layers) {
+    let children = root;
+    const chain: ScopeEntry[] = [];
+    layer.scopes.forEach((name, depth) => {
+      const path = layer.scopes.slice(0, depth + 1).join('/');
+      let scope = scopes.get(path);
+      if (!scope) {
+        scope = { kind: 'scope', name, path, children: [], layerCount: 0, frozenCount: 0 };
+        scopes.set(path, scope);
+        children.push(scope);
+      }
+      chain.push(scope);
+      children = scope.children;
+    });
+    children.push({ kind: 'layer', layer });
+    for (const scope of chain) {
+      scope.layerCount++;
+      if (layer.frozen) scope.frozenCount++;
+    }
+  }
+  return root;
 }

@@ -243,6 +243,9 @@ describe('rescaling symmetries through recurrent layers', () => {
   });
 
   test('no scale passes through the recurrence: a factor on the SimpleRNN is refused by name', async () => {
-    await assert.rejects(run({ rescale: [1, 7, 1 / 7] }), /up to "simple_rnn_SimpleRNN\d+" multiply to 7\.00000, but they must multiply to 1 there/);
+    await assert.rejects(
+      run({ rescale: [1, 7, 1 / 7] }),
+      /up to "simple_rnn_SimpleRNN\d+" multiply to 7\.00000, but they must multiply to 1 there/,
+    );
   });
 });

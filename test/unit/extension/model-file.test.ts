@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   layerText,
+  layerTree,
   looksLikeModelJson,
   modelFileProblem,
   notAModelMessage,
   summarizeModel,
   type ModelSummary,
+  type TreeEntry,
 } from '../../../src/extension/model-file';
 import { temporaryDirectory } from '../../helpers/model-writer';
 
@@ -210,4 +212,42 @@ test("the Inspector's message for a file that is not a model names the file, the
   assert.match(message, /^package\.json: not a TF\.js layers-model model\.json \(no "modelTopology"\); /);
   assert.match(message, /model\.save\(\) or tensorflowjs_converter/);
   assert.doesNotMatch(message, /\n/);
+});
+
+test('the sidebar shows nested models as nodes holding their layers, in the order the model computes them', async () => {
+  const shape = (entries: TreeEntry[]): unknown[] =>
+    entries.map((e) =>
+      e.kind === 'scope' ? { [e.name]: shape(e.children), layers: e.layerCount, frozen: e.frozenCount } : e.layer.ownName,
+    );
+  const tm = await summary(join(CORPUS, 'tm-nested', 'model.json'));
+  assert.deepEqual(shape(layerTree(tm.layers)), [
+    {
+      sequential_1: [
+        {
+          model2: [
+            'Conv1_pad',
+            'Conv1',
+            'bn_Conv1',
+            'Conv1_relu',
+            'expanded_conv_depthwise',
+            'expanded_conv_depthwise_BN',
+            'expanded_conv_depthwise_relu',
+            'expanded_conv_project',
+            'expanded_conv_project_BN',
+            'expanded_conv_add',
+          ],
+          layers: 10,
+          frozen: 0,
+        },
+        'global_average_pooling2d_GlobalAveragePooling2D1',
+      ],
+      layers: 11,
+      frozen: 0,
+    },
+    { sequential_3: ['dense_Dense1', 'dense_Dense2'], layers: 2, frozen: 0 },
+  ]);
+  const frozen = await summary(join(CORPUS, 'keras3-frozen-base', 'model.json'));
+  assert.deepEqual(shape(layerTree(frozen.layers)), [{ base: ['dense'], layers: 1, frozen: 1 }, 'dense_1', 'dense_2']);
+  const mlp = await summary(join(REFERENCE, 'mlp', 'model.json'));
+  assert.deepEqual(shape(layerTree(mlp.layers)), ['dense_Dense1', 'dense_Dense2', 'dense_Dense3']);
 });
