@@ -1,6 +1,8 @@
 /**
  * The Per layer tab: invariant vs Euclidean λ_max per layer (grouped bars, log axis), the same numbers
- * in a table, and the details of the layer chosen by clicking its bars or its row.
+ * in a table, and the details of the layer chosen by clicking its bars or its row. Nested layers are
+ * named by their full path in the table, the details and the tooltips, by its shortest distinguishing
+ * ending under the bars; frozen layers are rows of their own, greyed, without bars or numbers.
  */
 import type { PanelState } from '../src/shared/protocol.ts';
 import { Dependencies, type PanelContext, type PanelSection } from './context.ts';
@@ -16,18 +18,37 @@ import {
 } from './view-model/numbers.ts';
 import {
   layerDetails,
+  layerTableRows,
   PER_LAYER_COLUMNS,
   perLayerRows,
   sharpestLayer,
+  type FrozenLayerRow,
   type LayerSource,
+  type LayerTableRow,
   type PerLayerRow,
 } from './view-model/per-layer.ts';
 import { runResults } from './view-model/results.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
 
-function chartDescription(rows: PerLayerRow[]): string {
+/** "1 frozen layer", "3 frozen layers". */
+const frozenLayers = (n: number) => (n === 1 ? '1 frozen layer' : `${n} frozen layers`);
+
+function chartDescription(rows: PerLayerRow[], frozen: number): string {
   const parts = rows.map((r) => `${r.name}: invariant ${r.cells[0].text}, Euclidean ${r.cells[1].text}`);
-  return `Grouped bar chart, logarithmic scale: λ_max of D H D (invariant) and of H (Euclidean) for each of ${rows.length} layers. ${parts.join('; ')}.`;
+  const frozenPart = frozen > 0 ? ` Not charted: ${frozenLayers(frozen)}.` : '';
+  return `Grouped bar chart, logarithmic scale: λ_max of D H D (invariant) and of H (Euclidean) for each of ${rows.length} layers. ${parts.join('; ')}.${frozenPart}`;
+}
+
+/** A layer path that may wrap after each "/" but never inside a name. */
+function pathText(name: string): (HTMLElement | string)[] {
+  return name.split('/').flatMap((segment, i) => [...(i > 0 ? ['/', el('wbr')] : []), el('span', { class: 'path-segment' }, segment)]);
+}
+
+function frozenNote(count: number): HTMLElement {
+  return note(
+    `Frozen (trainable: false): its ${formatCount(count)} parameters are constants of the analysis, not part of θ, so this layer has no per-layer sharpness.`,
+    { 'data-testid': 'layer-frozen' },
+  );
 }
 
 function detailsView(report: LayerSource, name: string): HTMLElement {
@@ -37,8 +58,9 @@ function detailsView(report: LayerSource, name: string): HTMLElement {
   const facts: [string, string, number | null][] = [
     ['Class', d.layer.className, null],
     ['Parameters', `${formatCount(d.layer.parameterCount)} (${formatPercent(d.parameterShare)} of the model)`, d.layer.parameterCount],
-    ['Output shape', formatShape(d.layer.outputShape), null],
   ];
+  if (d.frozenParameterCount > 0) facts.push(['Frozen parameters', formatCount(d.frozenParameterCount), d.frozenParameterCount]);
+  facts.push(['Output shape', formatShape(d.layer.outputShape), null]);
   if (s) {
     facts.push(
       ['λ_max(D H D)', formatConverged(s.invariantSharpness, s.converged), s.invariantSharpness],
@@ -48,18 +70,20 @@ function detailsView(report: LayerSource, name: string): HTMLElement {
       ['λ_max(D H D) / λ_max(H)', formatValue(d.invariantToEuclidean), d.invariantToEuclidean],
     );
   }
-  const weights = d.layer.weights.map((w) =>
+  const weights = d.weights.map((w) =>
     el(
       'tr',
-      {},
-      el('th', { scope: 'row' }, w.name),
+      { 'data-weight': w.manifestName },
+      el('th', { scope: 'row' }, w.label),
       el('td', {}, formatShape(w.shape)),
-      el('td', {}, w.trainable ? 'trainable' : 'frozen'),
+      el('td', {}, w.status),
+      el('td', { class: 'manifest-name' }, w.manifestName),
     ),
   );
   return section(
     `Layer ${name}`,
     { 'data-testid': 'layer-details', 'data-layer': name, class: 'layer-details' },
+    !s && d.frozenParameterCount > 0 ? frozenNote(d.frozenParameterCount) : null,
     el(
       'dl',
       { class: 'facts' },
@@ -81,7 +105,13 @@ function detailsView(report: LayerSource, name: string): HTMLElement {
     weights.length > 0
       ? tableRegion(
           `Weights of ${name}`,
-          table(`Weights of ${name}`, ['Weight', 'Shape', 'Trainable'], weights, { 'data-testid': 'layer-weights' }, [0, 1, 2]),
+          table(
+            `Weights of ${name}`,
+            ['Weight', 'Shape', 'In the analysis', 'In the manifest'],
+            weights,
+            { 'data-testid': 'layer-weights' },
+            [0, 1, 2, 3],
+          ),
         )
       : note('This layer has no weights.'),
   );
@@ -122,6 +152,8 @@ export class PerLayerSection implements PanelSection {
       );
     }
     const rows = perLayerRows(report);
+    const tableRows = layerTableRows(report);
+    const frozen = tableRows.filter((r) => r.kind === 'frozen').length;
     const layersWithParameters = report.model.layers.filter((l) => l.parameterCount > 0).length;
     const soFar = results?.report
       ? null
@@ -132,9 +164,9 @@ export class PerLayerSection implements PanelSection {
     const figure = this.context.charts.figure({
       id: 'per-layer',
       title: 'λ_max per layer: invariant (D H D) vs Euclidean (H)',
-      description: chartDescription(rows),
+      description: chartDescription(rows, frozen),
       type: 'bar',
-      labels: rows.map((r) => r.name),
+      labels: rows.map((r) => r.chartLabel),
       series: [
         {
           label: 'λ_max(D H D), invariant',
@@ -152,29 +184,59 @@ export class PerLayerSection implements PanelSection {
       xTitle: 'layer',
       yTitle: 'λ_max (log scale)',
       yLog: true,
-      tooltipExtra: (_s, i) => (rows[i].converged ? null : 'not converged'),
+      // The full path under a shortened label, and what makes a bar uncertain.
+      tooltipExtra: (_s, i) =>
+        [rows[i].chartLabel !== rows[i].name ? rows[i].name : null, rows[i].converged ? null : 'not converged']
+          .filter((t) => t !== null)
+          .join(' · ') || null,
       onSelect: (i) => this.select(rows[i].name),
-      legendNote: `Click a layer’s bars, or its name in the table, for its details.${anyUnconverged ? ' Outlined bars did not converge.' : ''}`,
+      legendNote:
+        `Click a layer’s bars, or its name in the table, for its details.${anyUnconverged ? ' Outlined bars did not converge.' : ''}` +
+        (frozen > 0 ? ` No bars for ${frozenLayers(frozen)} (trainable: false): frozen weights are not part of θ.` : ''),
     });
-    replaceContent(this.element, soFar, figure, this.tableView(rows, !!results?.report), this.details);
+    replaceContent(this.element, soFar, figure, this.tableView(tableRows, !!results?.report), this.details);
     const chosen =
-      this.context.view.layer && rows.some((r) => r.name === this.context.view.layer) ? this.context.view.layer : sharpestLayer(report);
+      this.context.view.layer && tableRows.some((r) => r.row.name === this.context.view.layer)
+        ? this.context.view.layer
+        : sharpestLayer(report);
     if (chosen) this.select(chosen);
   }
 
-  /** Rows are "per-layer-row" in a finished report, "per-layer-row-partial" while layers stream in. */
-  private tableView(rows: PerLayerRow[], complete: boolean): HTMLElement {
-    const body = rows.map((r) => {
-      const choose = on(
-        el(
-          'button',
-          { type: 'button', class: 'link layer-button', 'aria-pressed': 'false', 'data-testid': 'select-layer', 'data-layer': r.name },
-          r.name,
-        ),
-        'click',
-        () => this.select(r.name),
-      );
-      this.rowButtons.set(r.name, choose);
+  private layerButton(name: string): HTMLButtonElement {
+    const choose = on(
+      el(
+        'button',
+        { type: 'button', class: 'link layer-button', 'aria-pressed': 'false', 'data-testid': 'select-layer', 'data-layer': name },
+        pathText(name),
+      ),
+      'click',
+      () => this.select(name),
+    );
+    this.rowButtons.set(name, choose);
+    return choose;
+  }
+
+  /** A frozen layer's row, greyed: its frozen parameters and no numbers. */
+  private frozenRow(r: FrozenLayerRow): HTMLTableRowElement {
+    return el(
+      'tr',
+      { 'data-layer': r.name, 'data-testid': 'per-layer-row-frozen', class: 'frozen' },
+      el('th', { scope: 'row' }, this.layerButton(r.name)),
+      numberCell(`${formatCount(r.frozenParameterCount)} frozen`, r.frozenParameterCount, { 'data-measure': 'frozenParameterCount' }),
+      el(
+        'td',
+        { colspan: String(PER_LAYER_COLUMNS.length), class: 'frozen-note' },
+        icon('lock'),
+        ' frozen (trainable: false): not part of θ',
+      ),
+    );
+  }
+
+  /** Rows are "per-layer-row" in a finished report, "per-layer-row-partial" while layers stream in, "per-layer-row-frozen" for frozen layers. */
+  private tableView(rows: LayerTableRow[], complete: boolean): HTMLElement {
+    const body = rows.map(({ kind, row }) => {
+      if (kind === 'frozen') return this.frozenRow(row);
+      const r = row;
       return el(
         'tr',
         {
@@ -182,7 +244,7 @@ export class PerLayerSection implements PanelSection {
           'data-testid': complete ? 'per-layer-row' : 'per-layer-row-partial',
           'data-converged': String(r.converged),
         },
-        el('th', { scope: 'row' }, choose),
+        el('th', { scope: 'row' }, this.layerButton(r.name)),
         numberCell(formatCount(r.parameterCount), r.parameterCount, { 'data-measure': 'parameterCount' }),
         r.cells.map((c) =>
           numberCell(c.text, c.value, {
@@ -195,7 +257,7 @@ export class PerLayerSection implements PanelSection {
     return tableRegion(
       'Per-layer sharpness table',
       table(
-        'Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated',
+        'Per-layer sharpness: λ_max and traces of each layer’s diagonal block, ± standard error where estimated; frozen layers have none',
         ['Layer', 'Parameters', ...PER_LAYER_COLUMNS.map((c) => c.label)],
         body,
         { 'data-testid': 'per-layer-table', 'data-complete': String(complete) },

@@ -39,10 +39,13 @@ function layersTable(model: Report['model']): HTMLElement {
   const rows = modelLayerRows(model).map((r) =>
     el(
       'tr',
-      { 'data-layer': r.name },
-      el('th', { scope: 'row' }, r.name),
+      { 'data-layer': r.name, class: r.frozenParameterCount > 0 ? 'frozen' : null, 'data-frozen': String(r.frozenParameterCount > 0) },
+      el('th', { scope: 'row', class: 'layer-path' }, r.name),
       el('td', {}, r.className),
-      numberCell(formatCount(r.parameterCount), r.parameterCount),
+      numberCell(
+        `${formatCount(r.parameterCount)}${r.frozenParameterCount > 0 ? ` + ${formatCount(r.frozenParameterCount)} frozen` : ''}`,
+        r.parameterCount,
+      ),
       el('td', { class: 'weights' }, r.weights),
       el('td', { 'data-homogeneous': String(r.homogeneous) }, icon(r.homogeneous ? 'check' : 'circle-slash'), ` ${r.homogeneityText}`),
     ),

@@ -12,7 +12,7 @@ import { AnalysisRunner } from './analysis-runner';
 import { DataChoices } from './data-prompt';
 import { readSidecar, type DataChoice } from './data-selection';
 import { factorsInputProblem, parseFactorsInput } from './factors-input';
-import { looksLikeModelJson, notAModelMessage } from './model-file';
+import { modelFileProblem, notAModelMessage } from './model-file';
 import { ModelIndex } from './model-index';
 import { ModelTreeProvider } from './model-tree';
 import { initialState, PANEL_VIEW_TYPE, SharpnessPanel, titleOf, type PanelDependencies } from './panel';
@@ -105,10 +105,9 @@ export function activate(context: vscode.ExtensionContext): void {
     const uri = modelArgument(arg);
     const modelPath = uri?.fsPath ?? (await pickModel('Inspect Model'));
     if (!modelPath) return;
-    if (!(await looksLikeModelJson(modelPath))) {
-      void vscode.window.showErrorMessage(
-        `Sharpness Lens: ${vscode.workspace.asRelativePath(modelPath)} is not a TF.js layers model (no "modelTopology").`,
-      );
+    const problem = await modelFileProblem(modelPath);
+    if (problem !== null) {
+      void vscode.window.showErrorMessage(`Sharpness Lens: ${notAModelMessage(vscode.workspace.asRelativePath(modelPath), problem)}`);
       return;
     }
     // Ask for the data before opening the panel, so dismissing the question leaves nothing behind.
@@ -230,8 +229,9 @@ export function activate(context: vscode.ExtensionContext): void {
         openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
         async resolveCustomEditor(document, webviewPanel) {
           // The editor is offered on every *.json: only a model starts an analysis.
-          if (!(await looksLikeModelJson(document.uri.fsPath))) {
-            webviewPanel.webview.html = messageHtml(notAModelMessage(basename(document.uri.fsPath)));
+          const problem = await modelFileProblem(document.uri.fsPath);
+          if (problem !== null) {
+            webviewPanel.webview.html = messageHtml(notAModelMessage(basename(document.uri.fsPath), problem));
             return;
           }
           const panel = track(new SharpnessPanel(webviewPanel, deps, initialState(document.uri.fsPath)));

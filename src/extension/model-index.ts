@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { EXTENSION_DEFAULTS } from '../shared/defaults';
 import type { Report } from '../shared/report';
-import { looksLikeModelJson, summarizeModel, type ModelSummary } from './model-file';
+import { looksLikeModelJson, summarizeModel, type ModelRead } from './model-file';
 
 export interface LatestSharpness {
   invariant: number;
@@ -23,7 +23,7 @@ const SCAN_BATCH = 16;
 
 export class ModelIndex implements vscode.Disposable {
   private models: vscode.Uri[] = [];
-  private readonly summaries = new Map<string, ModelSummary | null>();
+  private readonly summaries = new Map<string, ModelRead>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.json');
@@ -74,9 +74,9 @@ export class ModelIndex implements vscode.Disposable {
     return this.scanning;
   }
 
-  /** The layer summary read by the last scan; null for a model it could not read (or not scanned yet). */
-  summary(uri: vscode.Uri): ModelSummary | null {
-    return this.summaries.get(uri.fsPath) ?? null;
+  /** What the last scan read of the model: its layer summary, or why it could not (undefined before the scan). */
+  summary(uri: vscode.Uri): ModelRead | undefined {
+    return this.summaries.get(uri.fsPath);
   }
 
   latest(uri: vscode.Uri): LatestSharpness | undefined {

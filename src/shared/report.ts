@@ -30,7 +30,11 @@ export interface LayerReport {
   name: string;
   className: string;
   parameterCount: number;
-  weights: { name: string; shape: number[]; trainable: boolean }[];
+  /**
+   * `name` is the manifest's; `role` the weight's name within the layer (`kernel`, `forward/recurrent_kernel`
+   * in a Bidirectional). Not trainable: frozen, or a statistic (shared/weights.ts).
+   */
+  weights: { name: string; role?: string; shape: number[]; trainable: boolean }[];
   positivelyHomogeneous: boolean;
   note: string | null;
   outputShape: number[];

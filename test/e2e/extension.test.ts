@@ -123,13 +123,48 @@ async function treeRows(tree: Locator): Promise<TreeRow[]> {
   return rows.sort((a, b) => a.index - b.index);
 }
 
-/** A model's row and the layer rows under it. */
-function modelInTree(rows: TreeRow[], model: string): { row: TreeRow; layers: TreeRow[] } | undefined {
+/** A layer row of the tree with its path: the nested-model rows above it, then its own label. */
+interface TreeLayer extends TreeRow {
+  path: string;
+}
+
+/** A model's row, the rows under it, and its layers (the leaves) by path. */
+function modelInTree(rows: TreeRow[], model: string): { row: TreeRow; below: TreeRow[]; layers: TreeLayer[] } | undefined {
   const at = rows.findIndex((r) => r.level === 1 && r.name === model);
   if (at < 0) return undefined;
-  const layers: TreeRow[] = [];
-  for (let i = at + 1; i < rows.length && rows[i].level === 2; i++) layers.push(rows[i]);
-  return { row: rows[at], layers };
+  const below: TreeRow[] = [];
+  for (let i = at + 1; i < rows.length && rows[i].level > 1; i++) below.push(rows[i]);
+  const scopes: string[] = [];
+  const layers: TreeLayer[] = [];
+  for (const r of below) {
+    scopes.length = r.level - 2;
+    if (r.expanded === null) layers.push({ ...r, path: [...scopes, r.name].join('/') });
+    else scopes.push(r.name);
+  }
+  return { row: rows[at], below, layers };
+}
+
+/** Expands a model in the Sharpness view and every nested model under it; returns its layers once all are shown. */
+async function expandedLayers(tree: Locator, name: string): Promise<TreeLayer[]> {
+  const twistie = (index: number) => tree.locator(`.monaco-list-row[data-index="${index}"] .monaco-tl-twistie`);
+  return waitUntil(`${name} expanded into its layers`, async () => {
+    const model = modelInTree(await treeRows(tree), name);
+    if (!model) return false;
+    const collapsed = [model.row, ...model.below].find((r) => r.expanded === 'false');
+    if (collapsed) {
+      await twistie(collapsed.index).click();
+      return false;
+    }
+    return model.layers.length > 0 ? model.layers : false;
+  });
+}
+
+/** Inspects a workspace model from the palette, answering the data question with the data.npz beside it. */
+async function inspectFromPalette(b: Workbench, folder: string): Promise<Panel> {
+  await b.runCommand('Sharpness: Inspect Model…');
+  await (await b.quickPick('Inspect Model')).pick(`${folder}/model.json`);
+  await answerDataPick(b, `${folder}/model.json`, 'data.npz', NEXT_TO_MODEL);
+  return b.panel();
 }
 
 before(async () => {
@@ -235,7 +270,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
     () =>
       flow('03-sidebar', async (b) => {
         const tree = await b.openSharpnessView();
-        const models = ['broken', 'mlp', 'mnist-large-batch', 'mnist-long', 'mnist-small-batch'];
+        const models = ['broken', 'frozen-base', 'mlp', 'mnist-large-batch', 'mnist-long', 'mnist-small-batch', 'tm-nested'];
         const shown = await waitUntil('the workspace’s models in the Sharpness view', async () => {
           const names = (await treeRows(tree)).filter((r) => r.level === 1).map((r) => r.name);
           return names.length === models.length ? names : false;
@@ -256,16 +291,7 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
           `${name}'s description "${expected}"`,
           async () => modelInTree(await treeRows(tree), name)?.row.description === expected,
         );
-        if (modelInTree(await treeRows(tree), name)?.row.expanded !== 'true') {
-          await tree
-            .locator('.monaco-list-row[aria-level="1"]', { has: b.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
-            .locator('.monaco-tl-twistie')
-            .click();
-        }
-        const layers = await waitUntil(`${name} expanded into its layers`, async () => {
-          const model = modelInTree(await treeRows(tree), name);
-          return model?.row.expanded === 'true' && model.layers.length > 0 ? model.layers : false;
-        });
+        const layers = await expandedLayers(tree, name);
         assert.deepEqual(
           layers.map((l) => l.name),
           cli.model.layers.map((l) => l.name),
@@ -430,6 +456,103 @@ describe('Sharpness Lens in VS Code (code-server)', () => {
       await waitUntil('weights.bin selected in the explorer', async () => (await selected.count()) === 1);
       await waitUntil('the error notification dismissed', async () => (await errors.count()) === 0);
       await b.screenshot('06-reveal-file');
+    }),
+  );
+  test(
+    '(7) a Teachable Machine export: nested layers by their path in the table, the details and the sidebar',
+    { timeout: FLOW_TIMEOUT },
+    () =>
+      flow('07-nested-model', async (b) => {
+        const panel = await inspectFromPalette(b, 'tm-nested');
+        await panel.selectTab('per-layer');
+        const table = await perLayerTable(panel);
+        const cli = cliReport(join(b.workspace, 'tm-nested', 'model.json'), join(b.workspace, 'tm-nested', 'data.npz'), SETTINGS);
+        assertSameNumbers(table, cli);
+        assert.ok(
+          table.every((r) => /^sequential_[13]\//.test(r.layer)),
+          `every layer named by its nested path: ${table.map((r) => r.layer).join(', ')}`,
+        );
+        const chart = panel.byTestId('chart-per-layer');
+        const description = (await chart.locator('canvas').getAttribute('aria-label')) ?? '';
+        assert.ok(
+          description.includes('sequential_1/model2/expanded_conv_depthwise_BN'),
+          `the chart's description has full paths: ${description}`,
+        );
+        const pixels = await panel.chartPixels('per-layer');
+        assert.ok(pixels.foreground > 2000, `the per-layer chart drew bars (${pixels.foreground} foreground pixels)`);
+        await b.screenshot('07-nested-per-layer');
+
+        const bn = 'sequential_1/model2/bn_Conv1';
+        await panel.frame.locator(`[data-testid="select-layer"][data-layer="${bn}"]`).click();
+        const details = panel.frame.locator(`[data-testid="layer-details"][data-layer="${bn}"]`);
+        await details.waitFor({ state: 'visible', timeout: T.ui });
+        const weights = await details
+          .locator('[data-testid="layer-weights"] tbody tr')
+          .evaluateAll((rows) => rows.map((row) => Array.from(row.children).map((cell) => cell.textContent?.trim() ?? '')));
+        log(`${bn} weights: ${JSON.stringify(weights)}`);
+        assert.deepEqual(
+          weights.map(([label, , status]) => [label, status]),
+          [
+            ['gamma', 'trainable'],
+            ['beta', 'trainable'],
+            ['moving_mean', 'statistic, not a parameter'],
+            ['moving_variance', 'statistic, not a parameter'],
+          ],
+        );
+        await details.scrollIntoViewIfNeeded();
+        await b.screenshot('07-nested-layer-details');
+
+        const tree = await b.openSharpnessView();
+        const layers = await expandedLayers(tree, 'tm-nested');
+        assert.deepEqual(
+          layers.map((l) => l.path),
+          cli.model.layers.map((l) => l.name),
+          'the sidebar holds each layer under its nested models, at the path the report gives it',
+        );
+        const top = modelInTree(await treeRows(tree), 'tm-nested')!.below.filter((r) => r.level === 2);
+        assert.deepEqual(
+          top.map((r) => [r.name, r.description]),
+          [
+            ['sequential_1', '11 layers'],
+            ['sequential_3', '2 layers'],
+          ],
+        );
+        await b.screenshot('07-nested-sidebar');
+        await b.showExplorer();
+      }),
+  );
+
+  test('(8) a frozen base: listed and marked frozen, without numbers; the summary counts its parameters', { timeout: FLOW_TIMEOUT }, () =>
+    flow('08-frozen-layers', async (b) => {
+      const panel = await inspectFromPalette(b, 'frozen-base');
+      const cli = cliReport(join(b.workspace, 'frozen-base', 'model.json'), join(b.workspace, 'frozen-base', 'data.npz'), SETTINGS);
+      const parameters = panel.byTestId('summary-parameters');
+      await parameters.waitFor({ state: 'visible', timeout: T.analysis });
+      const hint = (await parameters.locator('.item-hint').innerText()).trim();
+      assert.ok(
+        hint.includes(`${cli.model.frozenParameterCount} more frozen`),
+        `the summary counts the ${cli.model.frozenParameterCount} frozen parameters: "${hint}"`,
+      );
+      await b.screenshot('08-frozen-summary');
+
+      await panel.selectTab('per-layer');
+      assertSameNumbers(await perLayerTable(panel), cli);
+      const frozen = panel.byTestId('per-layer-row-frozen');
+      assert.deepEqual(await frozen.evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.layer)), ['base/dense']);
+      assert.equal(await frozen.locator('td[data-measure="invariantSharpness"]').count(), 0, 'a frozen layer shows no sharpness');
+      assert.match(await frozen.innerText(), /frozen/);
+      await panel.byTestId('per-layer-table').scrollIntoViewIfNeeded();
+      await b.screenshot('08-frozen-per-layer');
+
+      const tree = await b.openSharpnessView();
+      const layers = await expandedLayers(tree, 'frozen-base');
+      assert.equal(layers.find((l) => l.path === 'base/dense')?.description, 'Dense · frozen');
+      assert.equal(
+        modelInTree(await treeRows(tree), 'frozen-base')!.below.find((r) => r.name === 'base')?.description,
+        '1 layer, 1 frozen',
+      );
+      await b.screenshot('08-frozen-sidebar');
+      await b.showExplorer();
     }),
   );
 });

@@ -9,7 +9,7 @@
  * No sleeps: every wait is for a concrete condition, with a timeout sized for a loaded 2-core machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -123,7 +123,7 @@ export function cliReport(model: string, data: string, settings: { samples: numb
 }
 
 export interface CliReport {
-  model: { layers: { name: string; className: string }[] };
+  model: { layers: { name: string; className: string }[]; frozenParameterCount: number };
   invariant: { sharpness: number };
   euclidean: { topEigenvalues: number[] };
   perLayer: {
@@ -145,8 +145,9 @@ export function relativelyClose(a: number, b: number, tolerance: number): boolea
 
 /**
  * A workspace like a user's: the two MNIST examples (+ the shared test set beside them, and a copy of
- * the larger one without data of its own), the small reference MLP, and a broken copy of it whose
- * weight shard is truncated.
+ * the larger one without data of its own), the small reference MLP, a broken copy of it whose
+ * weight shard is truncated, and two models as people have them from the corpus: a Teachable Machine
+ * export (nested models) and a Keras 3 model with a frozen base.
  */
 export function makeWorkspace(into: string): void {
   const examples = join(ROOT, 'examples');
@@ -166,7 +167,20 @@ export function makeWorkspace(into: string): void {
   }
   const shard = join(into, 'broken', 'weights.bin');
   writeFileSync(shard, readFileSync(shard).subarray(0, 200));
+  for (const [folder, corpus] of CORPUS_MODELS) {
+    // The model, its shards and its data; not the corpus's own case.json and expected.json.
+    cpSync(join(ROOT, 'test', 'fixtures', 'corpus', corpus), join(into, folder), {
+      recursive: true,
+      filter: (source) => !/(case|expected)\.json$/.test(source),
+    });
+  }
 }
+
+/** Workspace folder ← corpus case (test/fixtures/corpus). */
+export const CORPUS_MODELS = [
+  ['tm-nested', 'tm-nested'],
+  ['frozen-base', 'keras3-frozen-base'],
+] as const;
 
 /** Waits until the example models exist (a training run may be regenerating them). */
 export async function waitForExamples(): Promise<void> {

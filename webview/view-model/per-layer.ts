@@ -1,5 +1,10 @@
-/** The Per layer tab: one row per layer with its sharpness, and the details of a chosen layer. */
+/**
+ * The Per layer tab: one row per layer with its sharpness (nested layers by their path, a recurrent
+ * or wrapped layer as one block of all its weights, as the report groups them), a row marked frozen
+ * for each frozen layer (no numbers: its weights are not part of θ), and the details of a chosen layer.
+ */
 import type { LayerReport, PerLayerSharpness, Report } from '../../src/shared/report.ts';
+import { chartLabels, frozenParameterCount, WEIGHT_STATUS_TEXT, weightLabel, weightStatus } from './layers.ts';
 
 /** A report, or the layers streamed so far with the model they belong to. */
 export interface LayerSource {
@@ -25,7 +30,10 @@ export interface PerLayerCell {
 }
 
 export interface PerLayerRow {
+  /** The layer's full path, as the report names it. */
   name: string;
+  /** The chart's axis label: the path's shortest distinguishing ending. */
+  chartLabel: string;
   className: string;
   parameterCount: number;
   converged: boolean;
@@ -47,10 +55,12 @@ function cellText(layer: PerLayerSharpness, key: PerLayerMeasure): string {
 }
 
 export function perLayerRows(report: LayerSource): PerLayerRow[] {
-  return report.perLayer.map((layer) => {
+  const labels = chartLabels(report.perLayer.map((l) => l.name));
+  return report.perLayer.map((layer, i) => {
     const model = report.model.layers.find((l) => l.name === layer.name);
     return {
       name: layer.name,
+      chartLabel: labels[i],
       className: model?.className ?? '',
       parameterCount: layer.parameterCount,
       converged: layer.converged,
@@ -60,9 +70,40 @@ export function perLayerRows(report: LayerSource): PerLayerRow[] {
   });
 }
 
+/** A frozen layer: listed, with its frozen parameters, and no sharpness (there is none to compute). */
+export interface FrozenLayerRow {
+  name: string;
+  className: string;
+  frozenParameterCount: number;
+}
+
+/** The table's rows in the model's order: the measured layers (so far, while running) and every frozen one. */
+export type LayerTableRow = { kind: 'measured'; row: PerLayerRow } | { kind: 'frozen'; row: FrozenLayerRow };
+
+export function layerTableRows(report: LayerSource): LayerTableRow[] {
+  const measured = new Map(perLayerRows(report).map((row) => [row.name, row]));
+  return report.model.layers.flatMap((layer): LayerTableRow[] => {
+    const row = measured.get(layer.name);
+    if (row) return [{ kind: 'measured', row }];
+    const frozen = frozenParameterCount(layer);
+    return frozen > 0 ? [{ kind: 'frozen', row: { name: layer.name, className: layer.className, frozenParameterCount: frozen } }] : [];
+  });
+}
+
+/** One weight of the chosen layer: its role in the layer, where the manifest has it, and what it is to the analysis. */
+export interface WeightRow {
+  label: string;
+  manifestName: string;
+  shape: number[];
+  status: string;
+}
+
 export interface LayerDetails {
   layer: LayerReport;
   sharpness: PerLayerSharpness | null;
+  /** Parameters of this layer that are frozen: not part of θ, so it has no per-layer numbers when all are. */
+  frozenParameterCount: number;
+  weights: WeightRow[];
   /** The layer's share of the model's parameters, 0…1. */
   parameterShare: number;
   homogeneity: string;
@@ -80,6 +121,13 @@ export function layerDetails(report: LayerSource, name: string): LayerDetails | 
   return {
     layer,
     sharpness,
+    frozenParameterCount: frozenParameterCount(layer),
+    weights: layer.weights.map((w) => ({
+      label: weightLabel(w),
+      manifestName: w.name,
+      shape: w.shape,
+      status: WEIGHT_STATUS_TEXT[weightStatus(w)],
+    })),
     parameterShare: report.model.parameterCount > 0 ? layer.parameterCount / report.model.parameterCount : 0,
     homogeneity,
     invariantToEuclidean:

@@ -4,6 +4,7 @@ import { describeProblem } from '../../src/shared/problems.ts';
 import type { ProgressEvent } from '../../src/shared/progress.ts';
 import type { Eigenpair, Report } from '../../src/shared/report.ts';
 import { formatCount, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers.ts';
+import { frozenParameterCount, weightLabel, weightStatus, type WeightStatus } from './layers.ts';
 import type { Evaluation, RunResults } from './results.ts';
 
 const LOSS_SOURCES: Record<Report['data']['lossSource'], string> = {
@@ -46,6 +47,12 @@ function item(
   qualifier: string | null = null,
 ): SummaryItem {
   return { key, label, text: text ?? PENDING, value: text === null ? null : value, qualifier, hint };
+}
+
+/** The layer count, and the frozen parameters the analysis leaves out (reports before frozen layers have no count). */
+function parametersHint(model: Evaluation['model']): string {
+  const frozen = model.frozenParameterCount ?? 0;
+  return `${model.layers.length} layers${frozen > 0 ? `; ${formatCount(frozen)} more frozen (trainable: false), not analysed` : ''}`;
 }
 
 /** The measures at the top of the Summary, the invariant one first; those not computed yet say so. */
@@ -102,7 +109,7 @@ export function headlineItems(results: RunResults): SummaryItem[] {
       'Parameters',
       ev?.model.parameterCount ?? null,
       ev ? formatCount(ev.model.parameterCount) : null,
-      ev ? `${ev.model.layers.length} layers` : null,
+      ev ? parametersHint(ev.model) : null,
     ),
   ];
 }
@@ -175,20 +182,26 @@ export function runItems(results: RunResults): SummaryItem[] {
 }
 
 export interface ModelLayerRow {
+  /** The layer's full path. */
   name: string;
   className: string;
   parameterCount: number;
+  frozenParameterCount: number;
+  /** Each weight by its role in the layer, its shape, and "(frozen)" or "(statistic)" when it is not trainable. */
   weights: string;
   homogeneous: boolean;
   homogeneityText: string;
 }
+
+const WEIGHT_SUFFIX: Record<WeightStatus, string> = { trainable: '', frozen: ' (frozen)', statistic: ' (statistic)' };
 
 export function modelLayerRows(model: Report['model']): ModelLayerRow[] {
   return model.layers.map((l) => ({
     name: l.name,
     className: l.className,
     parameterCount: l.parameterCount,
-    weights: l.weights.map((w) => `${w.name.split('/').pop()} ${formatShape(w.shape)}${w.trainable ? '' : ' (frozen)'}`).join(', ') || '—',
+    frozenParameterCount: frozenParameterCount(l),
+    weights: l.weights.map((w) => `${weightLabel(w)} ${formatShape(w.shape)}${WEIGHT_SUFFIX[weightStatus(w)]}`).join(', ') || '—',
     homogeneous: l.positivelyHomogeneous,
     homogeneityText: l.positivelyHomogeneous ? 'yes' : `no${l.note ? ` (${l.note})` : ''}`,
   }));

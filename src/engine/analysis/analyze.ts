@@ -143,7 +143,7 @@ function layerReports(model: LoadedModel): LayerReport[] {
       name: layer.name,
       className: layer.className,
       parameterCount: layer.weights.filter((w) => w.slot.trainable).reduce((s, w) => s + w.slot.shape.reduce((a, b) => a * b, 1), 0),
-      weights: layer.weights.map((w) => ({ name: w.manifestName, shape: w.slot.shape, trainable: w.slot.trainable })),
+      weights: layer.weights.map((w) => ({ name: w.manifestName, role: w.slot.role, shape: w.slot.shape, trainable: w.slot.trainable })),
       positivelyHomogeneous,
       note,
       outputShape: layer.outputShape,

@@ -2,6 +2,7 @@
  * Loads a TF.js layers model from disk without tfjs-node: model.json → topology → layer shapes and
  * expected weights → manifest checks (names, shapes, shard sizes, before any weight is read) → weights.
  */
+import { isStatisticWeight } from '../../shared/weights';
 import { SharpnessError } from '../errors';
 import { readRegularFile } from '../input-file';
 import { LayerConfig, parseKerasVersion, type KerasVersion } from '../network/layers/config';
@@ -162,7 +163,7 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
       (sum, l) =>
         sum +
         l.weights
-          .filter((w) => w.slot.trainable === trainable && !STATISTICS.has(w.slot.role))
+          .filter((w) => w.slot.trainable === trainable && !isStatisticWeight(w.slot.role))
           .reduce((s, w) => s + elementCount(w.slot.shape), 0),
       0,
     );
@@ -209,9 +210,6 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
     unusedWeights: index.unclaimed(),
   };
 }
-
-/** Batch-norm and Normalization statistics are weights but never parameters: they do not count as frozen parameters either. */
-const STATISTICS = new Set(['moving_mean', 'moving_variance', 'mean', 'variance']);
 
 /** Builds every call in order: shapes flow from the inputs; a shared layer's weights must agree across its calls. */
 function buildCalls(

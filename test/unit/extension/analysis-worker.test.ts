@@ -4,33 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { float32Npy } from '../../../scripts/lib/numpy-files';
 import { problemMessage } from '../../../src/extension/problem-text';
-import type { WorkerMessage, WorkerRequest } from '../../../src/shared/protocol';
 import { makeTempDir } from '../data/temp-dir';
-import { builtBundle } from '../cli/built';
+import { runWorker as run } from './worker';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'reference');
-
-function run(
-  request: WorkerRequest['request'],
-  onMessage?: (message: WorkerMessage, worker: Worker) => void,
-): Promise<{ messages: WorkerMessage[]; exitCode: number }> {
-  const worker = new Worker(builtBundle('analysis-worker.js'));
-  const messages: WorkerMessage[] = [];
-  return new Promise((resolve, reject) => {
-    worker.on('message', (message: WorkerMessage) => {
-      messages.push(message);
-      onMessage?.(message, worker);
-      if (message.type === 'result' || message.type === 'error') void worker.terminate();
-    });
-    worker.on('error', reject);
-    worker.on('exit', (exitCode) => resolve({ messages, exitCode }));
-    worker.postMessage({ type: 'analyze', request } satisfies WorkerRequest);
-  });
-}
 
 test('an analysis streams progress and stage results, then the report', async () => {
   const { messages } = await run({

@@ -17,3 +17,10 @@ export const mlpMedium = load('mlp-medium-unconverged-density.json');
 export function copy<T>(value: T): T {
   return structuredClone(value);
 }
+
+/** Teachable Machine's layout (Sequential[Sequential[Functional], Sequential]): layers named by their nested path, BN statistics. */
+export const tmNested = load('corpus-tm-nested.json');
+/** Keras 3, a frozen nested base (`base/dense`, 56 frozen parameters) under two trainable Dense layers. */
+export const frozenBase = load('corpus-keras3-frozen-base.json');
+/** Keras 2, a Bidirectional LSTM: one layer, its forward and backward kernel, recurrent kernel and bias. */
+export const bidirectional = load('corpus-keras2-bidirectional-states.json');
