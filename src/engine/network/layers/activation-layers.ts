@@ -29,6 +29,9 @@ import type { BuiltLayer, LayerKind, LayerSymmetry } from './kind';
 import { sampleAxes } from './normalization-layers';
 import type { NodeOp } from '../types';
 
+/** How a layer's `activation` option is computed, for the exact paths of the layers that take one. */
+export const ACTIVATION_NODE = "the activation's node (element-wise, softmax or log-softmax; none for linear)";
+
 export interface ResolvedActivation {
   name: string;
   op: NodeOp | null;
@@ -72,6 +75,8 @@ const negativePart: ElementwiseActivation = {
 
 const prelu: LayerKind = {
   classNames: ['PReLU'],
+  exactPath:
+    'graph: relu(x) and min(x, 0) as element-wise activation nodes, α ⊙ min(x, 0) a bilinear node in (min(x, 0), α), summed by a linear node',
   build({ config, inputShapes: [shape], trainable }): BuiltLayer {
     const raw = config.raw.shared_axes;
     const shared = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
@@ -114,6 +119,7 @@ const prelu: LayerKind = {
 export const activationLayers: LayerKind[] = [
   {
     classNames: ['Activation'],
+    exactPath: ACTIVATION_NODE,
     build({ config, inputShapes: [shape] }) {
       const resolved = resolveActivation(normalizeActivationName(config.raw.activation), config);
       if (!resolved.op) return { outputShape: shape, weights: [], ops: [], symmetry: passthrough };
@@ -127,6 +133,7 @@ export const activationLayers: LayerKind[] = [
   },
   {
     classNames: ['ReLU'],
+    exactPath: 'element-wise activation node, piecewise linear (max_value, threshold, negative_slope; σ″ = 0)',
     build({ config, inputShapes: [shape] }) {
       const maxValue = config.optionalNumber('max_value');
       if (maxValue !== null && maxValue < 0) config.fail(`"max_value" must not be negative (Keras refuses it), not ${maxValue}`);
@@ -138,16 +145,19 @@ export const activationLayers: LayerKind[] = [
   },
   {
     classNames: ['LeakyReLU'],
+    exactPath: 'element-wise activation node, piecewise linear (σ″ = 0)',
     // Keras 2 and tfjs-layers call the slope alpha (default 0.3); Keras 3 calls it negative_slope.
     build: ({ config, inputShapes: [shape] }) =>
       elementwiseLayer(leakyRelu(config.has('negative_slope') ? config.number('negative_slope') : config.number('alpha', 0.3)), shape),
   },
   {
     classNames: ['ELU'],
+    exactPath: 'element-wise activation node with its σ′ and σ″ (alpha)',
     build: ({ config, inputShapes: [shape] }) => elementwiseLayer(elu(config.number('alpha', 1)), shape),
   },
   {
     classNames: ['ThresholdedReLU'],
+    exactPath: 'element-wise activation node, x above θ and 0 below (σ″ = 0)',
     build({ config, inputShapes: [shape] }) {
       const theta = config.number('theta', 1);
       return elementwiseLayer(thresholdedRelu(theta), shape, `cuts at θ = ${theta}`);
@@ -156,6 +166,7 @@ export const activationLayers: LayerKind[] = [
   prelu,
   {
     classNames: ['Softmax'],
+    exactPath: 'softmax node over the axis or axes (J u = s⊙u − s⟨s, u⟩ and its derivative in closed form)',
     build({ config, inputShapes: [shape] }) {
       const axes = sampleAxes(config, config.raw.axis ?? -1, shape.length);
       const lastOnly = axes.length === 1 && axes[0] === shape.length - 1;

@@ -84,6 +84,9 @@ export function sequenceAsImage(before = 0): NodeOp {
   });
 }
 
+/** The exact path of the layers built on `zeroPaddingOp` (ZeroPadding1D, ZeroPadding2D). */
+export const ZERO_PADDING_PATH = 'linear node: zeros before and after along each axis; its adjoint slices them off';
+
 /** Zeros before and after each spatial axis (pads[a] for the axis after the batch's a-th); the adjoint slices them off. */
 export function zeroPaddingOp(pads: [number, number][]): NodeOp {
   return linearOp({

@@ -10,6 +10,8 @@ import type { Tensor } from '../types';
 
 export const batchNormalizationLayer: LayerKind = {
   classNames: ['BatchNormalization'],
+  exactPath:
+    'fixed affine node (the moving mean and variance, constants, not in θ), then bilinear node x̂ × γ + β (a shift node when there is no γ)',
   build({ config, inputShapes: [shape], trainable }) {
     const rawAxis = Array.isArray(config.raw.axis) && config.raw.axis.length === 1 ? config.raw.axis[0] : (config.raw.axis ?? -1);
     if (rawAxis !== -1 && rawAxis !== shape.length)

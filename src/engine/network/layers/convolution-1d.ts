@@ -56,6 +56,8 @@ export function withInputChannelAxis(symmetry: LayerSymmetry, axis: number | nul
 
 export const conv1dLayer: LayerKind = {
   classNames: ['Conv1D', 'Convolution1D'],
+  exactPath:
+    'Conv2D over the sequence as a height-1 image (linear reshape nodes; causal padding as zeros in front), the kernel [k, in, f] read as [1, k, in, f] by a fixed linear map (reparameterised node)',
   build({ config, inputShapes: [shape], trainable }): BuiltLayer {
     const window = readSequenceWindow(config, shape);
     const [steps, channels] = shape;

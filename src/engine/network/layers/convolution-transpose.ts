@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bilinearOp } from '../ops';
 import { normalizeActivationName } from '../activations';
-import { resolveActivation } from './activation-layers';
+import { ACTIVATION_NODE, resolveActivation } from './activation-layers';
 import { requireRank, windowOutputLength, type LayerConfig } from './config';
 import type { BuiltLayer, LayerKind } from './kind';
 import type { Tensor } from '../types';
@@ -42,6 +42,7 @@ function readOutputPadding(config: LayerConfig, strides: [number, number]): [num
 
 const conv2dTransposeLayer: LayerKind = {
   classNames: ['Conv2DTranspose', 'Convolution2DTranspose'],
+  exactPath: `bilinear node (input, kernel) whose forward map is Conv2DBackpropInput (its adjoints conv2d and Conv2DBackpropFilter) + bias, then ${ACTIVATION_NODE}`,
   build({ config, inputShapes: [shape], trainable }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bilinearOp, memoized, type BilinearSpec } from '../ops';
 import { normalizeActivationName } from '../activations';
-import { resolveActivation } from './activation-layers';
+import { ACTIVATION_NODE, resolveActivation } from './activation-layers';
 import { requireRank, windowOutputLength, type LayerConfig } from './config';
 import type { BuiltLayer, LayerContext, LayerKind } from './kind';
 import type { NodeOp, Shape, Tensor, WeightRole } from '../types';
@@ -191,6 +191,7 @@ function convolutionLayer(
 
 export const conv2dLayer: LayerKind = {
   classNames: ['Conv2D', 'Convolution2D'],
+  exactPath: `bilinear node (input ⊛ kernel: TensorFlow's conv2d, its adjoints the backprop kernels) + bias, then ${ACTIVATION_NODE}`,
   build(context): BuiltLayer {
     const shape = context.inputShapes[0];
     const geometry = readGeometry(context.config, shape);
@@ -222,6 +223,7 @@ export const conv2dLayer: LayerKind = {
 
 export const depthwiseConv2dLayer: LayerKind = {
   classNames: ['DepthwiseConv2D'],
+  exactPath: `bilinear node (input ⊛ depthwise kernel, channel by channel) + bias, then ${ACTIVATION_NODE}`,
   build(context): BuiltLayer {
     const shape = context.inputShapes[0];
     const geometry = readGeometry(context.config, shape);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bilinearOp, memoized } from '../ops';
 import { normalizeActivationName } from '../activations';
-import { resolveActivation } from './activation-layers';
+import { ACTIVATION_NODE, resolveActivation } from './activation-layers';
 import type { LayerKind } from './kind';
 import type { Tensor } from '../types';
 
@@ -16,6 +16,7 @@ function asMatrix(x: Tensor): tf.Tensor2D {
 // recorded activation's transpose is kept.
 export const denseLayer: LayerKind = {
   classNames: ['Dense'],
+  exactPath: `bilinear node (input × kernel, one matrix product) + bias, then ${ACTIVATION_NODE}`,
   build({ config, inputShapes: [shape], trainable }) {
     if (shape.length < 1) config.fail('needs an input with at least one feature axis');
     const inputs = shape[shape.length - 1];

@@ -41,6 +41,7 @@ export function undilateKernel(gradient: Tensor, [dh, dw]: [number, number]): Te
 function dilatable(kind: LayerKind, kernelRole: WeightRole): LayerKind {
   return {
     classNames: kind.classNames,
+    exactPath: `${kind.exactPath}; with dilation_rate > 1 the undilated node reads the kernel through a fixed dilation map (reparameterised node)`,
     build(context): BuiltLayer {
       const { config } = context;
       const dilation = config.pair('dilation_rate', [1, 1]);

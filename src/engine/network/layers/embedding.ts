@@ -5,6 +5,7 @@ import type { LayerKind } from './kind';
 
 export const embeddingLayer: LayerKind = {
   classNames: ['Embedding'],
+  exactPath: 'bilinear node (indices, table): a gather, linear in the table; the integer input carries no derivative',
   build({ config, inputShapes: [shape], trainable }) {
     const vocabulary = config.positiveInteger('input_dim');
     const dimension = config.positiveInteger('output_dim');

@@ -84,6 +84,12 @@ export interface LayerContext {
 }
 
 export interface LayerKind {
+  /** The class name Keras writes first, then its aliases and the classes that compute the same. */
   classNames: readonly string[];
+  /**
+   * One line: how the engine computes the forward pass, the backward pass and the R-operator exactly,
+   * in terms of the node patterns of ops.ts. docs/layers.md is generated from it (scripts/docs/layer-tables.ts).
+   */
+  exactPath: string;
   build(context: LayerContext): BuiltLayer;
 }

@@ -29,6 +29,7 @@ import type { ForwardRecord, NodeOp, Shape, Tensor } from '../types';
 
 const subtract: LayerKind = {
   classNames: ['Subtract'],
+  exactPath: 'linear node: a − b',
   build({ config, inputShapes }): BuiltLayer {
     if (inputShapes.length !== 2) config.fail(`takes exactly two inputs, not ${inputShapes.length}`);
     requireEqualShapes((p) => config.fail(p), inputShapes);
@@ -46,6 +47,7 @@ const elementwiseProduct = () =>
 
 const multiply: LayerKind = {
   classNames: ['Multiply'],
+  exactPath: 'a chain of element-wise products, each a two-input bilinear node (its cross terms are the curvature of the product)',
   build({ config, inputShapes }): BuiltLayer {
     requireEqualShapes((p) => config.fail(p), inputShapes);
     // x₀ ⊙ x₁ ⊙ … as a chain of two-input products.
@@ -81,6 +83,8 @@ function extremum(className: string, beats: (a: Tensor, b: Tensor) => Tensor): L
   const mask = (record: ForwardRecord, k: number) => memoized(record, `mask${k}`, () => tf.cast(tf.equal(choice(record), k), 'float32'));
   return {
     classNames: [className],
+    exactPath:
+      'linear node with masks fixed by the forward pass: each element from the first input holding the extreme value, the same choice in both directions',
     build({ config, inputShapes }): BuiltLayer {
       requireEqualShapes((p) => config.fail(p), inputShapes);
       return {
@@ -125,6 +129,8 @@ const swapLast = (t: Tensor) => tf.transpose(t, [0, 2, 1]);
 
 const dot: LayerKind = {
   classNames: ['Dot'],
+  exactPath:
+    'two-input bilinear node (a batched dot or matrix product), after one normalisation node per input with normalize (L2, floored)',
   build({ config, inputShapes }): BuiltLayer {
     if (inputShapes.length !== 2) config.fail(`takes exactly two inputs, not ${inputShapes.length}`);
     const [sa, sb] = inputShapes;

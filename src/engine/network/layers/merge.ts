@@ -14,6 +14,7 @@ export function requireEqualShapes(fail: (problem: string) => never, shapes: Sha
 function elementwiseSum(classNames: string[], averaged: boolean): LayerKind {
   return {
     classNames,
+    exactPath: averaged ? 'linear node: the mean of the inputs' : 'linear node: the sum of the inputs',
     build({ config, inputShapes }): BuiltLayer {
       requireEqualShapes((p) => config.fail(p), inputShapes);
       const factor = averaged ? 1 / inputShapes.length : 1;
@@ -34,6 +35,7 @@ function elementwiseSum(classNames: string[], averaged: boolean): LayerKind {
 
 const concatenate: LayerKind = {
   classNames: ['Concatenate'],
+  exactPath: 'linear node: a concatenation; its adjoint splits dy',
   build({ config, inputShapes }): BuiltLayer {
     const rank = inputShapes[0].length;
     const rawAxis = config.number('axis', -1);

@@ -112,6 +112,8 @@ export function sampleAxes(config: LayerConfig, raw: unknown, rank: number): num
 
 const layerNormalization: LayerKind = {
   classNames: ['LayerNormalization'],
+  exactPath:
+    'normalisation node over the axes (centring and 1/√(σ² + ε), R-operator in closed form), then bilinear node x̂ × γ + β (β a shift node when there is no γ or γ is reshaped)',
   build({ config, inputShapes: [shape], trainable }) {
     if (config.boolean('rms_scaling', false))
       config.fail('rms_scaling: true is not supported (Keras deprecates it: it scales by the variance, not the root mean square)');

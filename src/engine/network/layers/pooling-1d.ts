@@ -16,6 +16,7 @@ import { averagePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling';
 function pooling1d(classNames: string[], pooling2d: LayerKind): LayerKind {
   return {
     classNames,
+    exactPath: `${pooling2d.classNames[0]} with a 1×k window over the sequence as a height-1 image (linear reshape nodes around it)`,
     build({ config, inputShapes: [shape], trainable }): BuiltLayer {
       config.requireChannelsLast();
       requireRank(config, shape, 2, 'sequences [steps, channels]');
@@ -32,6 +33,7 @@ function pooling1d(classNames: string[], pooling2d: LayerKind): LayerKind {
 
 const globalMaxPooling1d: LayerKind = {
   classNames: ['GlobalMaxPooling1D', 'GlobalMaxPool1D'],
+  exactPath: `${globalMaxPooling2d.classNames[0]} over the sequence as a height-1 image (linear reshape nodes around it)`,
   build({ config, inputShapes: [shape], trainable }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 2, 'sequences [steps, channels]');

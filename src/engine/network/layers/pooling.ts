@@ -86,6 +86,7 @@ function tilingSelection(window: [number, number], strides: [number, number], pa
 
 export const maxPooling2d: LayerKind = {
   classNames: ['MaxPooling2D', 'MaxPool2D'],
+  exactPath: "selection node: the forward pass's argmax, the same in both directions",
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const geometry = readPool(config, shape);
     const { window, strides, padding } = geometry;
@@ -108,6 +109,7 @@ export const maxPooling2d: LayerKind = {
 
 export const averagePooling2d: LayerKind = {
   classNames: ['AveragePooling2D', 'AvgPool2D'],
+  exactPath: "linear node: the window means, its adjoint AvgPoolGrad rescaled to the windows' true counts at 'same' borders",
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const geometry = readPool(config, shape);
     const { window, strides, padding } = geometry;
@@ -139,6 +141,7 @@ export const averagePooling2d: LayerKind = {
 function globalAveragePooling(classNames: string[], rank: number, what: string): LayerKind {
   return {
     classNames,
+    exactPath: 'linear node: the mean over the positions of each channel',
     build({ config, inputShapes: [shape] }): BuiltLayer {
       config.requireChannelsLast();
       requireRank(config, shape, rank, what);
@@ -166,6 +169,7 @@ function globalAveragePooling(classNames: string[], rank: number, what: string):
 
 export const globalMaxPooling2d: LayerKind = {
   classNames: ['GlobalMaxPooling2D', 'GlobalMaxPool2D'],
+  exactPath: "selection node: the forward pass's argmax over the positions of each channel, the same in both directions",
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');

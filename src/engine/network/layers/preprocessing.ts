@@ -34,6 +34,7 @@ import { fixedAffineOp, linearOp } from '../ops';
 import { requireRank, type LayerConfig } from './config';
 import type { BuiltLayer, LayerKind, LayerSymmetry } from './kind';
 import { sampleAxes } from './normalization-layers';
+import { INFERENCE_IDENTITY_PATH } from './structural';
 import type { Shape, Tensor, WeightMap } from '../types';
 
 const passthrough: LayerSymmetry = { role: 'passthrough', channelwise: true };
@@ -68,6 +69,7 @@ function broadcastsTo(from: Shape, to: Shape): boolean {
 
 const rescaling: LayerKind = {
   classNames: ['Rescaling'],
+  exactPath: "fixed affine node (the config's scale and offset)",
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const scale = readConstant(config, 'scale');
     const offset = readConstant(config, 'offset', 0);
@@ -123,6 +125,7 @@ function normalizationStatistics(config: LayerConfig, keepShape: Shape, broadcas
 
 const normalization: LayerKind = {
   classNames: ['Normalization'],
+  exactPath: "fixed affine node (the stored mean and variance, or the config's constants)",
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const raw = config.raw.axis === undefined ? -1 : config.raw.axis;
     const keep = raw === null || (Array.isArray(raw) && raw.length === 0) ? [] : sampleAxes(config, raw, shape.length);
@@ -175,6 +178,7 @@ const augmentation: LayerKind = {
     'AugMix',
     'RandAugment',
   ],
+  exactPath: INFERENCE_IDENTITY_PATH,
   build: ({ inputShapes: [shape] }) => ({ outputShape: shape, weights: [], ops: [], symmetry: passthrough }),
 };
 
@@ -211,6 +215,7 @@ const identity = (shape: Shape): BuiltLayer => ({ outputShape: shape, weights: [
 
 const randomCrop: LayerKind = {
   classNames: ['RandomCrop'],
+  exactPath: 'identity at inference (Keras 3.8+, or an input of the target size); else, as older Keras, a centre crop: a linear slice node',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const [height, width] = cropTarget(config, shape);
     const [H, W] = shape;
@@ -234,6 +239,7 @@ const randomCrop: LayerKind = {
 
 const centerCrop: LayerKind = {
   classNames: ['CenterCrop'],
+  exactPath: 'linear node: the centred window, a slice; its adjoint pads the cut border with zeros',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const [height, width] = cropTarget(config, shape);
     const [H, W] = shape;

@@ -166,9 +166,17 @@ interface Cell {
   step(builder: GraphBuilder, x: GraphRef, state: GraphRef[] | null): GraphRef[];
 }
 
-function recurrentLayer(className: string, makeCell: (context: CellContext) => Cell): LayerKind {
+/** What each cell adds per time step, for the layers' exact paths. */
+const STEP_PATHS = {
+  SimpleRNN: 'per step one x·W (+ b) and one h·U bilinear node, summed by a linear node, then the activation node',
+  LSTM: 'per step one x·W and one h·U bilinear node over all gates, one activation node over the gate block and one for σ(c_t), element-wise products (two-input bilinear nodes), linear gate slices and sums',
+  GRU: 'per step one x·W bilinear node, h·U as one bilinear node over all gates (reset_after) or two (z and r, then (r⊙h)·U_h), gate and candidate activation nodes, element-wise products (two-input bilinear nodes), linear gate slices and sums; the reset_after bias rows one bilinear node for all steps',
+};
+
+function recurrentLayer(className: keyof typeof STEP_PATHS, makeCell: (context: CellContext) => Cell): LayerKind {
   return {
     classNames: [className],
+    exactPath: `unrolled over time (linear time-slice nodes): ${STEP_PATHS[className]}; θ blocks shared by every step`,
     build({ config, inputShapes: [shape], trainable }): BuiltLayer {
       requireRank(config, shape, 2, 'sequences [time steps, features]');
       if (config.boolean('stateful', false))

@@ -1,11 +1,12 @@
 /**
- * Every Keras layer class the engine supports, by class name, and why each known class it refuses is
- * refused (with what the user can do). This is the one list the loader, the docs test and the README
- * table are checked against (test/unit/engine/layer-classes.test.ts).
+ * Every Keras layer class the engine supports, by family and class name, and why each known class it
+ * refuses is refused (with what the user can do). This is the one list the loader, the layer-class
+ * test (test/unit/engine/layer-classes.test.ts) and the generated tables of docs/layers.md and the
+ * README (scripts/docs/layer-tables.ts, checked by test/unit/engine/layer-docs.test.ts) read.
  */
 import { activationLayers } from './activation-layers';
 import { batchNormalizationLayer } from './batch-normalization';
-import { convolutionFamilyLayers } from './convolution-family';
+import { convolutionLayers } from './convolution-family';
 import { denseLayer } from './dense';
 import { embeddingLayer } from './embedding';
 import type { LayerKind } from './kind';
@@ -13,28 +14,36 @@ import { mergeLayers } from './merge';
 import { mergeExtraLayers } from './merge-extra';
 import { normalizationLayers } from './normalization-layers';
 import { poolingLayers } from './pooling';
+import { pooling1dLayers } from './pooling-1d';
 import { preprocessingLayers } from './preprocessing';
-import { reshapingLayers } from './reshaping';
 import { recurrentLayers } from './recurrent';
-import { structuralLayers } from './structural';
+import { resamplingLayers } from './resampling';
+import { reshapingLayers } from './reshaping';
+import { flattenLayer, inferenceIdentityLayer, reshapeLayer, zeroPadding2dLayer } from './structural';
 import { wrapperLayers } from './wrappers';
 
-const kinds: LayerKind[] = [
-  denseLayer,
-  ...convolutionFamilyLayers,
-  embeddingLayer,
-  batchNormalizationLayer,
-  ...activationLayers,
-  ...poolingLayers,
-  ...structuralLayers,
-  ...mergeLayers,
-  ...normalizationLayers,
-  ...mergeExtraLayers,
-  ...reshapingLayers,
-  ...preprocessingLayers,
-  ...recurrentLayers,
-  ...wrapperLayers(layerKind),
+export interface LayerFamily {
+  name: string;
+  kinds: readonly LayerKind[];
+}
+
+/** The supported layer kinds by family, in the order the docs list them. */
+export const LAYER_FAMILIES: readonly LayerFamily[] = [
+  { name: 'core', kinds: [denseLayer, embeddingLayer] },
+  { name: 'convolutions', kinds: convolutionLayers },
+  { name: 'pooling', kinds: [...poolingLayers, ...pooling1dLayers] },
+  { name: 'normalisation', kinds: [batchNormalizationLayer, ...normalizationLayers] },
+  { name: 'activations', kinds: activationLayers },
+  { name: 'merges', kinds: [...mergeLayers, ...mergeExtraLayers] },
+  { name: 'reshaping', kinds: [flattenLayer, reshapeLayer, ...reshapingLayers] },
+  { name: 'padding, cropping and resampling', kinds: [zeroPadding2dLayer, ...resamplingLayers] },
+  { name: 'dropout and noise', kinds: [inferenceIdentityLayer] },
+  { name: 'preprocessing', kinds: preprocessingLayers },
+  { name: 'recurrent', kinds: recurrentLayers },
+  { name: 'wrappers', kinds: wrapperLayers(layerKind) },
 ];
+
+const kinds: LayerKind[] = LAYER_FAMILIES.flatMap((family) => family.kinds);
 
 const byClassName = new Map<string, LayerKind>(kinds.flatMap((kind) => kind.classNames.map((name) => [name, kind] as const)));
 
@@ -84,10 +93,11 @@ export const REFUSED_LAYER_CLASSES: Readonly<Record<string, string>> = {
   Resizing: 'image resizing inside the model is not supported; resize the analysis data beforehand',
 };
 
+/** Why a class that is neither supported nor in REFUSED_LAYER_CLASSES is refused. */
+export const UNKNOWN_LAYER_CLASS_REASON =
+  'not a layer class Sharpness Lens knows (a custom layer?): its computation is in code the file does not contain; replace it with built-in Keras layers, or analyse the model up to it';
+
 /** Why a class is refused: its known reason, or that it is a custom class TF.js files cannot describe. */
 export function refusalOf(className: string): string {
-  return (
-    REFUSED_LAYER_CLASSES[className] ??
-    'not a layer class Sharpness Lens knows (a custom layer?): its computation is in code the file does not contain; replace it with built-in Keras layers, or analyse the model up to it'
-  );
+  return REFUSED_LAYER_CLASSES[className] ?? UNKNOWN_LAYER_CLASS_REASON;
 }

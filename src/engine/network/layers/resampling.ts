@@ -13,12 +13,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { linearOp } from '../ops';
-import { readBoundaries, readBoundary, readLength, zeroPaddingOp } from './adapters';
+import { readBoundaries, readBoundary, readLength, ZERO_PADDING_PATH, zeroPaddingOp } from './adapters';
 import { requireRank, type LayerConfig } from './config';
 import type { BuiltLayer, LayerKind } from './kind';
 import type { NodeOp, Shape } from '../types';
 
 const PASSTHROUGH = { role: 'passthrough', channelwise: true } as const;
+
+const REPEAT_PATH = 'linear node: every value repeated size times along each axis; its adjoint sums each block of copies';
+const CROP_PATH = 'linear node: a slice; its adjoint pads the cut border with zeros';
 
 /** Repeats each of the spatial axes (all but batch and channels) factors[a] times, value by value. */
 function repeatOp(factors: number[]): NodeOp {
@@ -78,6 +81,7 @@ function checkedCrops(config: LayerConfig, shape: Shape, crops: [number, number]
 
 const upSampling2d: LayerKind = {
   classNames: ['UpSampling2D'],
+  exactPath: REPEAT_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');
@@ -93,6 +97,7 @@ const upSampling2d: LayerKind = {
 
 const upSampling1d: LayerKind = {
   classNames: ['UpSampling1D'],
+  exactPath: REPEAT_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     requireRank(config, shape, 2, 'sequences [steps, channels]');
     const size = readLength(config, 'size', 2);
@@ -102,6 +107,7 @@ const upSampling1d: LayerKind = {
 
 const cropping2d: LayerKind = {
   classNames: ['Cropping2D'],
+  exactPath: CROP_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');
@@ -112,6 +118,7 @@ const cropping2d: LayerKind = {
 
 const cropping1d: LayerKind = {
   classNames: ['Cropping1D'],
+  exactPath: CROP_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     requireRank(config, shape, 2, 'sequences [steps, channels]');
     const crops = [readBoundary(config, 'cropping', config.raw.cropping ?? 1)];
@@ -121,6 +128,7 @@ const cropping1d: LayerKind = {
 
 const zeroPadding1d: LayerKind = {
   classNames: ['ZeroPadding1D'],
+  exactPath: ZERO_PADDING_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     requireRank(config, shape, 2, 'sequences [steps, channels]');
     const [before, after] = readBoundary(config, 'padding', config.raw.padding ?? 1);

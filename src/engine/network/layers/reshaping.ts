@@ -17,6 +17,7 @@ import type { BuiltLayer, LayerKind } from './kind';
 
 const permute: LayerKind = {
   classNames: ['Permute'],
+  exactPath: 'linear node: a transpose of the sample axes; its adjoint the inverse permutation',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const raw = config.raw.dims;
     const rank = shape.length;
@@ -36,6 +37,7 @@ const permute: LayerKind = {
 
 const repeatVector: LayerKind = {
   classNames: ['RepeatVector'],
+  exactPath: 'linear node: n copies of the vector; its adjoint sums them',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     requireRank(config, shape, 1, 'vectors [features]');
     const n = config.positiveInteger('n');

@@ -53,10 +53,16 @@ function separable2d({ config, inputShapes: [shape], trainable }: LayerContext):
   };
 }
 
-const separableConv2dLayer: LayerKind = { classNames: ['SeparableConv2D', 'SeparableConvolution2D'], build: separable2d };
+const separableConv2dLayer: LayerKind = {
+  classNames: ['SeparableConv2D', 'SeparableConvolution2D'],
+  exactPath:
+    "DepthwiseConv2D's bilinear node without bias, then Conv2D's 1×1 bilinear node + bias and the activation's node; the cross term of the two kernels comes from the chain",
+  build: separable2d,
+};
 
 const separableConv1dLayer: LayerKind = {
   classNames: ['SeparableConv1D', 'SeparableConvolution1D'],
+  exactPath: 'SeparableConv2D over the sequence as a height-1 image, both kernels reshaped by fixed linear maps (reparameterised nodes)',
   build({ config, inputShapes: [shape], trainable }): BuiltLayer {
     const window = readSequenceWindow(config, shape);
     const [steps, channels] = shape;

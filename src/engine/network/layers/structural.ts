@@ -1,14 +1,15 @@
 /** Layers that only move values around: Flatten, Reshape, ZeroPadding2D, and inference-time identities. */
 import * as tf from '@tensorflow/tfjs-core';
 import { linearOp } from '../ops';
-import { readBoundaries, zeroPaddingOp } from './adapters';
+import { readBoundaries, ZERO_PADDING_PATH, zeroPaddingOp } from './adapters';
 import { requireRank } from './config';
 import type { BuiltLayer, LayerKind } from './kind';
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-const flatten: LayerKind = {
+export const flattenLayer: LayerKind = {
   classNames: ['Flatten'],
+  exactPath: 'linear node: a reshape of the channels-last sample to a vector',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     return {
@@ -22,8 +23,9 @@ const flatten: LayerKind = {
   },
 };
 
-const reshape: LayerKind = {
+export const reshapeLayer: LayerKind = {
   classNames: ['Reshape'],
+  exactPath: 'linear node: a reshape',
   build({ config, inputShapes: [shape] }): BuiltLayer {
     const raw = config.raw.target_shape;
     if (!Array.isArray(raw) || !raw.every((d) => Number.isInteger(d) && (d > 0 || d === -1)))
@@ -49,8 +51,9 @@ const reshape: LayerKind = {
   },
 };
 
-const zeroPadding2d: LayerKind = {
+export const zeroPadding2dLayer: LayerKind = {
   classNames: ['ZeroPadding2D'],
+  exactPath: ZERO_PADDING_PATH,
   build({ config, inputShapes: [shape] }): BuiltLayer {
     config.requireChannelsLast();
     requireRank(config, shape, 3, 'images [height, width, channels]');
@@ -69,8 +72,11 @@ const zeroPadding2d: LayerKind = {
   },
 };
 
+/** The exact path of a layer that computes nothing at inference (preprocessing.ts's augmentation layers too). */
+export const INFERENCE_IDENTITY_PATH = 'identity at inference (no node), as Keras';
+
 /** Layers that change nothing at inference time (dropout and noise are training-only). */
-const inferenceIdentity: LayerKind = {
+export const inferenceIdentityLayer: LayerKind = {
   classNames: [
     'Dropout',
     'SpatialDropout1D',
@@ -80,7 +86,6 @@ const inferenceIdentity: LayerKind = {
     'AlphaDropout',
     'ActivityRegularization',
   ],
+  exactPath: INFERENCE_IDENTITY_PATH,
   build: ({ inputShapes: [shape] }) => ({ outputShape: shape, weights: [], ops: [], symmetry: { role: 'passthrough', channelwise: true } }),
 };
-
-export const structuralLayers: LayerKind[] = [flatten, reshape, zeroPadding2d, inferenceIdentity];

@@ -106,6 +106,8 @@ const recurrentByClass = new Map(recurrentLayers.flatMap((kind) => kind.classNam
 
 const bidirectional: LayerKind = {
   classNames: ['Bidirectional'],
+  exactPath:
+    'the wrapped SimpleRNN/LSTM/GRU graph twice (forward/ and backward/ weights), a linear time reversal, then a linear concat, sum or mean, an element-wise product (two-input bilinear node) for mul, or two outputs',
   build({ config, inputShapes, trainable }): BuiltLayer {
     const rawMode = config.raw.merge_mode;
     const mode = (rawMode === null ? null : config.string('merge_mode', 'concat')) as MergeMode;
@@ -172,6 +174,8 @@ const bidirectional: LayerKind = {
 export function wrapperLayers(kindOf: (className: string) => LayerKind | undefined): LayerKind[] {
   const timeDistributed: LayerKind = {
     classNames: ['TimeDistributed'],
+    exactPath:
+      "the wrapped layer's own graph, run once on the steps folded into the batch between two linear reshape nodes; the same θ at every step",
     build({ config, inputShapes: [shape], trainable }): BuiltLayer {
       if (shape.length < 2) config.fail(`expects a sequence [time steps, …], got input shape [batch, ${shape.join(', ')}]`);
       const inner = innerLayer(config, 'layer');
