@@ -50,8 +50,11 @@ const HELP_GROUPS: { title: string; entries: HelpEntry[] }[] = [
   {
     title: 'data',
     entries: [
-      { flag: '--data FILE', text: '.npz (arrays x, y), .npy inputs (+ --labels y.npy), .json {x, y}, or .csv' },
-      { flag: '--labels FILE', text: 'labels (.npy) when --data holds inputs only' },
+      {
+        flag: '--data FILE',
+        text: '.npz (arrays x, y), .npy inputs (+ --labels y.npy), .json {x, y}, or .csv; for several inputs or outputs, a .npz or .json with x0, x1, …, y0, y1, … or the layers’ names',
+      },
+      { flag: '--labels FILE', text: 'labels (.npy) when --data holds inputs only (one input and one output)' },
       ...optionHelp('data'),
     ],
   },

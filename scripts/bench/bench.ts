@@ -144,7 +144,7 @@ async function measureWorkload(workload: Workload, runs: number) {
       maxParameters: 1e9,
       weightOverrides: null,
       backend: 'wasm',
-      losses: inputs.losses.map((loss) => loss.name),
+      losses: inputs.losses.map(({ name, weight }) => ({ name, weight })),
       options: { ...options, cacheBytes: options.cacheBytes / 2 },
     },
     inputs.data,

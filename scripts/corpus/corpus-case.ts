@@ -33,6 +33,12 @@ export interface CorpusInput {
   vocabulary?: number;
 }
 
+/** One output of a case: its classes (for cross-entropies) or regression width, and its loss. */
+export interface CorpusOutput {
+  classes: number;
+  loss: CorpusLoss;
+}
+
 export interface CorpusCase {
   name: string;
   /** One line: what the case proves. */
@@ -41,9 +47,19 @@ export interface CorpusCase {
   /** Builds the model (called once, with tfjs-layers' cpu backend active). */
   build(layers: typeof tfl): tfl.LayersModel;
   inputs: CorpusInput[];
-  /** Classes of the classification target (for cross-entropies), or the regression width. */
+  /** Classes of the classification target (for cross-entropies), or the regression width; the first output's, with several. */
   classes: number;
   loss: CorpusLoss;
+  /** A model of several outputs: the outputs after the first, their weights, and how the training config gives their losses. */
+  multiOutput?: {
+    more: CorpusOutput[];
+    /** Keras `loss_weights`, one per output, written into the training config (default: none, every weight 1). */
+    weights?: number[];
+    /** A list in output order, or a map keyed by the outputs' names. */
+    lossConfig: 'list' | 'map';
+  };
+  /** The data file's array names, one per input and per output (default x or x0, x1, …; y or y0, y1, …). */
+  arrays?: { inputs: string[]; targets: string[] };
   samples: number;
   /** Full-batch Adam steps in tfjs-layers before saving (0: the seeded weights as they are). */
   trainSteps?: number;
@@ -84,16 +100,21 @@ export function seedWeights(model: tfl.LayersModel, random: SeededRandom, scale:
   }
 }
 
+/** Every output of a case, one for a single-output case. */
+export function corpusOutputs(spec: CorpusCase): CorpusOutput[] {
+  return [{ classes: spec.classes, loss: spec.loss }, ...(spec.multiOutput?.more ?? [])];
+}
+
 export interface CorpusData {
   inputs: (Float32Array | Int32Array)[];
-  /** Class indices (classification) or targets (regression), one row per sample. */
-  labels: Float32Array;
-  labelShape: number[];
+  /** Per output: class indices (classification) or targets (regression), one row per sample. */
+  targets: { labels: Float32Array; labelShape: number[] }[];
 }
 
 /**
- * Seeded inputs, and labels from a random linear teacher of the flattened inputs, so the classes
- * depend on the data and a briefly trained model fits them as a real one would.
+ * Seeded inputs, and labels from a random linear teacher of the flattened inputs (another for each
+ * further output), so the classes depend on the data and a briefly trained model fits them as a real
+ * one would.
  */
 export function seedData(spec: CorpusCase, random: SeededRandom): CorpusData {
   const n = spec.samples;
@@ -104,7 +125,6 @@ export function seedData(spec: CorpusCase, random: SeededRandom): CorpusData {
       : Float32Array.from({ length: size }, () => random.normal());
   });
   const features = spec.inputs.map((input) => input.shape.reduce((a, b) => a * b, 1));
-  const width = spec.loss === 'meanSquaredError' || spec.loss === 'binaryCrossentropy' ? spec.classes : 1;
   const scores = (sample: number, out: number, seed: number) => {
     let s = 0;
     inputs.forEach((values, k) => {
@@ -112,17 +132,23 @@ export function seedData(spec: CorpusCase, random: SeededRandom): CorpusData {
     });
     return s / Math.sqrt(features.reduce((a, b) => a + b, 0));
   };
-  const labels = new Float32Array(n * width);
-  for (let i = 0; i < n; i++) {
-    if (spec.loss === 'meanSquaredError') {
-      for (let o = 0; o < width; o++) labels[i * width + o] = Math.tanh(scores(i, o, 0.3));
-    } else if (spec.loss === 'binaryCrossentropy') {
-      for (let o = 0; o < width; o++) labels[i * width + o] = scores(i, o, 0.7) > 0 ? 1 : 0;
-    } else {
-      let best = 0;
-      for (let c = 1; c < spec.classes; c++) if (scores(i, c, 0.5) > scores(i, best, 0.5)) best = c;
-      labels[i] = best;
+  const targets = corpusOutputs(spec).map(({ classes, loss }, m) => {
+    // The first output's teacher is the one single-output cases have always had.
+    const shift = 2.3 * m;
+    const width = loss === 'meanSquaredError' || loss === 'binaryCrossentropy' ? classes : 1;
+    const labels = new Float32Array(n * width);
+    for (let i = 0; i < n; i++) {
+      if (loss === 'meanSquaredError') {
+        for (let o = 0; o < width; o++) labels[i * width + o] = Math.tanh(scores(i, o, 0.3 + shift));
+      } else if (loss === 'binaryCrossentropy') {
+        for (let o = 0; o < width; o++) labels[i * width + o] = scores(i, o, 0.7 + shift) > 0 ? 1 : 0;
+      } else {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (scores(i, c, 0.5 + shift) > scores(i, best, 0.5 + shift)) best = c;
+        labels[i] = best;
+      }
     }
-  }
-  return { inputs, labels, labelShape: [width] };
+    return { labels, labelShape: [width] };
+  });
+  return { inputs, targets };
 }

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CorpusFormat, CorpusLoss } from './corpus-case';
+import type { CorpusFormat, CorpusLoss, CorpusOutput } from './corpus-case';
 
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -186,8 +186,43 @@ export interface SavedArtifacts {
   weightData: ArrayBuffer;
 }
 
+/** How a training config gives the losses of several outputs: a list in output order, or a map keyed by the outputs' (top-level layer) names. */
+export interface TrainingLayout {
+  form: 'list' | 'map';
+  outputNames: string[];
+  /** Keras `loss_weights`, one per output, or null to write none. */
+  weights: number[] | null;
+}
+
+/**
+ * The training config's `loss` (one for a single output; a list or a map for several, with their
+ * `loss_weights` when the case gives them), each loss spelt by `spell`, map keys by `rename`.
+ */
+function trainingConfig(
+  outputs: CorpusOutput[],
+  layout: TrainingLayout | null,
+  spell: (loss: CorpusLoss) => string,
+  rename: (name: string) => string,
+): Json {
+  const common = { metrics: ['accuracy'], optimizer_config: { class_name: 'Adam', config: {} } };
+  if (!layout) return { loss: spell(outputs[0].loss), ...common };
+  const perOutput = <T>(values: T[]) =>
+    layout.form === 'list' ? values : Object.fromEntries(layout.outputNames.map((name, m) => [rename(name), values[m]]));
+  return {
+    loss: perOutput(outputs.map((output) => spell(output.loss))),
+    ...(layout.weights ? { loss_weights: perOutput(layout.weights) } : {}),
+    ...common,
+  };
+}
+
 /** Writes model.json and its shard(s) into `folder` in the given layout; returns the files written. */
-export function writeModel(folder: string, artifacts: SavedArtifacts, format: CorpusFormat, loss: CorpusLoss): string[] {
+export function writeModel(
+  folder: string,
+  artifacts: SavedArtifacts,
+  format: CorpusFormat,
+  outputs: CorpusOutput[],
+  layout: TrainingLayout | null,
+): string[] {
   const data = Buffer.from(artifacts.weightData);
   if (format === 'tfjs-layers' || format === 'tfjs-layers-1') {
     const json: Json = {
@@ -195,7 +230,12 @@ export function writeModel(folder: string, artifacts: SavedArtifacts, format: Co
       weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       format: 'layers-model',
       ...(format === 'tfjs-layers' ? { generatedBy: 'TensorFlow.js tfjs-layers v4.22.0', convertedBy: null } : {}),
-      trainingConfig: { loss, metrics: ['accuracy'], optimizer_config: { class_name: 'Adam', config: {} } },
+      trainingConfig: trainingConfig(
+        outputs,
+        layout,
+        (loss) => loss,
+        (name) => name,
+      ),
     };
     if (format === 'tfjs-layers-1') (json.modelTopology as Json).keras_version = 'tfjs-layers 1.3.1';
     writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
@@ -222,7 +262,12 @@ export function writeModel(folder: string, artifacts: SavedArtifacts, format: Co
   if (format === 'keras2.1' && modelConfig.class_name === 'Sequential') modelConfig.config = (modelConfig.config as Json).layers;
   const weights = artifacts.weightSpecs.map((spec) => ({ ...spec, name: kerasWeightName(spec.name, names, format, topName) }));
   const kerasVersion = format === 'keras3' ? '3.10.0' : format === 'keras2' ? '2.13.1' : '2.1.6';
-  const trainingConfig = { loss: KERAS_LOSS[loss], metrics: ['accuracy'], optimizer_config: { class_name: 'Adam', config: {} } };
+  const training = trainingConfig(
+    outputs,
+    layout,
+    (loss) => KERAS_LOSS[loss],
+    (name) => names.get(name)?.kerasName ?? name,
+  );
   const files = ['model.json'];
   let manifest: Json[];
   if (format === 'keras2.1') {
@@ -252,7 +297,7 @@ export function writeModel(folder: string, artifacts: SavedArtifacts, format: Co
     ...(format === 'keras2.1'
       ? {}
       : { format: 'layers-model', generatedBy: `keras v${kerasVersion}`, convertedBy: 'TensorFlow.js Converter v4.22.0' }),
-    modelTopology: { keras_version: kerasVersion, backend: 'tensorflow', model_config: modelConfig, training_config: trainingConfig },
+    modelTopology: { keras_version: kerasVersion, backend: 'tensorflow', model_config: modelConfig, training_config: training },
     weightsManifest: manifest,
   };
   writeFileSync(join(folder, 'model.json'), JSON.stringify(json));

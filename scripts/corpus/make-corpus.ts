@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { encodeNpz } from '../lib/numpy-files';
 import { SeededRandom } from '../../src/engine/linalg/random';
 import { CORPUS_CASES } from './cases';
-import { seedData, seedWeights, type CorpusCase } from './corpus-case';
+import { corpusOutputs, seedData, seedWeights, type CorpusCase, type CorpusLoss } from './corpus-case';
 import { writeModel, type SavedArtifacts } from './formats';
 import { applyKerasEdit } from './keras-placeholders';
 
@@ -43,14 +43,19 @@ async function makeCase(spec: CorpusCase): Promise<void> {
   seedWeights(model, random, spec.weightScale ?? 1);
   const data = seedData(spec, random);
   const n = spec.samples;
+  const outputs = corpusOutputs(spec);
   const inputs = spec.inputs.map((input, k) => tf.tensor(data.inputs[k], [n, ...input.shape], input.vocabulary ? 'int32' : 'float32'));
-  const oneHot = spec.loss === 'categoricalCrossentropy';
-  const target = oneHot
-    ? tf.oneHot(tf.tensor1d(data.labels, 'int32'), spec.classes).toFloat()
-    : tf.tensor(data.labels, [n, ...data.labelShape]);
+  const isClasses = (loss: CorpusLoss) => loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
+  const targets = outputs.map(({ classes, loss }, m) => {
+    const { labels, labelShape } = data.targets[m];
+    return loss === 'categoricalCrossentropy'
+      ? tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat()
+      : tf.tensor(labels, [n, ...labelShape]);
+  });
+  const one = <T>(list: T[]): T | T[] => (list.length === 1 ? list[0] : list);
   if (spec.trainSteps) {
-    model.compile({ optimizer: tf.train.adam(0.01), loss: spec.loss });
-    await model.fit(inputs.length === 1 ? inputs[0] : inputs, target, {
+    model.compile({ optimizer: tf.train.adam(0.01), loss: one(outputs.map((output) => output.loss)) });
+    await model.fit(one(inputs), one(targets), {
       epochs: spec.trainSteps,
       batchSize: n,
       shuffle: false,
@@ -58,38 +63,50 @@ async function makeCase(spec: CorpusCase): Promise<void> {
     });
   }
   for (const name of spec.frozen ?? []) model.getLayer(name).trainable = false;
-  const predicted = model.predict(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor | tf.Tensor[];
-  const outputs = Array.isArray(predicted) ? predicted : [predicted];
+  const predicted = model.predict(one(inputs)) as tf.Tensor | tf.Tensor[];
+  const predictions = Array.isArray(predicted) ? predicted : [predicted];
   const folder = join(CORPUS_ROOT, spec.name);
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   const saved = await saveArtifacts(model);
   let artifacts = spec.keras ? applyKerasEdit(saved, spec.keras) : saved;
   if (spec.kerasOnly) artifacts = spec.kerasOnly(artifacts, random);
-  const files = writeModel(folder, artifacts, spec.format, spec.loss);
+  const several = spec.multiOutput;
+  const weights = outputs.map((_, m) => several?.weights?.[m] ?? 1);
+  const training = several ? { form: several.lossConfig, outputNames: model.outputNames, weights: several.weights ?? null } : null;
+  const files = writeModel(folder, artifacts, spec.format, outputs, training);
   const arrays: Record<string, { values: Float32Array | Int32Array; shape: number[] }> = {};
-  spec.inputs.forEach(
-    (input, k) => (arrays[spec.inputs.length === 1 ? 'x' : `x${k}`] = { values: data.inputs[k], shape: [n, ...input.shape] }),
-  );
-  const labels = spec.loss === 'sparseCategoricalCrossentropy' || oneHot ? Int32Array.from(data.labels) : data.labels;
-  arrays.y = { values: labels, shape: oneHot || spec.loss === 'sparseCategoricalCrossentropy' ? [n] : [n, ...data.labelShape] };
+  spec.inputs.forEach((input, k) => {
+    const name = spec.arrays?.inputs[k] ?? (spec.inputs.length === 1 ? 'x' : `x${k}`);
+    arrays[name] = { values: data.inputs[k], shape: [n, ...input.shape] };
+  });
+  outputs.forEach(({ loss }, m) => {
+    const { labels, labelShape } = data.targets[m];
+    const name = spec.arrays?.targets[m] ?? (several ? `y${m}` : 'y');
+    arrays[name] = isClasses(loss) ? { values: Int32Array.from(labels), shape: [n] } : { values: labels, shape: [n, ...labelShape] };
+  });
   // A hand-written Keras layer or option that tfjs-layers does not compute leaves PyTorch as the only forward reference.
   if (spec.keras?.sameFunction !== false && !spec.kerasOnly)
-    outputs.forEach(
+    predictions.forEach(
       (o, k) =>
-        (arrays[outputs.length === 1 ? 'tfjs_outputs' : `tfjs_outputs${k}`] = { values: o.dataSync() as Float32Array, shape: o.shape }),
+        (arrays[predictions.length === 1 ? 'tfjs_outputs' : `tfjs_outputs${k}`] = { values: o.dataSync() as Float32Array, shape: o.shape }),
     );
   writeFileSync(join(folder, 'data.npz'), encodeNpz(arrays));
+  // What the reference reads: the loss (one output) or every output's loss and weight, and the array names when they are not x/x0…, y/y0….
+  const described = {
+    ...(several ? { outputs: outputs.map(({ loss }, m) => ({ loss, weight: weights[m] })) } : { loss: spec.loss }),
+    ...(spec.arrays ? { arrays: spec.arrays } : {}),
+  };
   writeFileSync(
     join(folder, 'case.json'),
     JSON.stringify(
-      { case: spec.name, description: spec.description, format: spec.format, loss: spec.loss, files: [...files, 'data.npz'] },
+      { case: spec.name, description: spec.description, format: spec.format, ...described, files: [...files, 'data.npz'] },
       null,
       1,
     ) + '\n',
   );
   process.stdout.write(`  ${spec.name}: ${spec.format}, ${model.countParams()} parameters\n`);
-  tf.dispose([...inputs, target, ...outputs]);
+  tf.dispose([...inputs, ...targets, ...predictions]);
   model.dispose();
 }
 

@@ -34,7 +34,7 @@ export class DataChoices {
     const picked = await vscode.window.showQuickPick(items, {
       title: `Analysis data for ${vscode.workspace.asRelativePath(modelPath)}`,
       placeHolder: candidates.length
-        ? 'Data files near the model (.npz with x and y, .npy, .json {x, y}, .csv)'
+        ? 'Data files near the model (.npz with x and y, or x0, x1, …, y0, y1, … for several inputs or outputs; .npy, .json, .csv)'
         : 'No data files near the model: browse for one',
       ignoreFocusOut: true,
     });

@@ -87,9 +87,17 @@ const LAYER_HEADER = ['layer', 'params', 'λ_max(H)', 'λ_max(DHD)', 'tr(H)', 't
 
 function describeRun(report: Report): string[] {
   const method = report.method === 'exact' ? 'exact dense Hessian' : 'Lanczos + Hutchinson';
+  // Reports written before `outputs` existed have none; a single output's loss is the data line's.
+  const outputs = (report.outputs ?? []).length > 1 ? report.outputs : [];
+  const loss =
+    outputs.length > 0 ? `the loss Σ weight × loss over ${outputs.length} outputs` : `${report.data.loss} (${report.data.lossSource})`;
   return [
     `model     ${report.model.path} (${report.model.format}, ${report.model.layers.length} layers, ${report.model.parameterCount.toLocaleString('en-US')} parameters)`,
-    `data      ${report.data.path}: ${report.data.sampleCount.toLocaleString('en-US')} of ${report.data.availableCount.toLocaleString('en-US')} samples, ${report.data.loss} (${report.data.lossSource})`,
+    `data      ${report.data.path}: ${report.data.sampleCount.toLocaleString('en-US')} of ${report.data.availableCount.toLocaleString('en-US')} samples, ${loss}`,
+    ...outputs.map(
+      (o) =>
+        `output    ${o.name}: ${o.loss} (${o.lossSource}), weight ${o.weight}, loss ${formatValue(o.lossValue)}, accuracy ${formatPercent(o.accuracy)}`,
+    ),
     `compute   ${report.backend}${report.backendNote ? ` (${report.backendNote})` : ''}, ${report.threads} thread${report.threads > 1 ? 's' : ''}, ${method}, ${report.cost.hvpCount} HVPs in ${report.cost.seconds.toFixed(1)} s`,
   ];
 }

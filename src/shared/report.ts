@@ -83,6 +83,25 @@ export interface StageCost {
   seconds: number;
 }
 
+/** One model output's part of the loss and accuracy (`Report.outputs`). */
+export interface OutputReport {
+  /** The output's layer path (`head/dense` inside a nested model). */
+  name: string;
+  /** One sample's output shape. */
+  shape: number[];
+  /** The data array its targets came from (`y`, `y0`, the output's name). */
+  array: string;
+  loss: LossName;
+  lossSource: 'option' | 'training config' | 'inferred';
+  fromLogits: boolean;
+  /** Its weight in the model's loss (Keras `loss_weights`; 1 unless the training config says otherwise). */
+  weight: number;
+  /** The output's own mean loss, before its weight: the report's `loss` is Σ weight × lossValue over outputs (plus included regularizers). */
+  lossValue: number;
+  /** Null for a regression output. */
+  accuracy: number | null;
+}
+
 export interface Report {
   schemaVersion: 1;
   tool: { name: 'sharpness-lens'; version: string };
@@ -94,7 +113,9 @@ export interface Report {
     parameterCount: number;
     /** Parameters of frozen (`trainable: false`) layers: constants of the analysis, not part of θ. */
     frozenParameterCount: number;
+    /** The first input's shape (the only one, for most models); `data.inputs` has every input's. */
     inputShape: number[];
+    /** The first output's shape; `outputs` has every output's. */
     outputShape: number[];
     layers: LayerReport[];
     symmetries: {
@@ -110,8 +131,11 @@ export interface Report {
   data: {
     path: string;
     labelsPath: string | null;
+    /** One per model input, in order: the input's name, the data array it was fed, and one sample's shape. */
+    inputs: { name: string; array: string; shape: number[] }[];
     sampleCount: number;
     availableCount: number;
+    /** The first output's loss (the only one, for most models); `outputs` has every output's. */
     loss: LossName;
     lossSource: 'option' | 'training config' | 'inferred';
     fromLogits: boolean;
@@ -125,7 +149,10 @@ export interface Report {
   /** Exact: the dense Hessian, all eigenvalues. Iterative: Lanczos and Hutchinson. */
   method: 'exact' | 'iterative';
   loss: number;
+  /** The fraction of correct predictions; with several outputs, the mean over the outputs that have one; null when none has (regression). */
   accuracy: number | null;
+  /** One per model output, in order: its loss, weight, loss value and accuracy (one entry for a single-output model). */
+  outputs: OutputReport[];
   gradientNorm: number;
   euclidean: SpectrumSummary;
   invariant: SpectrumSummary & {

@@ -26,7 +26,7 @@ import { DEFAULTS } from '../../shared/defaults';
 import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations } from '../linalg/lanczos';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
-import { openInputs } from './inputs';
+import { openInputs, outputResults } from './inputs';
 import { ProgressTracker } from './progress-tracker';
 
 export type { AnalyzeRequest };
@@ -174,7 +174,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
   const backend = await initializeBackend(request.backend ?? 'auto');
   throwIfAborted(hooks.signal);
   const inputs = openInputs({ ...request, seed: settings.seed, maxParameters }, () => request.samples ?? DEFAULTS.samples);
-  const { model, network: original, outputShape, loss: lossChoice, losses, data } = inputs;
+  const { model, network: original, outputLosses, losses, data } = inputs;
   const networks: Network[] = [original];
   let provider: CurvatureProvider | null = null;
   try {
@@ -224,7 +224,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
               maxParameters,
               weightOverrides: rescaling ? [...rescaling.values] : null,
               backend: backend.name,
-              losses: losses.map((loss) => loss.name),
+              losses: losses.map(({ name, weight }) => ({ name, weight })),
               options: { ...curvatureOptions, cacheBytes: curvatureOptions.cacheBytes / threads },
             },
             data,
@@ -248,7 +248,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         request.model,
       );
     }
-    const accuracy = evaluation.correct[0] === null ? null : evaluation.correct[0] / data.count;
+    const { outputs, accuracy } = outputResults(inputs, evaluation);
     const modelSection: Report['model'] = {
       path: request.model,
       format: model.json.format,
@@ -256,7 +256,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       parameterCount: network.dimension,
       frozenParameterCount: model.frozenParameterCount,
       inputShape: model.inputShape,
-      outputShape,
+      outputShape: model.outputs[0].shape,
       layers: layerReports(model),
       symmetries: (({ summary, kernelLayers, scaleLinks, neuronwise, batchNormalized }) => ({
         summary,
@@ -269,11 +269,12 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     const dataSection: Report['data'] = {
       path: request.data,
       labelsPath: request.labels ?? null,
+      inputs: model.inputs.map((input, k) => ({ name: input.name, array: inputs.raw.inputs[k].name, shape: input.shape })),
       sampleCount: data.count,
       availableCount: data.availableCount,
-      loss: lossChoice.name,
-      lossSource: lossChoice.source,
-      fromLogits: lossChoice.fromLogits,
+      loss: outputLosses[0].name,
+      lossSource: outputLosses[0].source,
+      fromLogits: outputLosses[0].fromLogits,
       regularizers: regularizerTerms.length === 0 ? 'none' : request.includeRegularizers ? 'included' : 'excluded',
       seed: settings.seed,
       notes: plan.note ? [...data.notes, plan.note] : data.notes,
@@ -321,6 +322,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       method: measures.method,
       loss: lossValue,
       accuracy,
+      outputs,
       gradientNorm,
       euclidean: measures.euclidean,
       invariant: {

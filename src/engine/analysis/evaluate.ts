@@ -5,7 +5,7 @@
 import { initializeBackend, type BackendChoice } from '../backend';
 import { CurvatureEngine } from '../curvature/curvature-engine';
 import type { LossName } from '../loss/losses';
-import { openInputs } from './inputs';
+import { openInputs, outputResults } from './inputs';
 
 export interface Evaluation {
   loss: number;
@@ -20,7 +20,8 @@ export async function evaluateModel(request: {
   backend?: BackendChoice;
 }): Promise<Evaluation> {
   await initializeBackend(request.backend ?? 'auto');
-  const { network, losses, data } = openInputs({ ...request, seed: 0 });
+  const inputs = openInputs({ ...request, seed: 0 });
+  const { network, losses, data } = inputs;
   const engine = new CurvatureEngine(network, losses, data, {
     chunkSize: 512,
     cacheBytes: 0,
@@ -28,8 +29,7 @@ export async function evaluateModel(request: {
   });
   try {
     const result = engine.evaluate();
-    const correct = result.correct[0];
-    return { loss: result.loss, accuracy: correct === null ? null : correct / data.count, sampleCount: data.count };
+    return { loss: result.loss, accuracy: outputResults(inputs, result).accuracy, sampleCount: data.count };
   } finally {
     engine.dispose();
     network.dispose();

@@ -27,8 +27,10 @@ export interface CurvatureOptions {
 }
 
 export interface Evaluation {
-  /** This set's share of the mean loss (Σ over outputs of Σ per-sample loss / totalSamples). */
+  /** This set's share of the mean loss (Σ over outputs of weight × Σ per-sample loss / totalSamples). */
   loss: number;
+  /** Per output: this set's share of the output's own mean loss, before its weight. */
+  outputLosses: number[];
   /** Per output: correctly classified samples in this set (fractional for multi-label), or null for regression. */
   correct: (number | null)[];
   /** This set's share of ∇L. */
@@ -137,7 +139,7 @@ export class CurvatureEngine {
     const z = this.lossNodes.map((node) => records[node].output);
     const adjoints: (Tensor | null)[] = [];
     this.lossNodes.forEach((node, k) => {
-      const d = tf.mul(this.losses[k].gradient(z[k], targets[k]), 1 / this.options.totalSamples);
+      const d = tf.mul(this.losses[k].gradient(z[k], targets[k]), this.losses[k].weight / this.options.totalSamples);
       adjoints[node] = adjoints[node] ? tf.add(adjoints[node]!, d) : d;
     });
     for (let k = this.active.length - 1; k >= 0; k--) {
@@ -193,6 +195,7 @@ export class CurvatureEngine {
   evaluate(): Evaluation {
     const gradient = new Float64Array(this.network.dimension);
     let loss = 0;
+    const outputLosses = this.losses.map(() => 0);
     const correct: (number | null)[] = this.losses.map(() => 0);
     for (let c = 0; c < this.chunkCount; c++) {
       const before = tf.memory().numBytes;
@@ -200,7 +203,9 @@ export class CurvatureEngine {
         const state = this.cache.get(c) ?? this.computeChunk(c);
         const parts = this.backwardWeights(state);
         this.losses.forEach((lossFunction, k) => {
-          loss += tf.sum(lossFunction.value(state.z[k], state.targets[k])).dataSync()[0] / this.options.totalSamples;
+          const value = tf.sum(lossFunction.value(state.z[k], state.targets[k])).dataSync()[0] / this.options.totalSamples;
+          outputLosses[k] += value;
+          loss += lossFunction.weight * value;
           const hits = lossFunction.correct(state.z[k], state.targets[k]);
           correct[k] = hits === null || correct[k] === null ? null : correct[k]! + hits.dataSync()[0];
         });
@@ -217,7 +222,7 @@ export class CurvatureEngine {
       });
       if (stateOut) this.cache.set(c, stateOut);
     }
-    return { loss, correct, gradient };
+    return { loss, outputLosses, correct, gradient };
   }
 
   /** dθ for one chunk from its adjoints: (block index, tensor) pairs. */
@@ -305,7 +310,7 @@ export class CurvatureEngine {
     this.lossNodes.forEach((node, k) => {
       const rz = rOut[node];
       if (!rz) return;
-      const d = tf.mul(this.losses[k].rGradient(state.z[k], rz, state.targets[k]), 1 / this.options.totalSamples);
+      const d = tf.mul(this.losses[k].rGradient(state.z[k], rz, state.targets[k]), this.losses[k].weight / this.options.totalSamples);
       rAdjoint[node] = rAdjoint[node] ? tf.add(rAdjoint[node]!, d) : d;
     });
     const parts = new Map<number, Tensor>();

@@ -1,15 +1,19 @@
 import { SharpnessError } from '../errors';
-import { float32Array, labelArray, NdArray, overflowsFloat32 } from './ndarray';
+import { float32Array, labelArray, NdArray, overflowsFloat32, type ArrayRole } from './ndarray';
 
-export interface JsonDataset {
-  /** Inputs, float32, shape taken from the nesting. */
-  x: NdArray;
-  /** Targets: int32 when every value is an integer that fits, else float32; null when the file has no "y". */
-  y: NdArray | null;
+/** The arrays of a JSON data file, by key; each is read (and checked) only when asked for. */
+export interface JsonArrays {
+  /** Every key, in the file's order; keys no input or output asks for are ignored. */
+  readonly names: string[];
+  read(name: string, role: ArrayRole): NdArray;
 }
 
-/** Parses `{ "x": nested arrays, "y": nested or flat array }`; "y" is optional and other keys are ignored. */
-export function parseJsonData(text: string): JsonDataset {
+/**
+ * Parses `{ "x": nested arrays, "y": nested or flat array }`, or one array per model input and
+ * output (`x0`, `x1`, `y0`, … or the layers' names; load.ts picks them). Targets become int32 when
+ * every value is an integer that fits, else float32; inputs are float32.
+ */
+export function parseJsonData(text: string): JsonArrays {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -17,15 +21,15 @@ export function parseJsonData(text: string): JsonDataset {
     throw new SharpnessError(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new SharpnessError(`expected an object with an "x" array (and optionally "y"), found ${describe(document)}`);
+    throw new SharpnessError(`expected an object of arrays such as {"x": [...], "y": [...]}, found ${describe(document)}`);
   }
   const fields = document as Record<string, unknown>;
-  if (!('x' in fields)) throw new SharpnessError(`the object has no "x" key (its keys: ${Object.keys(fields).join(', ') || 'none'})`);
-  const x = readNumberArray(fields.x, 'x');
-  const y = 'y' in fields ? readNumberArray(fields.y, 'y') : null;
   return {
-    x: float32Array(x.values, x.shape),
-    y: y && labelArray(y.values, y.shape),
+    names: Object.keys(fields),
+    read(name, role) {
+      const { values, shape } = readNumberArray(fields[name], name);
+      return role === 'input' ? float32Array(values, shape) : labelArray(values, shape);
+    },
   };
 }
 

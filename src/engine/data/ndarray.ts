@@ -5,6 +5,9 @@ export interface NdArray {
   dtype: 'float32' | 'int32';
 }
 
+/** What an array of a data file is for: inputs are float32; targets keep exact integers (class labels) as int32. */
+export type ArrayRole = 'input' | 'target';
+
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 

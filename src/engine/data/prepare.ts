@@ -1,22 +1,34 @@
 /**
- * Fits a loaded data file to a model and a loss: a seeded subsample, inputs in the model's input
- * shape (and integer indices for an Embedding input), and float targets the loss reads directly
- * (class indices become one-hot rows). Every mismatch is an error naming the data file.
+ * Fits a loaded data file to a model and its losses: a seeded subsample (the same rows of every
+ * array), each input in the model's shape and dtype for it (integer indices for an input that feeds
+ * an Embedding), and for each output float targets its loss reads directly (class indices become
+ * one-hot rows). Every mismatch is an error naming the data file (and, for a model of several inputs
+ * or outputs, the array and the input or output).
  */
 import { SharpnessError } from '../errors';
-import type { SampleSet } from './samples';
+import type { SampleArray, SampleSet } from './samples';
 import type { LabelSummary, LossChoice } from '../loss/resolve-loss';
 import { SeededRandom } from '../linalg/random';
 import { elementCount, type NdArray } from './ndarray';
-import type { RawDataset } from './load';
+import type { DataArray, RawDataset } from './load';
+
+/** What one model input takes, as the data must fit it. */
+export interface InputInterface {
+  /** One sample's shape, as the model takes it. */
+  shape: number[];
+  /** The tensor the model is fed: int32 for indices that feed Embedding layers only. */
+  dtype: 'float32' | 'int32';
+  /** The input feeds an Embedding of this vocabulary (the smallest, if several): values are indices. */
+  embeddingVocabulary: number | null;
+  /** The input layer declares an integer dtype: values must be integers. */
+  integral: boolean;
+}
 
 export interface ModelInterface {
-  /** One sample's input shape, as the model takes it. */
-  inputShape: number[];
-  /** The model starts with an Embedding of this vocabulary: inputs are indices. */
-  embeddingVocabulary: number | null;
-  /** One sample's output shape. */
-  outputShape: number[];
+  /** One per model input, in order. */
+  inputs: InputInterface[];
+  /** One sample's shape, per model output. */
+  outputShapes: number[][];
 }
 
 export interface AnalysisData extends SampleSet {
@@ -28,21 +40,23 @@ export interface AnalysisData extends SampleSet {
   notes: string[];
 }
 
-function labelsOf(raw: RawDataset): NdArray {
-  if (!raw.y)
+function targetsOf(raw: RawDataset): DataArray[] {
+  if (!raw.targets)
     throw new SharpnessError('the data has no labels (y); the loss needs them', raw.source, {
       code: 'missing-labels',
       option: { name: 'labels', action: 'give' },
     });
-  return raw.y;
+  return raw.targets;
 }
 
-export function summarizeLabels(raw: RawDataset): LabelSummary {
-  const y = labelsOf(raw);
-  const width = elementCount(y.shape.slice(1));
-  let integral = y.dtype === 'int32';
-  if (!integral && width === 1) integral = y.data.every((v) => Number.isInteger(v));
-  return { integral, width };
+/** What each output's targets look like, for choosing a loss; one per model output. */
+export function summarizeLabels(raw: RawDataset): LabelSummary[] {
+  return targetsOf(raw).map(({ array: y }) => {
+    const width = elementCount(y.shape.slice(1));
+    let integral = y.dtype === 'int32';
+    if (!integral && width === 1) integral = y.data.every((v) => Number.isInteger(v));
+    return { integral, width };
+  });
 }
 
 /** A float32 value as its shortest decimal (0.1, not 0.10000000149011612, for a label stored as float32). */
@@ -65,58 +79,44 @@ function gather(values: Float32Array | Int32Array, perSample: number, indices: n
   return out;
 }
 
+/** Names the array in a message about a model of several inputs or outputs (load.ts's label), nothing for one of each. */
+function prefixOf(array: DataArray, several: boolean): string {
+  return several ? `${array.label}: ` : '';
+}
+
 export function prepareData(
   raw: RawDataset,
   model: ModelInterface,
-  loss: LossChoice,
+  losses: readonly LossChoice[],
   options: { samples?: number; seed: number },
 ): AnalysisData {
-  const y = labelsOf(raw);
+  const targets = targetsOf(raw);
   const labelFile = raw.labelsSource ?? raw.source;
-  const available = raw.x.shape[0];
+  const available = raw.inputs[0].array.shape[0];
   if (available === 0) throw new SharpnessError('the data has no samples', raw.source);
   const notes: string[] = [];
   const wanted = options.samples === undefined ? available : Math.min(options.samples, available);
   if (options.samples !== undefined && options.samples < 1)
     throw new SharpnessError('must be at least 1', undefined, { code: 'invalid-option', option: { name: 'samples', action: 'value' } });
+  // One set of rows for every array: load.ts checked that they all have `available` samples.
   const indices = wanted < available ? new SeededRandom(options.seed).sampleIndices(available, wanted) : null;
   if (indices) notes.push(`analysed a seeded subsample of ${wanted} of ${available} samples`);
   // Messages name a sample by its place in the file, not in the subsample.
   const fileSample = (k: number) => (indices ? indices[k] : k);
-
-  const sampleShape = raw.x.shape.slice(1);
-  const perInput = elementCount(model.inputShape);
-  if (shapeText(sampleShape) !== shapeText(model.inputShape)) {
-    if (elementCount(sampleShape) !== perInput) {
-      throw new SharpnessError(
-        `each sample has shape ${shapeText(sampleShape)}, but the model takes ${shapeText(model.inputShape)}`,
-        raw.source,
-      );
-    }
-    notes.push(`reshaped samples from ${shapeText(sampleShape)} to the model's input ${shapeText(model.inputShape)}`);
-  }
-  let inputs = gather(raw.x.data, perInput, indices);
-  let inputDtype: 'float32' | 'int32' = 'float32';
-  if (model.embeddingVocabulary !== null) {
-    const vocabulary = model.embeddingVocabulary;
-    const bad = inputs.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= vocabulary);
-    if (bad >= 0) {
-      throw new SharpnessError(
-        `the model starts with an Embedding of ${vocabulary} entries, but input value ${inputs[bad]} (sample ${fileSample(Math.floor(bad / perInput))}) is not an index in [0, ${vocabulary})`,
-        raw.source,
-      );
-    }
-    inputs = inputs instanceof Int32Array ? inputs : Int32Array.from(inputs);
-    inputDtype = 'int32';
-  } else if (inputs instanceof Int32Array) {
-    inputs = new Float32Array(inputs);
-  }
-
-  const labels = gather(y.data, elementCount(y.shape.slice(1)), indices);
-  const { targets, targetShape } = fitTargets(labels, y, model.outputShape, loss, labelFile, notes, fileSample);
+  const several = model.inputs.length > 1 || model.outputShapes.length > 1;
+  const inputs = model.inputs.map((input, k) =>
+    fitInput(raw.inputs[k], input, prefixOf(raw.inputs[k], several), raw.source, notes, indices, fileSample),
+  );
+  const fitted = targets.map((target, m) => {
+    const labels = gather(target.array.data, elementCount(target.array.shape.slice(1)), indices);
+    const where = prefixOf(target, several);
+    const fit = { file: labelFile, where, notes, fileSample };
+    const { targets: values, targetShape } = fitTargets(labels, target.array, model.outputShapes[m], losses[m], fit);
+    return { values, shape: targetShape, dtype: 'float32' as const };
+  });
   return {
-    inputs: [{ values: inputs, shape: model.inputShape, dtype: inputDtype }],
-    targets: [{ values: targets, shape: targetShape, dtype: 'float32' }],
+    inputs,
+    targets: fitted,
     count: wanted,
     source: raw.source,
     labelsSource: raw.labelsSource,
@@ -125,21 +125,73 @@ export function prepareData(
   };
 }
 
+/** One input array in the model's input shape and dtype, subsampled; Embedding indices checked against the vocabulary. */
+function fitInput(
+  data: DataArray,
+  input: InputInterface,
+  where: string,
+  file: string,
+  notes: string[],
+  indices: number[] | null,
+  fileSample: (k: number) => number,
+): SampleArray {
+  const sampleShape = data.array.shape.slice(1);
+  const perInput = elementCount(input.shape);
+  if (shapeText(sampleShape) !== shapeText(input.shape)) {
+    if (elementCount(sampleShape) !== perInput) {
+      throw new SharpnessError(
+        `${where}each sample has shape ${shapeText(sampleShape)}, but the model takes ${shapeText(input.shape)}`,
+        file,
+      );
+    }
+    notes.push(`${where}reshaped samples from ${shapeText(sampleShape)} to the model's input ${shapeText(input.shape)}`);
+  }
+  const values = gather(data.array.data, perInput, indices);
+  const sampleOf = (at: number) => fileSample(Math.floor(at / perInput));
+  const vocabulary = input.embeddingVocabulary;
+  if (vocabulary !== null) {
+    const bad = values.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= vocabulary);
+    if (bad >= 0) {
+      const feeds = where ? 'the input feeds' : 'the model starts with';
+      throw new SharpnessError(
+        `${where}${feeds} an Embedding of ${vocabulary} entries, but input value ${values[bad]} (sample ${sampleOf(bad)}) is not an index in [0, ${vocabulary})`,
+        file,
+      );
+    }
+  } else if (input.integral) {
+    const bad = values.findIndex((v) => !Number.isInteger(v));
+    if (bad >= 0)
+      throw new SharpnessError(
+        `${where}the model's input takes integers, but value ${values[bad]} (sample ${sampleOf(bad)}) is not one`,
+        file,
+      );
+  }
+  if (input.dtype === 'int32')
+    return { values: values instanceof Int32Array ? values : Int32Array.from(values), shape: input.shape, dtype: 'int32' };
+  return { values: values instanceof Int32Array ? new Float32Array(values) : values, shape: input.shape, dtype: 'float32' };
+}
+
+/** Where a target array's messages and notes go: its file, the array's name for a model of several outputs, the file's sample numbers. */
+interface TargetContext {
+  file: string;
+  where: string;
+  notes: string[];
+  fileSample: (k: number) => number;
+}
+
 function fitTargets(
   labels: Float32Array | Int32Array,
   y: NdArray,
   outputShape: number[],
   loss: LossChoice,
-  file: string,
-  notes: string[],
-  fileSample: (k: number) => number,
+  { file, where, notes, fileSample }: TargetContext,
 ): { targets: Float32Array; targetShape: number[] } {
   const count = labels.length / Math.max(1, elementCount(y.shape.slice(1)));
   const width = elementCount(y.shape.slice(1));
   const outputs = elementCount(outputShape);
   if (loss.name === 'categorical_crossentropy' || loss.name === 'sparse_categorical_crossentropy') {
     if (outputShape.length !== 1)
-      throw new SharpnessError(`${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
+      throw new SharpnessError(`${where}${loss.name} needs a model output of one class axis, not ${shapeText(outputShape)}`, file);
     const classes = outputShape[0];
     // One label per sample for several classes: each must be a class index.
     if (width === 1 && classes > 1) {
@@ -147,34 +199,40 @@ function fitTargets(
       for (let i = 0; i < count; i++) {
         const label = labels[i];
         if (!Number.isInteger(label))
-          throw new SharpnessError(`label ${float32Text(label)} at sample ${fileSample(i)} is not a class index (0–${classes - 1})`, file);
+          throw new SharpnessError(
+            `${where}label ${float32Text(label)} at sample ${fileSample(i)} is not a class index (0–${classes - 1})`,
+            file,
+          );
         if (label < 0 || label >= classes)
           throw new SharpnessError(
-            `label ${label} (sample ${fileSample(i)}) is not one of the model's ${classes} classes (0–${classes - 1})`,
+            `${where}label ${label} (sample ${fileSample(i)}) is not one of the model's ${classes} classes (0–${classes - 1})`,
             file,
           );
         targets[i * classes + label] = 1;
       }
-      if (loss.name === 'categorical_crossentropy') notes.push('class-index labels were one-hot encoded');
+      if (loss.name === 'categorical_crossentropy') notes.push(`${where}class-index labels were one-hot encoded`);
       return { targets, targetShape: [classes] };
     }
     if (width !== classes)
-      throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${classes} classes`, file);
+      throw new SharpnessError(`${where}labels have ${width} values per sample, but the model outputs ${classes} classes`, file);
     const negative = labels.findIndex((v) => v < 0);
     if (negative >= 0)
       throw new SharpnessError(
-        `label rows must be class probabilities, but sample ${fileSample(Math.floor(negative / width))} has a negative entry`,
+        `${where}label rows must be class probabilities, but sample ${fileSample(Math.floor(negative / width))} has a negative entry`,
         file,
       );
     return { targets: new Float32Array(labels), targetShape: [classes] };
   }
   if (width !== outputs)
-    throw new SharpnessError(`labels have ${width} values per sample, but the model outputs ${outputs} (${shapeText(outputShape)})`, file);
+    throw new SharpnessError(
+      `${where}labels have ${width} values per sample, but the model outputs ${outputs} (${shapeText(outputShape)})`,
+      file,
+    );
   if (loss.name === 'binary_crossentropy') {
     const bad = labels.findIndex((v) => v < 0 || v > 1);
     if (bad >= 0)
       throw new SharpnessError(
-        `binary cross-entropy needs labels in [0, 1], but sample ${fileSample(Math.floor(bad / width))} has ${labels[bad]}`,
+        `${where}binary cross-entropy needs labels in [0, 1], but sample ${fileSample(Math.floor(bad / width))} has ${labels[bad]}`,
         file,
       );
   }

@@ -9,8 +9,19 @@ import type { Tensor } from '../network/types';
 
 export type LossName = 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mean_squared_error';
 
+/** A loss by name with its weight in the model's loss, as the engine's workers rebuild it. */
+export interface LossSpec {
+  name: LossName;
+  weight: number;
+}
+
 export interface LossFunction {
   readonly name: LossName;
+  /**
+   * The output's weight in the model's loss, Σ over outputs of weight × loss (Keras `loss_weights`);
+   * the engine applies it, so `value` and its derivatives are the output's own, unweighted.
+   */
+  readonly weight: number;
   /** The activation the loss absorbs (the network output it sees is then the logits before it). */
   readonly fusedActivation: 'softmax' | 'sigmoid' | null;
   /** Σ over the chunk of per-sample losses. */
@@ -31,7 +42,7 @@ export interface LossFunction {
 }
 
 /** Per-sample value of a softmax cross-entropy from logits: (Σ_c y_c)·logsumexp(z) − ⟨y, z⟩. */
-function softmaxCrossEntropy(name: LossName, fused: boolean): LossFunction {
+function softmaxCrossEntropy(name: LossName, fused: boolean): Omit<LossFunction, 'weight'> {
   const targetMass = (target: Tensor) => tf.sum(target, -1, true);
   return {
     name,
@@ -56,7 +67,7 @@ function outputsPerSample(z: Tensor): number {
 }
 
 /** Mean over a sample's outputs of softplus(z) − y·z, the sigmoid cross-entropy from logits, as Keras averages it. */
-function sigmoidCrossEntropy(fused: boolean): LossFunction {
+function sigmoidCrossEntropy(fused: boolean): Omit<LossFunction, 'weight'> {
   const perOutput = (z: Tensor) => 1 / outputsPerSample(z);
   return {
     name: 'binary_crossentropy',
@@ -76,7 +87,7 @@ function sigmoidCrossEntropy(fused: boolean): LossFunction {
 }
 
 /** Mean over outputs of (o − y)². */
-const meanSquaredError: LossFunction = {
+const meanSquaredError: Omit<LossFunction, 'weight'> = {
   name: 'mean_squared_error',
   fusedActivation: null,
   value: (o, target) => tf.tidy(() => tf.div(tf.sum(tf.square(tf.sub(o, target))), outputsPerSample(o))),
@@ -86,7 +97,7 @@ const meanSquaredError: LossFunction = {
   correct: () => null,
 };
 
-export function makeLoss(name: LossName, outputActivation: string | undefined): LossFunction {
+function unweightedLoss(name: LossName, outputActivation: string | undefined): Omit<LossFunction, 'weight'> {
   switch (name) {
     case 'categorical_crossentropy':
     case 'sparse_categorical_crossentropy':
@@ -96,4 +107,8 @@ export function makeLoss(name: LossName, outputActivation: string | undefined): 
     case 'mean_squared_error':
       return meanSquaredError;
   }
+}
+
+export function makeLoss(name: LossName, outputActivation: string | undefined, weight = 1): LossFunction {
+  return { ...unweightedLoss(name, outputActivation), weight };
 }

@@ -1,7 +1,7 @@
 /** Messages between the analysis and its data-parallel HVP workers. */
 import type { BackendName } from '../backend';
 import type { CurvatureOptions, Evaluation, SampleSet } from '../curvature/curvature-engine';
-import type { LossName } from '../loss/losses';
+import type { LossSpec } from '../loss/losses';
 
 export interface ShardInit {
   modelPath: string;
@@ -10,8 +10,8 @@ export interface ShardInit {
   /** Weights that replace the stored ones (a rescaled θ), by manifest name. */
   weightOverrides: [string, Float32Array][] | null;
   backend: BackendName;
-  /** One per model output. */
-  losses: LossName[];
+  /** One per model output, with its weight in the model's loss. */
+  losses: LossSpec[];
   samples: SampleSet;
   options: CurvatureOptions;
 }

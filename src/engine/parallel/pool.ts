@@ -111,7 +111,8 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
     const correct = parts[0].correct.map((_, k) =>
       parts.some((p) => p.correct[k] === null) ? null : parts.reduce((s, p) => s + p.correct[k]!, 0),
     );
-    return { loss: parts.reduce((s, p) => s + p.loss, 0), correct, gradient };
+    const outputLosses = parts[0].outputLosses.map((_, k) => parts.reduce((s, p) => s + p.outputLosses[k], 0));
+    return { loss: parts.reduce((s, p) => s + p.loss, 0), outputLosses, correct, gradient };
   }
 
   async hvp(v: Float64Array, blocks?: readonly number[]): Promise<Float64Array> {

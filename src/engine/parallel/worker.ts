@@ -19,7 +19,7 @@ async function handle(request: ShardRequest): Promise<ShardValue> {
     await initializeBackend(init.backend);
     const model = loadModel(init.modelPath, { inputShapes: init.inputShapes, maxParameters: init.maxParameters });
     const network = new Network(model, init.weightOverrides ? new Map(init.weightOverrides) : undefined);
-    const losses = init.losses.map((name, k) => makeLoss(name, outputActivationOf(network, k)));
+    const losses = init.losses.map(({ name, weight }, k) => makeLoss(name, outputActivationOf(network, k), weight));
     engine = new CurvatureEngine(network, losses, init.samples, init.options);
     return null;
   }

@@ -10,7 +10,7 @@ import { CurvatureEngine } from '../../../src/engine/curvature/curvature-engine'
 import { openInputs } from '../../../src/engine/analysis/inputs';
 import { SeededRandom } from '../../../src/engine/linalg/random';
 import { loadModel, type LoadedModel } from '../../../src/engine/model/load-model';
-import { isInputNode, Network } from '../../../src/engine/network/network';
+import { inputNodeIndex, isInputNode, Network } from '../../../src/engine/network/network';
 import type { WeightMap } from '../../../src/engine/network/types';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData, type LayerSpec } from '../../helpers/model-writer';
 import { scoped } from '../../../src/engine/backend/scope';
@@ -751,12 +751,13 @@ export interface NodeAdjointness {
 }
 
 /**
- * For every node of `network`, at the forward pass of the batch `x`: random directions u (the node's
- * float inputs) and v (its trainable weights), a random cotangent y, and the two sides of
- * ⟨J (u, v), y⟩ = ⟨(u, v), Jᵀ y⟩, J from the node's R-operator (rForward) and Jᵀ from its backward
- * pass. Exact Hessian symmetry needs this of every node.
+ * For every node of `network`, at the forward pass of the batch `x` (one tensor per model input, for a
+ * model of several): random directions u (the node's float inputs) and v (its trainable weights), a
+ * random cotangent y, and the two sides of ⟨J (u, v), y⟩ = ⟨(u, v), Jᵀ y⟩, J from the node's
+ * R-operator (rForward) and Jᵀ from its backward pass. Exact Hessian symmetry needs this of every node.
  */
-export function nodeAdjointness(network: Network, x: tf.Tensor, random: SeededRandom): NodeAdjointness[] {
+export function nodeAdjointness(network: Network, x: tf.Tensor | readonly tf.Tensor[], random: SeededRandom): NodeAdjointness[] {
+  const xs = Array.isArray(x) ? x : [x];
   const randomLike = (t: tf.Tensor) => tf.tensor(randomValues(random, t.size), t.shape, 'float32');
   const read = (t: tf.Tensor) => t.dataSync();
   return scoped(() => {
@@ -764,7 +765,7 @@ export function nodeAdjointness(network: Network, x: tf.Tensor, random: SeededRa
     const results: NodeAdjointness[] = [];
     network.nodes.forEach((node, i) => {
       const weights = network.weightsOf(node.layer);
-      const inputs = node.inputs.map((j) => (isInputNode(j) ? x : values[j]));
+      const inputs = node.inputs.map((j) => (isInputNode(j) ? xs[inputNodeIndex(j)] : values[j]));
       const { output, saved } = node.op.forward(inputs, weights);
       values[i] = output;
       const record = { inputs, output, saved: saved ?? [] };

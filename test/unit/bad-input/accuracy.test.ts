@@ -151,7 +151,7 @@ test('the worker pool adds up to the same accuracy as one thread', async () => {
       maxParameters: 1000,
       weightOverrides: null,
       backend: 'cpu',
-      losses: inputs.losses.map((loss) => loss.name),
+      losses: inputs.losses.map(({ name, weight }) => ({ name, weight })),
       options,
     },
     inputs.data,

@@ -51,6 +51,15 @@ export function parseReport(text: string, topK = 5): Report {
   assert.ok(['wasm', 'cpu', 'tensorflow'].includes(report.backend as string), `backend ${String(report.backend)}`);
   assertNumbers(report, ['loss', 'gradientNorm'], 'report');
   assert.ok(report.accuracy === null || isNumber(report.accuracy), 'accuracy');
+  const outputs = report.outputs as Record<string, unknown>[];
+  assert.ok(Array.isArray(outputs) && outputs.length > 0, 'outputs: one entry per model output');
+  for (const [k, output] of outputs.entries()) {
+    assertStrings(output, ['name', 'array', 'loss', 'lossSource'], `outputs[${k}]`);
+    assertNumbers(output, ['weight', 'lossValue'], `outputs[${k}]`);
+    assert.ok(output.accuracy === null || isNumber(output.accuracy), `outputs[${k}].accuracy`);
+  }
+  for (const [k, input] of (data.inputs as Record<string, unknown>[]).entries())
+    assertStrings(input, ['name', 'array'], `data.inputs[${k}]`);
 
   assertSpectrum(report.euclidean as Record<string, unknown>, topK, 'euclidean');
   const invariant = report.invariant as Record<string, unknown>;

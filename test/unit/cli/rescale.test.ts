@@ -32,7 +32,7 @@ function loadWithTfjs(folder: string): Promise<tfl.LayersModel> {
 }
 
 async function outputsOf(folder: string, data: string): Promise<Float32Array> {
-  const { x } = loadDataFile(data);
+  const x = loadDataFile(data).inputs[0].array;
   const model = await loadWithTfjs(folder);
   const output = tf.tidy(() => (model.predict(tf.tensor(x.data, x.shape)) as tf.Tensor).dataSync() as Float32Array);
   model.dispose();

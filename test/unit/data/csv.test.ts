@@ -59,7 +59,7 @@ test('nan and inf parse as numbers so that the loader can report where they are'
 
 test('a byte-order mark does not become part of the header', () => {
   const dataset = loadWritten(dir, 'bom.csv', '\uFEFFa,label\n1,2\n', { labelColumn: 'label' });
-  assert.deepEqual(Array.from(dataset.y?.data ?? []), [2]);
+  assert.deepEqual(Array.from(dataset.targets?.[0].array.data ?? []), [2]);
 });
 
 test('errors name the row (the line in the file) and the column', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseJsonData } from '../../../src/engine/data/json';
-import { assertLoadFails, makeTempDir } from './temp-dir';
+import { assertLoadFails, loadWritten, makeTempDir } from './temp-dir';
 
 const dir = makeTempDir();
 
@@ -21,24 +21,31 @@ test('nested x keeps its shape; integer y becomes int32', () => {
       y: [1, 0],
     }),
   );
-  assert.deepEqual(data.x, { data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8.5]), shape: [2, 2, 2], dtype: 'float32' });
-  assert.deepEqual(data.y, { data: Int32Array.from([1, 0]), shape: [2], dtype: 'int32' });
+  assert.deepEqual(data.read('x', 'input'), { data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8.5]), shape: [2, 2, 2], dtype: 'float32' });
+  assert.deepEqual(data.read('y', 'target'), { data: Int32Array.from([1, 0]), shape: [2], dtype: 'int32' });
+  // An integer input stays float32: the model decides per input whether it takes indices (prepare.ts).
+  assert.equal(data.read('y', 'input').dtype, 'float32');
 });
 
 test('fractional or nested y, and no y at all', () => {
-  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [0.5, 2]}').y, {
+  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [0.5, 2]}').read('y', 'target'), {
     data: Float32Array.from([0.5, 2]),
     shape: [2],
     dtype: 'float32',
   });
-  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [[0, 1], [1, 0]]}').y?.shape, [2, 2]);
-  assert.equal(parseJsonData('{"x": [1, 2], "note": "ignored"}').y, null);
+  assert.deepEqual(parseJsonData('{"x": [[1], [2]], "y": [[0, 1], [1, 0]]}').read('y', 'target').shape, [2, 2]);
+  assert.equal(loadWritten(dir, 'no-y.json', '{"x": [1, 2], "note": "ignored"}').targets, null);
 });
 
 test('refuses text that is not a JSON object with an x array', () => {
   assertLoadFails(dir, 'syntax.json', '{"x": [1, 2,]}', /invalid JSON: /);
-  assertLoadFails(dir, 'array.json', '[[1, 2]]', /expected an object with an "x" array \(and optionally "y"\), found an array/);
-  assertLoadFails(dir, 'no-x.json', '{"inputs": [1], "y": [1]}', /the object has no "x" key \(its keys: inputs, y\)/);
+  assertLoadFails(
+    dir,
+    'array.json',
+    '[[1, 2]]',
+    /expected an object of arrays such as \{"x": \[\.\.\.\], "y": \[\.\.\.\]\}, found an array/,
+  );
+  assertLoadFails(dir, 'no-x.json', '{"inputs": [1], "y": [1]}', /no array for the input: expected one named "x"; it has "inputs", "y"/);
   assertLoadFails(dir, 'scalar.json', '{"x": 3}', /"x" must be an array, found a number/);
   assertLoadFails(dir, 'null-y.json', '{"x": [1], "y": null}', /"y" must be an array, found null/);
 });

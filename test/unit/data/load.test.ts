@@ -21,8 +21,8 @@ test('.npz with x and y', () => {
     ]),
   );
   assert.deepEqual(dataset, {
-    x: { data: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2], dtype: 'float32' },
-    y: { data: Int32Array.from([2, 0, 1]), shape: [3], dtype: 'int32' },
+    inputs: [{ name: 'x', label: 'x', array: { data: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2], dtype: 'float32' } }],
+    targets: [{ name: 'y', label: 'y', array: { data: Int32Array.from([2, 0, 1]), shape: [3], dtype: 'int32' } }],
     source: path,
     labelsSource: path,
   });
@@ -41,8 +41,8 @@ test('.npz alternative array names, paired by convention', () => {
       { name: `${inputName}.npy`, contents: inputs },
     ]);
     const dataset = loadWritten(dir, `${inputName}.npz`, zip);
-    assert.deepEqual(dataset.x.shape, [3, 2], inputName);
-    assert.deepEqual(Array.from(dataset.y?.data ?? []), [2, 0, 1], inputName);
+    assert.deepEqual(dataset.inputs[0].array.shape, [3, 2], inputName);
+    assert.deepEqual(Array.from(dataset.targets?.[0].array.data ?? []), [2, 0, 1], inputName);
   }
   const unlabelled = loadWritten(
     dir,
@@ -52,7 +52,7 @@ test('.npz alternative array names, paired by convention', () => {
       { name: 'labels.npy', contents: labels },
     ]),
   );
-  assert.equal(unlabelled.y, null);
+  assert.equal(unlabelled.targets, null);
   assert.equal(unlabelled.labelsSource, null);
 });
 
@@ -65,7 +65,7 @@ test('.npz without an input array lists the arrays it has', () => {
     dir,
     'names.npz',
     zip,
-    /no input array: expected one named "x", "x_train", "X", "inputs", "images"; it has "features", "target"/,
+    /no array for the input: expected one named "x", "x_train", "X", "inputs" or "images"; it has "features", "target"/,
   );
   assertLoadFails(dir, 'no-arrays.npz', zipBytes([{ name: 'notes.txt', contents: inputs }]), /it has no arrays/);
 });
@@ -75,21 +75,21 @@ test('.npy inputs with a separate .npy of labels', () => {
   const dataset = loadWritten(dir, 'inputs.npy', inputs, { labelsPath });
   assert.equal(dataset.source, join(dir, 'inputs.npy'));
   assert.equal(dataset.labelsSource, labelsPath);
-  assert.deepEqual(Array.from(dataset.y?.data ?? []), [2, 0, 1]);
+  assert.deepEqual(Array.from(dataset.targets?.[0].array.data ?? []), [2, 0, 1]);
   const alone = loadWritten(dir, 'inputs.npy', inputs);
-  assert.equal(alone.y, null);
+  assert.equal(alone.targets, null);
   assert.equal(alone.labelsSource, null);
 });
 
 test('.json and .csv, extensions in any case; hasLabels false drops labels', () => {
   const json = loadWritten(dir, 'data.JSON', '{"x": [[1, 2], [3, 4]], "y": [1, 0]}');
-  assert.deepEqual(Array.from(json.y?.data ?? []), [1, 0]);
+  assert.deepEqual(Array.from(json.targets?.[0].array.data ?? []), [1, 0]);
   const csv = loadWritten(dir, 'data.csv', 'a,b,label\n1,2,1\n3,4,0\n');
-  assert.deepEqual(csv.x.shape, [2, 2]);
+  assert.deepEqual(csv.inputs[0].array.shape, [2, 2]);
   assert.equal(csv.labelsSource, join(dir, 'data.csv'));
   const unlabelled = loadWritten(dir, 'data.csv', 'a,b,label\n1,2,1\n3,4,0\n', { hasLabels: false });
-  assert.deepEqual(unlabelled.x.shape, [2, 3]);
-  assert.equal(unlabelled.y, null);
+  assert.deepEqual(unlabelled.inputs[0].array.shape, [2, 3]);
+  assert.equal(unlabelled.targets, null);
   assert.equal(unlabelled.labelsSource, null);
 });
 

@@ -32,7 +32,7 @@ function assertArray(
 test('every .npy NumPy wrote loads to the expected values', () => {
   const npyNames = Object.keys(expected).filter((name) => name.endsWith('.npy'));
   assert.ok(npyNames.length >= 14);
-  for (const name of npyNames) assertArray(loadDataFile(join(FIXTURES, name)).x, expected[name], name);
+  for (const name of npyNames) assertArray(loadDataFile(join(FIXTURES, name)).inputs[0].array, expected[name], name);
 });
 
 test('np.savez and np.savez_compressed archives load, arrays and all', () => {
@@ -42,8 +42,8 @@ test('np.savez and np.savez_compressed archives load, arrays and all', () => {
     assert.equal(arrays.size, 2);
   }
   const dataset = loadDataFile(join(FIXTURES, 'compressed.npz'));
-  assertArray(dataset.x, expected['compressed.npz/x_train'], 'x_train');
-  assertArray(dataset.y ?? undefined, expected['compressed.npz/y_train'], 'y_train');
+  assertArray(dataset.inputs[0].array, expected['compressed.npz/x_train'], 'x_train');
+  assertArray(dataset.targets?.[0].array, expected['compressed.npz/y_train'], 'y_train');
 });
 
 test('arrays NumPy writes but the loader refuses', () => {

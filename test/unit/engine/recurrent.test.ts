@@ -8,9 +8,9 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyze } from '../../../src/engine/analysis/analyze';
 import { SharpnessError } from '../../../src/engine/errors';
-import { openNpz } from '../../../src/engine/data/npz';
+import { loadDataFile } from '../../../src/engine/data/load';
 import { SeededRandom } from '../../../src/engine/linalg/random';
-import { loadModel } from '../../../src/engine/model/load-model';
+import { loadModel, readModelJson } from '../../../src/engine/model/load-model';
 import { LayerConfig } from '../../../src/engine/network/layers/config';
 import { layerKind } from '../../../src/engine/network/layers/registry';
 import { Network } from '../../../src/engine/network/network';
@@ -93,10 +93,14 @@ const recurrentCases = readdirSync(CORPUS).filter((name) => {
   return RECURRENT_CLASSES.some((c) => json.includes(`"class_name":"${c}"`));
 });
 
-function firstSamples(name: string, count: number): tf.Tensor {
-  const array = openNpz(readFileSync(join(CORPUS, name, 'data.npz'))).read('x');
-  const per = array.shape.slice(1).reduce((a, b) => a * b, 1);
-  return tf.tensor(array.data.subarray(0, count * per), [count, ...array.shape.slice(1)], array.dtype);
+/** The first samples of every model input, from the arrays the analysis would take. */
+function firstSamples(name: string, count: number): tf.Tensor[] {
+  const { topology } = readModelJson(join(CORPUS, name, 'model.json'));
+  const signature = { inputs: topology.inputs.map((input) => input.name), outputs: topology.outputs.map((output) => output.name) };
+  return loadDataFile(join(CORPUS, name, 'data.npz'), { signature, hasLabels: false }).inputs.map(({ array }) => {
+    const per = array.shape.slice(1).reduce((a, b) => a * b, 1);
+    return tf.tensor(array.data.subarray(0, count * per), [count, ...array.shape.slice(1)], array.dtype);
+  });
 }
 
 describe('every node of every recurrent corpus model is the adjoint of its R-operator', () => {
@@ -115,7 +119,7 @@ describe('every node of every recurrent corpus model is the adjoint of its R-ope
               `${where} on ${backend}: ⟨J(u, v), y⟩ = ${node.forward} but ⟨(u, v), Jᵀy⟩ = ${node.adjoint}`,
             );
           }
-          x.dispose();
+          tf.dispose(x);
         } finally {
           network.dispose();
         }

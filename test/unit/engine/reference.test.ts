@@ -1,8 +1,9 @@
 // The engine against exact float64 Hessians from PyTorch: the project's own reference models
 // (test/fixtures/reference, made by scripts/reference/make_reference_fixtures.py) and the corpus of
 // models saved by tfjs-layers in the layouts real tools write (test/fixtures/corpus, made by
-// scripts/corpus/make-corpus.ts and scripts/reference/corpus_reference.py): loss, accuracy, ‖∇L‖,
-// λ_max, traces, both invariant normalisations and every per-layer number, on the cpu and wasm backends.
+// scripts/corpus/make-corpus.ts and scripts/reference/corpus_reference.py): loss (and each output's, for
+// models of several inputs and outputs), accuracy, ‖∇L‖, λ_max, traces, both invariant normalisations
+// and every per-layer number, on the cpu and wasm backends.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ interface Expected {
   perLayer: { name: string; parameterCount: number; euclidean: Block; invariantLayer: Block; invariantElement: Block }[];
   dataFile: string;
   frozenParameterCount?: number;
+  /** Models of several outputs: each output's own loss (before its weight) and accuracy. */
+  perOutput?: { name: string; loss: string; weight: number; value: number; accuracy: number | null }[];
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
@@ -90,6 +93,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
       close(element.invariant.trace, expected.invariantElement.trace, 1e-5, 'tr(DHD), element D');
       for (let k = 1; k < 3; k++) close(layer.euclidean.topEigenvalues[k], expected.euclidean.eigenvalues[k], 1e-4, 'λ_2,3(H)');
       if (expected.frozenParameterCount !== undefined) assert.equal(layer.model.frozenParameterCount, expected.frozenParameterCount);
+      // The report's loss is Σ weight × each output's loss: each one's is checked, as are the weights the training config gives.
+      assert.equal(layer.outputs.length, expected.perOutput?.length ?? 1);
+      for (const [k, want] of (expected.perOutput ?? []).entries()) {
+        const got = layer.outputs[k];
+        assert.deepEqual([got.name, got.loss, got.weight], [want.name, want.loss, want.weight]);
+        close(got.lossValue, want.value, 1e-5, 'per-output loss');
+        assert.equal(got.accuracy, want.accuracy);
+      }
       assert.deepEqual(layer.perLayer.map((l) => l.name).sort(), expected.perLayer.map((l) => l.name).sort());
       for (const want of expected.perLayer) {
         const i = layer.perLayer.findIndex((l) => l.name === want.name);
