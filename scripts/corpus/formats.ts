@@ -163,7 +163,9 @@ function kerasWeightName(tfjsName: string, names: Map<string, LayerInfo>, format
   const segments = tfjsName.split('/');
   const info = names.get(segments[0]);
   if (!info) throw new Error(`no layer for weight ${tfjsName}`);
-  const role = segments[segments.length - 1];
+  const stored = segments[segments.length - 1];
+  // Keras 3 names a DepthwiseConv2D's kernel `kernel` (Keras 2 and tfjs-layers: `depthwise_kernel`).
+  const role = format === 'keras3' && info.className === 'DepthwiseConv2D' && stored === 'depthwise_kernel' ? 'kernel' : stored;
   const middle = segments
     .slice(1, -1)
     .map((s) =>

@@ -46,6 +46,39 @@ function teachableMachine(L: Layers): tfl.LayersModel {
   return L.sequential({ name: 'sequential_4', layers: [trunk, head] });
 }
 
+/**
+ * Keras 3 transfer learning as `tensorflowjs_converter` writes it: Sequential[a functional
+ * MobileNetV2-style base (its own InputLayer, ZeroPadding2D, Conv2D without bias, BN, ReLU6,
+ * DepthwiseConv2D, residual Add), Conv2D, GlobalAveragePooling2D, Dense, Dropout, Dense]. Keras 3
+ * names the depthwise kernel `kernel`.
+ */
+function kerasTransferMobileNet(L: Layers): tfl.LayersModel {
+  const input = L.input({ shape: [9, 9, 3], name: 'input_layer' });
+  let x = L.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'Conv1' }).apply(input) as tfl.SymbolicTensor;
+  x = L.layers.batchNormalization({ name: 'bn_Conv1' }).apply(x) as tfl.SymbolicTensor;
+  x = L.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x) as tfl.SymbolicTensor;
+  let y = L.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'expanded_conv_depthwise' })
+    .apply(x) as tfl.SymbolicTensor;
+  y = L.layers.batchNormalization({ name: 'expanded_conv_depthwise_BN' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.reLU({ maxValue: 6, name: 'expanded_conv_depthwise_relu' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'expanded_conv_project' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.batchNormalization({ name: 'expanded_conv_project_BN' }).apply(y) as tfl.SymbolicTensor;
+  const added = L.layers.add({ name: 'expanded_conv_add' }).apply([x, y]) as tfl.SymbolicTensor;
+  const base = L.model({ inputs: input, outputs: added, name: 'mobilenetv2_1.00_224' });
+  return L.sequential({
+    name: 'sequential',
+    layers: [
+      base,
+      L.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', name: 'conv2d_1' }),
+      L.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }),
+      L.layers.dense({ units: 6, activation: 'relu', name: 'dense_128' }),
+      L.layers.dropout({ rate: 0.3, name: 'dropout' }),
+      L.layers.dense({ units: 3, activation: 'softmax', name: 'output_softmax' }),
+    ],
+  });
+}
+
 /** One Dense layer called twice (weights shared), then a head. */
 function sharedLayer(L: Layers): tfl.LayersModel {
   const input = L.input({ shape: [5] });
@@ -112,6 +145,18 @@ export const structureCases: CorpusCase[] = [
     format: 'tfjs-layers-1',
     build: teachableMachine,
     inputs: [{ shape: [8, 8, 3] }],
+    classes: 3,
+    loss: 'categoricalCrossentropy',
+    samples: 24,
+    trainSteps: 60,
+  },
+  {
+    name: 'keras3-transfer-mobilenet',
+    description:
+      'Keras 3 transfer learning: a nested functional MobileNetV2-style base (depthwise kernel named "kernel", as Keras 3 writes it) under Conv2D, GAP, Dense, Dropout, Dense',
+    format: 'keras3',
+    build: kerasTransferMobileNet,
+    inputs: [{ shape: [9, 9, 3] }],
     classes: 3,
     loss: 'categoricalCrossentropy',
     samples: 24,

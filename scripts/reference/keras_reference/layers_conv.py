@@ -60,7 +60,8 @@ def depthwise_conv2d(config, shapes, ctx):
     mult = config.get('depth_multiplier', 1)
     use_bias = config.get('use_bias', True)
     act = activations.activation_name(config.get('activation'))
-    weights = [('depthwise_kernel', kernel + (c, mult), True)] + ([('bias', (c * mult,), True)] if use_bias else [])
+    # Keras 3 names the kernel `kernel`, Keras 2 and tfjs-layers `depthwise_kernel`
+    weights = [('depthwise_kernel', kernel + (c, mult), True, [['depthwise_kernel'], ['kernel']])] + ([('bias', (c * mult,), True)] if use_bias else [])
 
     def forward(xs, W, kinks):
         # [kh, kw, c, m] -> torch [c·m, 1, kh, kw]: output channel c·m + k, as TensorFlow orders it

@@ -96,6 +96,12 @@ export function parseModelJson(text: string, file: string): ModelJson {
   if (!isRecord(parsed)) throw new SharpnessError('not a TF.js model.json (the top level is not an object)', file);
   const topology = parsed.modelTopology;
   if (!isRecord(topology)) {
+    // Keras's model.to_json(): an architecture with no weights, often next to a .h5 holding them.
+    if (typeof parsed.class_name === 'string' && ('config' in parsed || 'keras_version' in parsed))
+      throw new SharpnessError(
+        'is a Keras architecture (model.to_json()) without weights, not a TF.js model; convert the saved Keras model with tensorflowjs_converter --input_format keras model.h5 <folder>',
+        file,
+      );
     const hint = 'weightsManifest' in parsed || 'format' in parsed ? '' : ' (no "modelTopology")';
     throw new SharpnessError(`not a TF.js layers-model model.json${hint}`, file);
   }

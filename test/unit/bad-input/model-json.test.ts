@@ -50,6 +50,16 @@ test('a package.json given as the model', async () => {
   await analyzeFails(fixture, packageJson, /not a TF\.js layers-model model\.json.*no "modelTopology"/);
 });
 
+test("a Keras architecture without weights (model.to_json(), Keras 2.0's plain layer list)", () =>
+  withModelJson(
+    JSON.stringify({
+      class_name: 'Sequential',
+      keras_version: '2.0.6',
+      config: [{ class_name: 'Dense', config: { name: 'dense_1', units: 3, batch_input_shape: [null, 4] } }],
+    }),
+    /Keras architecture \(model\.to_json\(\)\) without weights.*tensorflowjs_converter --input_format keras/,
+  ));
+
 test('the expected.json of a fixture given as the model', async () => {
   const fixture = copyFixture('mlp');
   await analyzeFails(fixture, join(fixture.folder, 'expected.json'), /not a TF\.js layers-model model\.json/);

@@ -142,6 +142,8 @@ function transposedPatches(x: Tensor, geometry: ConvGeometry, filterShape: [numb
 /** The parts Conv2D and DepthwiseConv2D differ in; the rest (bias, activation, weights, symmetry) is shared. */
 interface ConvolutionParts {
   kernelRole: WeightRole;
+  /** How the manifest may name the kernel after the layer's name, when not only by its role. */
+  kernelPaths?: string[][];
   filterShape: [number, number, number, number];
   /** Output channels (the units a neuron-wise rescaling scales). */
   channels: number;
@@ -173,7 +175,7 @@ function convolutionLayer(
   return {
     outputShape: [...outputSize(geometry, shape), parts.channels],
     weights: [
-      { role: parts.kernelRole, shape: parts.filterShape, trainable },
+      { role: parts.kernelRole, shape: parts.filterShape, trainable, ...(parts.kernelPaths ? { manifestPaths: parts.kernelPaths } : {}) },
       ...(biasRole ? [{ role: biasRole, shape: [parts.channels], trainable }] : []),
     ],
     ops,
@@ -232,6 +234,8 @@ export const depthwiseConv2dLayer: LayerKind = {
     const attrs = { strides: geometry.strides, pad: geometry.padding, dilations: [1, 1] as [number, number] };
     return convolutionLayer(context, geometry, {
       kernelRole: 'depthwise_kernel',
+      // Keras 3 names a DepthwiseConv2D's kernel `kernel`; Keras 2 and tfjs-layers `depthwise_kernel`.
+      kernelPaths: [['depthwise_kernel'], ['kernel']],
       filterShape,
       channels: shape[2] * multiplier,
       depthwise: true,
