@@ -226,14 +226,19 @@ const topologyCase = fc.record({
   layers: fc.array(layerChoice, { minLength: 1, maxLength: 4 }),
   inbound: fc.array(fc.oneof(fc.nat(5), awkwardValue), { maxLength: 6 }),
   loss: fc.constantFrom(undefined, 'categorical_crossentropy', 'binary_crossentropy', 'mse', 'hinge'),
+  // Mostly a Dense last (a model with parameters); else whatever was drawn, parameters or none.
+  lastDense: fc.constantFrom(true, true, true, false),
+  // The weight values: positive (every variance valid), of both signs (a negative moving variance),
+  // or with a NaN or an infinity among them.
+  values: fc.constantFrom('positive', 'positive', 'signed', 'nan', 'infinite'),
 });
 
 /** A model.json and shard from the choices: weights of the right shapes for the Dense and BatchNormalization layers, then the injected bad field. */
 function writeTopology(folder: string, choice: ValueOf<typeof topologyCase>): void {
   const weights: { name: string; shape: number[]; dtype: string }[] = [];
   let width = 3;
-  // The last layer is a Dense: a model without parameters is out of this property's scope.
-  const chosen = [...choice.layers.slice(0, -1), { ...choice.layers[choice.layers.length - 1], className: 'Dense' }];
+  const drawnLast = choice.layers[choice.layers.length - 1];
+  const chosen = choice.lastDense ? [...choice.layers.slice(0, -1), { ...drawnLast, className: 'Dense' }] : choice.layers;
   const layers = chosen.map((layer, i) => {
     const name = `layer_${i}`;
     const config: Record<string, unknown> = { name, trainable: true };
@@ -282,8 +287,11 @@ function writeTopology(folder: string, choice: ValueOf<typeof topologyCase>): vo
     };
   }
   const count = weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
-  // Positive values keep every moving variance valid: weight values are not what this property varies.
-  const values = Float32Array.from({ length: count }, (_, i) => 0.3 + 0.5 * Math.abs(Math.sin(i + 1)));
+  const values = Float32Array.from({ length: count }, (_, i) =>
+    choice.values === 'signed' ? Math.sin(3 * i + 1) : 0.3 + 0.5 * Math.abs(Math.sin(i + 1)),
+  );
+  if (count > 0 && (choice.values === 'nan' || choice.values === 'infinite'))
+    values[Math.floor(count / 2)] = choice.values === 'nan' ? Number.NaN : Number.POSITIVE_INFINITY;
   writeFileSync(join(folder, 'weights.bin'), Buffer.from(values.buffer));
   writeFileSync(
     join(folder, 'model.json'),
