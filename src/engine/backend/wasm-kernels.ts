@@ -11,7 +11,10 @@
  *   one XNNPACK convolution of the (stride-dilated, padded) dy with the flipped, transposed filter;
  * - Conv2D, DepthwiseConv2dNative and their fused forms, which return zeros for 'same' padding when
  *   the last window stops short of the input's end (tensorflow/tfjs#6629): the wrappers pad the
- *   input explicitly and run the original kernel with 'valid' padding.
+ *   input explicitly and run the original kernel with 'valid' padding;
+ * - Sum over leading axes (a bias gradient: Σ over samples and positions per channel), which wasm
+ *   computes by transposing the whole tensor first: one pass over the heap instead (float64
+ *   accumulators), the original for every other reduction.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -426,12 +429,44 @@ function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFu
   };
 }
 
+/** out[i] = Σ_r x[r·inner + i]: a sum over the leading `rows` of a row-major [rows, inner] array. */
+export function sumLeadingRows(xs: ArrayLike<number>, rows: number, inner: number, out: Float32Array | Int32Array): void {
+  const sums = new Float64Array(inner);
+  for (let r = 0; r < rows; r++) {
+    const base = r * inner;
+    for (let i = 0; i < inner; i++) sums[i] += xs[base + i];
+  }
+  out.set(sums);
+}
+
+/** The reduced axes when they are the leading ones (and not all of them), else null. */
+export function leadingAxes(axis: number | number[], shape: number[]): number | null {
+  const axes = tf.util.parseAxisParam(axis, shape).sort((a, b) => a - b);
+  const leading = axes.every((a, i) => a === i);
+  return leading && axes.length > 0 && axes.length < shape.length ? axes.length : null;
+}
+
+function withLeadingSum(original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }: KernelArgs) => {
+    const { x } = inputsOf(inputs, 'x');
+    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+    const count = x.dtype === 'float32' ? leadingAxes(axis, x.shape) : null;
+    if (count === null || size(x.shape) === 0) return original({ inputs, backend: backend as tf.KernelBackend, attrs });
+    const heap = backend as WasmHeapBackend;
+    const rest = x.shape.slice(count);
+    const out = heap.makeOutput(keepDims ? [...x.shape.slice(0, count).map(() => 1), ...rest] : rest, 'float32');
+    sumLeadingRows(heap.typedArrayFromHeap(x), size(x.shape.slice(0, count)), size(rest), heap.typedArrayFromHeap(out) as Float32Array);
+    return out;
+  };
+}
+
 const PADDING_FIXES: Record<string, boolean> = {
   Conv2D: false,
   FusedConv2D: false,
   DepthwiseConv2dNative: true,
   FusedDepthwiseConv2D: true,
 };
+/** wasm's own kernels the project wraps (kept so that registering twice wraps them once). */
 const originalConvolutions = new Map<string, KernelFunc>();
 
 const replacements: Record<string, KernelFunc> = {
@@ -452,6 +487,13 @@ export function registerWasmKernels(): void {
     if (!original) continue;
     originalConvolutions.set(kernelName, original.kernelFunc);
     replacements[kernelName] = withExplicitPadding(original.kernelFunc, depthwise);
+  }
+  if (!originalConvolutions.has('Sum')) {
+    const original = tf.getKernel('Sum', 'wasm');
+    if (original) {
+      originalConvolutions.set('Sum', original.kernelFunc);
+      replacements.Sum = withLeadingSum(original.kernelFunc);
+    }
   }
   for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
     const existing = tf.getKernel(kernelName, 'wasm');
