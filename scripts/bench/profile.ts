@@ -2,7 +2,7 @@
  * Profiles exact Hessian-vector products on one workload, the way analyze computes them:
  *
  *   node --import tsx scripts/bench/profile.ts <convnet|mlp|path/to/model.json> [--data file.npz]
- *     [--samples N] [--backend wasm|cpu] [--hvps K] [--threads T] [--no-kernels] [--no-reference]
+ *     [--samples N] [--backend wasm|cpu] [--hvps K] [--threads T] [--shapes] [--no-kernels] [--no-reference]
  *
  * - convnet: the classic Keras MNIST convnet (Conv2D 32 3×3 relu → MaxPool 2 → Conv2D 64 3×3 relu →
  *   MaxPool 2 → Flatten → Dropout → Dense 10 softmax, 34,826 parameters); mlp: 784-256-256-10 ReLU.
@@ -40,6 +40,8 @@ interface Options {
   hvps: number;
   threads: number;
   kernels: boolean;
+  /** Per-kernel times split by input shapes. */
+  shapes: boolean;
   reference: boolean;
 }
 
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Options {
     hvps: 3,
     threads: 1,
     kernels: true,
+    shapes: false,
     reference: true,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--threads') options.threads = Number(value());
     else if (arg === '--data') options.data = value();
     else if (arg === '--no-kernels') options.kernels = false;
+    else if (arg === '--shapes') options.shapes = true;
     else if (arg === '--no-reference') options.reference = false;
     else if (!options.workload) options.workload = arg;
     else throw new Error(`unexpected argument ${arg}`);
@@ -214,17 +218,20 @@ async function main(): Promise<void> {
       });
       const byKernel = new Map<string, { ms: number; calls: number }>();
       for (const kernel of profile.kernels) {
-        const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
+        const key = options.shapes ? `${kernel.name} ${kernel.inputShapes.map((s) => `[${s?.join('×') ?? ''}]`).join(' ')}` : kernel.name;
+        const entry = byKernel.get(key) ?? { ms: 0, calls: 0 };
         entry.ms += kernel.kernelTimeMs as number;
         entry.calls++;
-        byKernel.set(kernel.name, entry);
+        byKernel.set(key, entry);
       }
       const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
       log(
         `kernels of one HVP (tf.profile, ${total.toFixed(0)} ms in kernels; peak ${(profile.peakBytes / 2 ** 20).toFixed(0)} MB of tensors):`,
       );
       for (const [name, { ms, calls }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
-        log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${calls} calls`);
+        log(
+          `  ${name.padEnd(options.shapes ? 64 : 28)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${calls} calls`,
+        );
     }
     log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     if (options.reference) {
