@@ -148,7 +148,8 @@ export class CurvatureEngine {
       if (!dy) continue;
       const node = nodes[i];
       const needInputs = node.inputs.some((j) => !isInputNode(j) && this.reachesTheta[j]);
-      const { dInputs } = tidyNode(() => node.op.backward(dy, records[i], this.network.weightsOf(node.layer), needInputs));
+      // Only the adjoints are wanted here: backwardWeights computes dθ from them where it is needed.
+      const { dInputs } = tidyNode(() => node.op.backward(dy, records[i], this.network.weightsOf(node.layer), needInputs, false));
       node.inputs.forEach((j, n) => {
         const d = dInputs[n];
         if (isInputNode(j) || !d || !this.reachesTheta[j]) return;

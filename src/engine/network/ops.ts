@@ -68,10 +68,10 @@ export function bilinearOp(spec: BilinearSpec): NodeOp {
       const y = spec.apply(x, kernelOf(w), null);
       return { output: addBias(y, spec.biasRole ? w[spec.biasRole] : undefined) };
     },
-    backward(dy, record, w, needInputs) {
+    backward(dy, record, w, needInputs, needWeights = true) {
       const dWeights: BackwardResult['dWeights'] = {};
-      if (spec.kernelTrainable) dWeights[spec.kernelRole] = spec.adjointKernel(record.inputs[0], dy, record, 'input');
-      if (spec.biasRole && spec.biasTrainable) dWeights[spec.biasRole] = spec.biasReduce(dy);
+      if (needWeights && spec.kernelTrainable) dWeights[spec.kernelRole] = spec.adjointKernel(record.inputs[0], dy, record, 'input');
+      if (needWeights && spec.biasRole && spec.biasTrainable) dWeights[spec.biasRole] = spec.biasReduce(dy);
       const dx = needInputs && spec.inputDifferentiable ? spec.adjointInput(dy, kernelOf(w), record, record.inputs[0].shape, true) : null;
       return { dInputs: [dx], dWeights };
     },
@@ -434,7 +434,7 @@ export function reparameterizedOp(
     trainableRoles: inner.trainableRoles.map((role) => (role === spec.innerRole ? spec.role : role)),
     ...(inner.activation ? { activation: inner.activation } : {}),
     forward: (inputs, w) => inner.forward(inputs, weightsOf(w, null)),
-    backward: (dy, record, w, needInputs) => outer(inner.backward(dy, record, weightsOf(w, record), needInputs)),
+    backward: (dy, record, w, needInputs, needWeights) => outer(inner.backward(dy, record, weightsOf(w, record), needInputs, needWeights)),
     rForward: (rInputs, v, record, w) => inner.rForward(rInputs, directionsOf(v), record, weightsOf(w, record)),
     rBackward: (dy, rdy, rInputs, v, record, w, needInputs) =>
       outer(inner.rBackward(dy, rdy, rInputs, directionsOf(v), record, weightsOf(w, record), needInputs)),

@@ -60,7 +60,11 @@ export interface NodeOp {
   /** Set on activation nodes, so a loss can take the logits before a final softmax or sigmoid. */
   readonly activation?: string;
   forward(inputs: Tensor[], weights: WeightMap): { output: Tensor; saved?: Tensor[] };
-  backward(dy: Tensor, record: ForwardRecord, weights: WeightMap, needInputs: boolean): BackwardResult;
+  /**
+   * dx (when `needInputs`) and dθ (unless `needWeights` is false: a sweep that only carries adjoints
+   * down, which may then leave dWeights empty).
+   */
+  backward(dy: Tensor, record: ForwardRecord, weights: WeightMap, needInputs: boolean, needWeights?: boolean): BackwardResult;
   rForward(rInputs: (Tensor | null)[], v: WeightMap, record: ForwardRecord, weights: WeightMap): Tensor | null;
   rBackward(
     dy: Tensor,

@@ -35,6 +35,7 @@ const KERNELS = [
   'MaxPoolWithArgmax',
   'AvgPool',
   'AvgPoolGrad',
+  'Sum',
 ];
 
 /** TF.js's own kernels, `${backend}/${name}`, captured before the project registers its replacements. */

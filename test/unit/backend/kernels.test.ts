@@ -97,6 +97,31 @@ describe('project wasm kernels match the cpu backend', () => {
     }
   });
 
+  test('Sum over leading axes (a bias gradient) in one pass; every other reduction as wasm has it', async () => {
+    const random = new SeededRandom(17);
+    const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+      { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
+      { shape: [4, 5, 6, 3], axis: [2, 0, 1], keepDims: true },
+      { shape: [300, 7], axis: 0, keepDims: false },
+      { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
+      { shape: [3, 4, 5], axis: -1, keepDims: false },
+      { shape: [3, 4, 5], axis: [0, 2], keepDims: true },
+      { shape: [3, 4, 5], axis: [0, 1, 2], keepDims: false },
+    ];
+    for (const c of cases) {
+      const x = randomHost(random, c.shape);
+      const where = `x [${c.shape.join(', ')}], axis ${JSON.stringify(c.axis)}${c.keepDims ? ', keepDims' : ''}`;
+      const { cpu } = await compareKernel('Sum', { x }, { axis: c.axis, keepDims: c.keepDims }, where);
+      if (c.axis === 0) {
+        // Independently: column sums of the [300, 7] matrix.
+        const expected = new Float64Array(7);
+        for (let r = 0; r < 300; r++) for (let i = 0; i < 7; i++) expected[i] += x.values[r * 7 + i];
+        assert.ok(relativeDifference(cpu[0].values, expected) < 1e-6, `${where}: the cpu reference sums columns`);
+      }
+    }
+    assert.ok(isProjectKernel('wasm', 'Sum'), 'the project wraps wasm’s Sum');
+  });
+
   test('UnsortedSegmentSum: 1-D and 2-D values, repeated ids, out-of-range ids dropped', async () => {
     const random = new SeededRandom(13);
     const cases = [

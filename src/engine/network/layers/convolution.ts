@@ -4,7 +4,7 @@
  * (src/engine/backend/wasm-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { bilinearOp, memoized, type BilinearSpec } from '../ops';
+import { bilinearOp, type BilinearSpec } from '../ops';
 import { normalizeActivationName } from '../activations';
 import { ACTIVATION_NODE, resolveActivation } from './activation-layers';
 import { requireRank, windowOutputLength, type LayerConfig } from './config';
@@ -38,106 +38,6 @@ function withActivation(config: LayerConfig, affine: NodeOp): { ops: NodeOp[]; h
 }
 
 const sumOverPositions = (dy: Tensor) => tf.sum(dy, [0, 1, 2]);
-
-/**
- * The adjoint side of the filter gradient, for when dy is the fixed one: dW[i, j] = Σ_h x[h] ·
- * E_ij[h] with E_ij[h] = dy[(h + padTop − i)/s] (zero where not divisible), so dW is one product of
- * Eᵀ = [kh·kw·F, N·H·W] (kept for the chunk) with a direction's R{x}.
- */
-function transposedAdjointShifts(
-  dy: Tensor,
-  geometry: ConvGeometry,
-  filterShape: [number, number, number, number],
-  inputShape: number[],
-): Tensor {
-  return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape as [number, number, number, number],
-      filterShape,
-      geometry.strides,
-      1,
-      geometry.padding,
-    );
-    const [n, outH, outW, f] = dy.shape;
-    const [sh, sw] = geometry.strides;
-    const [kh, kw] = geometry.kernel;
-    let spread = dy;
-    if (sh > 1 || sw > 1) {
-      const padded = tf.pad(tf.reshape(dy, [n, outH, 1, outW, 1, f]), [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ]);
-      spread = tf.slice(tf.reshape(padded, [n, outH * sh, outW * sw, f]), [0, 0, 0, 0], [n, (outH - 1) * sh + 1, (outW - 1) * sw + 1, f]);
-    }
-    // E_ij = rows kh − 1 − i … of spread padded by kh − 1 − padTop before (columns alike).
-    const [before, beforeW] = [kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left];
-    const [height, width] = [info.inHeight + kh - 1, info.inWidth + kw - 1];
-    const afterH = height - before - spread.shape[1]!;
-    const afterW = width - beforeW - spread.shape[2]!;
-    let source = spread;
-    if (afterH < 0 || afterW < 0)
-      source = tf.slice(source, [0, 0, 0, 0], [n, spread.shape[1]! + Math.min(0, afterH), spread.shape[2]! + Math.min(0, afterW), f]);
-    source = tf.pad(source, [
-      [0, 0],
-      [before, Math.max(0, afterH)],
-      [beforeW, Math.max(0, afterW)],
-      [0, 0],
-    ]);
-    const shifts: Tensor[] = [];
-    for (let i = 0; i < kh; i++)
-      for (let j = 0; j < kw; j++) shifts.push(tf.slice(source, [0, kh - 1 - i, kw - 1 - j, 0], [n, info.inHeight, info.inWidth, f]));
-    const stacked = shifts.length === 1 ? shifts[0] : tf.concat(shifts, 3);
-    return tf.transpose(tf.reshape(stacked, [n * info.inHeight * info.inWidth, kh * kw * f]));
-  });
-}
-
-/**
- * im2col, transposed: [kh·kw·C, N·Ho·Wo], row (i·kw + j)·C + c holding input channel c at window
- * offset (i, j) for every output position. The filter gradient is then one matrix product,
- * patchesᵀ · dy, and for the recorded input (fixed while θ is fixed) the patches are kept.
- */
-function transposedPatches(x: Tensor, geometry: ConvGeometry, filterShape: [number, number, number, number]): Tensor {
-  return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      geometry.strides,
-      1,
-      geometry.padding,
-    );
-    const { top, bottom, left, right } = info.padInfo;
-    const padded =
-      top + bottom + left + right > 0
-        ? tf.pad(x, [
-            [0, 0],
-            [top, bottom],
-            [left, right],
-            [0, 0],
-          ])
-        : x;
-    const [n, , , c] = x.shape;
-    const [sh, sw] = geometry.strides;
-    const slices: Tensor[] = [];
-    for (let i = 0; i < geometry.kernel[0]; i++) {
-      for (let j = 0; j < geometry.kernel[1]; j++) {
-        slices.push(
-          tf.stridedSlice(
-            padded,
-            [0, i, j, 0],
-            [n, i + (info.outHeight - 1) * sh + 1, j + (info.outWidth - 1) * sw + 1, c],
-            [1, sh, sw, 1],
-          ),
-        );
-      }
-    }
-    const columns = slices.length === 1 ? slices[0] : tf.concat(slices, 3);
-    return tf.transpose(tf.reshape(columns, [n * info.outHeight * info.outWidth, geometry.kernel[0] * geometry.kernel[1] * c]));
-  });
-}
 
 /** The parts Conv2D and DepthwiseConv2D differ in; the rest (bias, activation, weights, symmetry) is shared. */
 interface ConvolutionParts {
@@ -210,15 +110,10 @@ export const conv2dLayer: LayerKind = {
         tf
           .engine()
           .runKernel('Conv2DBackpropInput', { dy, filter: kernel }, { strides, pad: padding, dataFormat: 'NHWC', inputShape }) as Tensor,
-      adjointKernel: (x, dy, record, fixed) => {
-        if (fixed === 'input') {
-          const patches = memoized(record, 'patchesT', () => transposedPatches(x, geometry, filterShape));
-          return tf.reshape(tf.matMul(patches as tf.Tensor2D, tf.reshape(dy, [-1, filters])), filterShape);
-        }
-        const shifts = memoized(record, 'adjointShiftsT', () => transposedAdjointShifts(dy, geometry, filterShape, x.shape));
-        const product = tf.matMul(shifts as tf.Tensor2D, tf.reshape(x, [-1, shape[2]]));
-        return tf.transpose(tf.reshape(product, [geometry.kernel[0], geometry.kernel[1], filters, shape[2]]), [0, 1, 3, 2]);
-      },
+      // The filter gradient is TensorFlow's backprop-filter kernel: one convolution on wasm
+      // (backend/wasm-kernels.ts), one loop on cpu (backend/cpu-kernels.ts), and nothing kept.
+      adjointKernel: (x, dy) =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad: padding, dataFormat: 'NHWC', filterShape }) as Tensor,
     });
   },
 };

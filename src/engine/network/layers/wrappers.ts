@@ -73,7 +73,7 @@ function withRolePrefix(op: NodeOp, prefix: string): NodeOp {
     trainableRoles: op.trainableRoles.map((role) => prefix + role),
     activation: op.activation,
     forward: (inputs, w) => op.forward(inputs, inner(w)),
-    backward: (dy, record, w, needInputs) => outer(op.backward(dy, record, inner(w), needInputs)),
+    backward: (dy, record, w, needInputs, needWeights) => outer(op.backward(dy, record, inner(w), needInputs, needWeights)),
     rForward: (rInputs, v, record, w) => op.rForward(rInputs, inner(v), record, inner(w)),
     rBackward: (dy, rdy, rInputs, v, record, w, needInputs) =>
       outer(op.rBackward(dy, rdy, rInputs, inner(v), record, inner(w), needInputs)),
