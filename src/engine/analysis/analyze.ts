@@ -27,7 +27,19 @@ import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations } from '../linalg/lanczos';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
 import { openInputs, outputResults } from './inputs';
+import { blockUnitDirections, normalizationScales } from './curvature-operator';
 import { ProgressTracker } from './progress-tracker';
+import {
+  EngineGroups,
+  groupSeed,
+  probeSeed,
+  randomGroups,
+  samplingGroupCount,
+  samplingIntervals,
+  samplingPasses,
+  type GroupedCurvature,
+} from './sampling';
+import type { SamplingReport } from '../../shared/report';
 
 export type { AnalyzeRequest };
 
@@ -151,6 +163,15 @@ function layerReports(model: LoadedModel): LayerReport[] {
   });
 }
 
+const SAMPLING_STAGE = 'sampling error';
+/** ε of the normalised sharpness λ·ε²/(2(1+L)). */
+const EPSILON = 1e-3;
+
+function scalesFor(theta: Float64Array, network: Network, settings: MeasureSettings): { scales: Float64Array; horizontal?: Float64Array } {
+  const scales = normalizationScales(theta, network.blocks, settings.normalization);
+  return settings.operator === 'horizontal' ? { scales, horizontal: blockUnitDirections(theta, network.blocks) } : { scales };
+}
+
 export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<Report> {
   const settings: MeasureSettings = {
     ...DEFAULT_MEASURE_SETTINGS,
@@ -177,6 +198,9 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
   const { model, network: original, outputLosses, losses, data } = inputs;
   const networks: Network[] = [original];
   let provider: CurvatureProvider | null = null;
+  let providerDisposed = false;
+  let grouped: GroupedCurvature | null = null;
+  let groupedPasses = 0;
   try {
     const rescaling = requestedRescaling(model, request);
     const network = rescaling ? new Network(model, rescaling.values) : original;
@@ -202,9 +226,15 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     const regularizerTerms = findRegularizers(model, network.blocks);
     const regularizers = request.includeRegularizers ? regularizerTerms : [];
     const layers = layerGroups(model, network);
+    const samplingGroups = (request.intervals ?? DEFAULTS.intervals) ? samplingGroupCount(data.count) : 0;
+    const samplingLayers = measureSettings.perLayer ? layers.length : 0;
     const tracker = new ProgressTracker(
-      [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, measureSettings)],
-      () => provider?.hvpCount ?? 0,
+      [
+        { name: 'loss and gradient', maxHvps: 0 },
+        ...plannedStages(network.dimension, layers.length, measureSettings),
+        ...(samplingGroups >= 2 ? [{ name: SAMPLING_STAGE, maxHvps: samplingPasses(samplingLayers) + 1 }] : []),
+      ],
+      () => (provider?.hvpCount ?? 0) + groupedPasses,
       hooks.onProgress,
       hooks.signal,
     );
@@ -300,6 +330,42 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       signal: hooks.signal,
       onPartial: hooks.onPartial,
     });
+    let sampling: SamplingReport | null = null;
+    if (samplingGroups >= 2) {
+      tracker.begin(SAMPLING_STAGE, `${samplingGroups} random groups of about ${Math.round(data.count / samplingGroups)} samples`);
+      // The main provider's products are done: its memory goes to the groups' caches.
+      await provider.dispose();
+      providerDisposed = true;
+      const groups = randomGroups(data.count, samplingGroups, groupSeed(settings.seed));
+      const groupChunk = planChunkSize(working, requestedChunk, groups[0].length, workingBytes).chunkSize;
+      grouped = new EngineGroups(network, losses, data, groups, groupChunk, curvatureOptions.cacheBytes);
+      const { scales, horizontal } = scalesFor(theta, network, measureSettings);
+      const euclideanTrace = measures.euclidean.trace;
+      sampling = await samplingIntervals({
+        grouped,
+        blocks: network.blocks,
+        scales,
+        horizontal,
+        layerBlocks: measureSettings.perLayer ? layers.map((l) => l.blocks) : [],
+        vectors: measures.vectors,
+        reported: {
+          loss: lossValue,
+          gradient: evaluation.gradient,
+          euclideanSharpness: measures.euclidean.topEigenvalues[0],
+          invariantSharpness: measures.invariant.topEigenvalues[0],
+          euclideanTrace,
+          invariantTrace: measures.invariant.trace,
+          perLayer: measureSettings.perLayer ? layers.map((layer, i) => ({ name: layer.name, ...measures.perLayer[i] })) : [],
+        },
+        epsilon: EPSILON,
+        seed: probeSeed(settings.seed),
+        signal: hooks.signal,
+        onPass: (pass, passes, what) => {
+          groupedPasses = pass;
+          tracker.tick(pass, passes, what);
+        },
+      });
+    }
     const stages = tracker.finish();
     const warnings: Problem[] = [...notes, ...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
@@ -309,7 +375,6 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         option: { name: 'includeRegularizers', action: 'include' },
       });
     }
-    const EPSILON = 1e-3;
     return {
       schemaVersion: 1,
       tool: { name: 'sharpness-lens', version },
@@ -346,11 +411,13 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         : null,
       density: measures.density,
       crossCheck: measures.crossCheck,
-      cost: { hvpCount: provider.hvpCount, seconds: (performance.now() - started) / 1000, stages },
+      sampling,
+      cost: { hvpCount: provider.hvpCount + groupedPasses, seconds: (performance.now() - started) / 1000, stages },
       warnings,
     };
   } finally {
-    await provider?.dispose();
+    grouped?.dispose();
+    if (!providerDisposed) await provider?.dispose();
     for (const n of networks) n.dispose();
   }
 }
