@@ -74,6 +74,8 @@ export interface SamplingInterval {
   standardError: number;
   low: number;
   high: number;
+  /** The interval's centre when it is not `value`: ‖∇L‖'s, corrected for its upward bias on a sample. */
+  centre?: number;
 }
 
 /** A measure at a growing number of analysis samples (the first groups of the same random split). */

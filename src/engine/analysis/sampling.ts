@@ -310,8 +310,18 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
     });
   }
 
+  // ‖∇L‖ is biased upward on a sample, E‖ĝ‖² = ‖g‖² + tr Σ/N, and noticeably so near a minimum:
+  // the interval is centred on the bias-corrected value, tr Σ/N estimated from the groups' spread.
+  const gradientInterval = (): SamplingInterval => {
+    const value = Math.sqrt(dot(reported.gradient, reported.gradient));
+    const standardError = jackknifeStandardError(gradients, sizes, normOf);
+    let spread = 0;
+    for (let g = 0; g < K; g++) for (let i = 0; i < n; i++) spread += (gradients[g][i] - meanGradient[i]) ** 2;
+    const centre = Math.sqrt(Math.max(0, value * value - spread / (K * (K - 1))));
+    return { value, standardError, low: Math.max(0, centre - t * standardError), high: centre + t * standardError, centre };
+  };
   const measures: Record<SampledMeasure, SamplingInterval> = {
-    gradientNorm: interval(Math.sqrt(dot(reported.gradient, reported.gradient)), jackknifeStandardError(gradients, sizes, normOf)),
+    gradientNorm: gradientInterval(),
     loss: interval(
       reported.loss,
       jackknifeStandardError(
