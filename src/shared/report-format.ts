@@ -290,6 +290,65 @@ export function formatCsv(reports: Report | { label: string; report: Report }[])
   return table.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** The measures a comparison tests, with each report's value and its solver error (a residual bound or a Hutchinson SE). */
+const COMPARED: { measure: SampledMeasure; value: (r: Report) => number; solverError: (r: Report) => number }[] = [
+  { measure: 'invariantSharpness', value: (r) => r.invariant.sharpness, solverError: (r) => r.invariant.eigenpairs[0]?.residual ?? 0 },
+  {
+    measure: 'euclideanSharpness',
+    value: (r) => r.euclidean.topEigenvalues[0],
+    solverError: (r) => r.euclidean.eigenpairs[0]?.residual ?? 0,
+  },
+  { measure: 'invariantTrace', value: (r) => r.invariant.trace, solverError: (r) => r.invariant.traceStandardError },
+  { measure: 'euclideanTrace', value: (r) => r.euclidean.trace, solverError: (r) => r.euclidean.traceStandardError },
+];
+
+/** z of a two-sided 95% interval. */
+const Z_95 = 1.959964;
+
+export interface Significance {
+  measure: SampledMeasure;
+  /** b − a. */
+  difference: number;
+  /** Half-width of the 95% interval of the difference from both reports' sampling and solver errors. */
+  combinedError: number;
+  significant: boolean;
+}
+
+/**
+ * Whether two models' values of a measure differ by more than their combined errors: the sampling
+ * standard errors and the solver errors (eigenpair residuals, Hutchinson standard errors) added in
+ * quadrature, times 1.96. Treating the two sampling errors as independent is conservative when both
+ * models were analysed on the same samples (their errors then move together). Null when a report has no intervals.
+ */
+export function significance(a: Report, b: Report, measure: SampledMeasure): Significance | null {
+  const spec = COMPARED.find((c) => c.measure === measure);
+  const [sa, sb] = [a.sampling?.measures[measure], b.sampling?.measures[measure]];
+  if (!spec || !sa || !sb) return null;
+  const variance = sa.standardError ** 2 + sb.standardError ** 2 + spec.solverError(a) ** 2 + spec.solverError(b) ** 2;
+  const difference = spec.value(b) - spec.value(a);
+  const combinedError = Z_95 * Math.sqrt(variance);
+  return { measure, difference, combinedError, significant: Math.abs(difference) > combinedError };
+}
+
+/** "λ_max(D H D): b − a = +12.3, larger than the combined sampling and solver errors (± 4.5 at 95%)". */
+export function significanceSentence(s: Significance, names?: { a: string; b: string }): string {
+  const signed = `${s.difference >= 0 ? '+' : ''}${formatValue(s.difference)}`;
+  const what = names ? `${names.b} − ${names.a}` : 'the difference';
+  return `${SAMPLED_LABELS[s.measure]}: ${what} = ${signed}, ${s.significant ? 'larger' : 'not larger'} than the combined sampling and solver errors (± ${formatValue(s.combinedError, 3)} at 95%)`;
+}
+
+/** One sentence per measure and per report after the first, against the first. */
+export function significanceLines(reports: Report[]): string[] {
+  const [first, ...rest] = reports;
+  if (!first) return [];
+  return rest.flatMap((r) =>
+    COMPARED.flatMap(({ measure }) => {
+      const s = significance(first, r, measure);
+      return s ? [significanceSentence(s, { a: first.model.path, b: r.model.path })] : [];
+    }),
+  );
+}
+
 function comparisonRows(reports: Report[]): { header: string[]; rows: string[][] } {
   const header = ['model', 'loss', 'accuracy', '‖∇L‖', 'λ_max(H)', 'tr(H)', `λ_max(DHD)`, 'tr(DHD)'];
   const rows = reports.map((r) => [
@@ -316,5 +375,9 @@ export function formatComparison(reports: Report[], format: 'table' | 'markdown'
   const render = format === 'markdown' ? markdownTable : textTable;
   const normalization = reports[0]?.invariant.normalization ?? 'layer';
   const note = `invariant = D H D with ${normalization} D; data ${reports[0]?.data.path}, ${reports[0]?.data.sampleCount} samples`;
-  return [render(header, rows), '', render(perLayerHeader, perLayerRows), '', note].join('\n') + '\n';
+  const tests = significanceLines(reports).map((line) => (format === 'markdown' ? `- ${line}` : line));
+  return (
+    [render(header, rows), '', render(perLayerHeader, perLayerRows), '', note, ...(tests.length > 0 ? ['', ...tests] : [])].join('\n') +
+    '\n'
+  );
 }
