@@ -208,6 +208,7 @@ function analyzeRequest(model: string, values: Values): AnalyzeRequest {
     ...analyzeRequestFor(model, { data: values.data, labels: values.labels }, options),
     rescale: values.rescale ? factorList(values.rescale, '--rescale') : null,
     rescaleNeurons: integer(values, 'rescale-neurons') ?? null,
+    samplesForced: (values as Record<string, unknown>).samples !== undefined,
   };
 }
 

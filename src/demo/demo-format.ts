@@ -1,6 +1,6 @@
 /** The demo's table and Markdown, with the verdicts computed from the numbers. */
 import type { Report } from '../shared/report';
-import { formatPercent, formatValue, markdownTable, textTable } from '../shared/report-format';
+import { formatPercent, formatValue, markdownTable, significance, textTable } from '../shared/report-format';
 import type { Assessment } from './assess';
 
 export interface DemoEntry extends Assessment {
@@ -78,6 +78,11 @@ export function verdicts(result: DemoResult): string[] {
         ? `The invariant measure ranks the large-batch minimum sharper (λ_max(DHD) ${ratio(large.report.invariant.sharpness, small.report.invariant.sharpness)}), as Rangamani et al. found;`
         : `On these models the invariant measure ranks the small-batch minimum sharper (λ_max(DHD) ${ratio(small.report.invariant.sharpness, large.report.invariant.sharpness)}), unlike Rangamani et al.'s finding;`,
     );
+    const test = significance(small.report, large.report, 'invariantSharpness');
+    if (test)
+      lines.push(
+        `the difference in λ_max(DHD) (${formatValue(test.difference)}) is ${test.significant ? 'larger' : 'not larger'} than the combined sampling and solver errors (± ${formatValue(test.combinedError, 3)} at 95%${test.significant ? '' : ': on these samples the two minima cannot be told apart by it'});`,
+      );
     const wider = large.accuracyGap > small.accuracyGap;
     lines.push(
       `the large-batch model's generalization gap is ${wider ? 'larger' : 'not larger'} (${formatPercent(large.accuracyGap)} vs ${formatPercent(small.accuracyGap)} in accuracy).`,

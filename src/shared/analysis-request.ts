@@ -52,5 +52,11 @@ export interface AnalyzeRequest {
   /** A seeded random neuron-wise rescaling applied first. */
   rescaleNeurons?: number | null;
   maxParameters?: number;
+  /** Data-sampling intervals (default DEFAULTS.intervals). */
+  intervals?: boolean;
+  /** Fit the analysis in about this many seconds (null or absent: no budget). */
+  budgetSeconds?: number | null;
+  /** `samples` was asked for explicitly: the budget may not lower it, only warn. */
+  samplesForced?: boolean;
   settings?: Partial<MeasureSettings>;
 }

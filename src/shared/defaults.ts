@@ -22,6 +22,10 @@ export interface AnalysisOptions {
   density: boolean;
   crossCheck: boolean;
   perLayer: boolean;
+  /** Intervals for the data-sampling error of every measure (one extra grouped pass per vector). */
+  intervals: boolean;
+  /** Seconds an analysis should fit: fewer samples, then cheaper estimators, when the estimate exceeds it; 0 for none. */
+  budgetSeconds: number;
   exactThreshold: number;
   /** Lanczos relative residual tolerance. */
   tolerance: number;
@@ -55,6 +59,12 @@ export const DEFAULTS: Readonly<AnalysisOptions> = Object.freeze({
   density: false,
   crossCheck: false,
   perLayer: true,
+  // The grouped pass behind the intervals costs about 2 + 2 × layers + 16 HVPs, 10–20% of an analysis
+  // (docs/measures.md, "Sampling error"): within the 25% that keeps them on by default.
+  intervals: true,
+  // A minute: what an interactive analysis should take. The budget lowers the sample count (never
+  // below 256) and then the estimators' work when the estimate exceeds it; --samples forces a count.
+  budgetSeconds: 60,
   // Up to 400 parameters the dense Hessian (n HVPs) costs about what the iterative path does (two
   // Lanczos runs of up to 60 steps, the trace probes, the per-layer runs) and gives every eigenvalue exactly.
   exactThreshold: 400,

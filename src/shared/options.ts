@@ -111,6 +111,21 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: 'measures',
   },
   {
+    key: 'intervals',
+    flag: 'no-intervals',
+    kind: { type: 'boolean', negated: true },
+    help: 'skip the data-sampling intervals (a grouped pass over the analysis samples)',
+    group: 'measures',
+  },
+  {
+    key: 'budgetSeconds',
+    flag: 'budget',
+    kind: { type: 'integer', min: 0 },
+    placeholder: 'SECONDS',
+    help: 'fit the analysis in about this time: fewer samples (unless --samples is given), then cheaper estimators; 0 for no budget',
+    group: 'data',
+  },
+  {
     key: 'exactThreshold',
     flag: 'exact-threshold',
     kind: { type: 'integer', min: 0 },
@@ -317,6 +332,8 @@ export function analyzeRequestFor(model: string, data: { data: string; labels?: 
     cacheMegabytes: options.cacheMb,
     workingMegabytes: options.workingMb,
     maxParameters: options.maxParameters,
+    intervals: options.intervals,
+    budgetSeconds: options.budgetSeconds > 0 ? options.budgetSeconds : null,
     settings: {
       topK: options.topK,
       normalization: options.normalization,

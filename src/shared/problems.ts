@@ -23,6 +23,10 @@ export type ProblemCode =
   | 'unconverged-eigenvalues'
   | 'unconverged-layers'
   | 'regularizers-excluded'
+  /** What the time budget chose (fewer samples, cheaper estimators), and why. */
+  | 'budget-choice'
+  /** The analysis is expected to take longer than its time budget. */
+  | 'over-budget'
   | 'internal';
 
 /** The options a problem can point to: the analysis options, and the inputs and rescalings. */

@@ -3,7 +3,7 @@
  * CLI and the extension's export (and free of engine imports, like report.ts).
  */
 import { describeProblem, type OptionWording } from './problems';
-import type { Report } from './report';
+import type { Report, SampledMeasure, SamplingInterval, SamplingReport } from './report';
 
 /** Numbers as people read them: 4–5 significant digits, exponent notation for very large or small. */
 export function formatValue(x: number | null | undefined, digits = 4): string {
@@ -45,6 +45,54 @@ export function markdownTable(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/** `[low, high]` of an interval. */
+export function formatInterval(interval: SamplingInterval | undefined): string {
+  return interval ? `[${formatValue(interval.low, 3)}, ${formatValue(interval.high, 3)}]` : '';
+}
+
+/** `value ± half-width` of an interval (half-width over t·SE). */
+export function formatHalfWidth(value: number, halfWidth: number): string {
+  return `${formatValue(value)} ± ${formatValue(halfWidth, 2)}`;
+}
+
+/** The measures' names as the text outputs print them. */
+export const SAMPLED_LABELS: Record<SampledMeasure, string> = {
+  gradientNorm: '‖∇L‖',
+  loss: 'loss',
+  euclideanSharpness: 'λ_max(H)',
+  invariantSharpness: 'λ_max(D H D)',
+  normalizedSharpness: 'λ·ε²/(2(1+L))',
+  euclideanTrace: 'tr(H)',
+  invariantTrace: 'tr(D H D)',
+};
+
+/** "λ_max(D H D) within ±5% from 512 samples on", or how many samples it would take. */
+export function recommendationLine(sampling: SamplingReport, measure: SampledMeasure = 'invariantSharpness'): string | null {
+  const r = sampling.recommended.find((x) => x.measure === measure);
+  if (!r) return null;
+  const percent = `±${Math.round(100 * r.relativeHalfWidth)}%`;
+  return r.samples !== null
+    ? `${SAMPLED_LABELS[measure]} within ${percent} from ${r.samples.toLocaleString('en-US')} samples on`
+    : `${SAMPLED_LABELS[measure]} not within ${percent} at any count analysed: about ${r.projectedSamples.toLocaleString('en-US')} samples would be (projected at 1/√n)`;
+}
+
+/** The sampling section of the table and Markdown: what was done, then the convergence with samples. */
+function samplingLines(sampling: SamplingReport): { intro: string; header: string[]; rows: string[][]; recommendations: string[] } {
+  const level = Math.round(100 * sampling.level);
+  const intro = `${level}% intervals over the choice of analysis samples: ${sampling.method} over ${sampling.groups} random groups of about ${sampling.groupSize} samples (${sampling.hvpCount} grouped HVPs, ${sampling.seconds.toFixed(1)} s)`;
+  const measures = ['euclideanSharpness', 'invariantSharpness', 'euclideanTrace', 'invariantTrace', 'gradientNorm'] as const;
+  const header = ['samples', ...measures.map((m) => SAMPLED_LABELS[m])];
+  const rows = sampling.convergence.invariantSharpness.map((point, i) => [
+    point.samples.toLocaleString('en-US'),
+    ...measures.map((m) => {
+      const p = sampling.convergence[m][i];
+      return p ? formatHalfWidth(p.value, p.halfWidth) : '';
+    }),
+  ]);
+  const recommendations = (['invariantSharpness', 'euclideanSharpness'] as const).map((m) => recommendationLine(sampling, m)!);
+  return { intro, header, rows, recommendations };
+}
+
 function invariantLabel(report: Report): string {
   return `D H D, ${report.invariant.normalization} D${report.invariant.operator === 'horizontal' ? ', horizontal' : ''}`;
 }
@@ -60,9 +108,20 @@ function summaryRows(report: Report): string[][] {
     ],
     ['trace', formatWithError(e.trace, e.traceStandardError), formatWithError(i.trace, i.traceStandardError)],
   ];
+  const sampling = report.sampling?.measures;
+  if (sampling) {
+    const level = `${Math.round(100 * report.sampling!.level)}%`;
+    rows.splice(1, 0, [
+      `λ_max ${level} (samples)`,
+      formatInterval(sampling.euclideanSharpness),
+      formatInterval(sampling.invariantSharpness),
+    ]);
+    rows.push([`trace ${level} (samples)`, formatInterval(sampling.euclideanTrace), formatInterval(sampling.invariantTrace)]);
+  }
   if (e.minEigenvalue !== null && i.minEigenvalue !== null)
     rows.push(['λ_min', formatValue(e.minEigenvalue), formatValue(i.minEigenvalue)]);
   rows.push(['λ·ε²/(2(1+L)), ε=1e-3', '', formatValue(i.normalizedSharpness)]);
+  if (sampling) rows.push(['λ·ε²/(2(1+L)) (samples)', '', formatInterval(sampling.normalizedSharpness)]);
   const check = report.crossCheck;
   if (check) {
     const cell = (c: { value: number; iterations: number; relativeDifference: number }) =>
@@ -73,17 +132,33 @@ function summaryRows(report: Report): string[][] {
 }
 
 function layerRows(report: Report): string[][] {
-  return report.perLayer.map((l) => [
-    l.name,
-    l.parameterCount.toLocaleString('en-US'),
-    formatValue(l.euclideanSharpness),
-    formatValue(l.invariantSharpness),
-    formatWithError(l.euclideanTrace, l.euclideanTraceStandardError),
-    formatWithError(l.invariantTrace, l.invariantTraceStandardError),
-  ]);
+  const intervals = report.sampling?.perLayer;
+  return report.perLayer.map((l) => {
+    const s = intervals?.find((x) => x.name === l.name);
+    const cells = [
+      l.name,
+      l.parameterCount.toLocaleString('en-US'),
+      formatValue(l.euclideanSharpness),
+      formatValue(l.invariantSharpness),
+      formatWithError(l.euclideanTrace, l.euclideanTraceStandardError),
+      formatWithError(l.invariantTrace, l.invariantTraceStandardError),
+    ];
+    return intervals ? [...cells, formatInterval(s?.invariantSharpness), formatInterval(s?.invariantTrace)] : cells;
+  });
+}
+
+function layerHeader(report: Report): string[] {
+  const level = report.sampling ? `${Math.round(100 * report.sampling.level)}%` : '';
+  return report.sampling ? [...LAYER_HEADER, `λ_max(DHD) ${level}`, `tr(DHD) ${level}`] : LAYER_HEADER;
 }
 
 const LAYER_HEADER = ['layer', 'params', 'λ_max(H)', 'λ_max(DHD)', 'tr(H)', 'tr(DHD)'];
+
+/** ‖∇L‖ with its sampling interval when there is one. */
+function gradientText(report: Report): string {
+  const s = report.sampling?.measures.gradientNorm;
+  return `${formatValue(report.gradientNorm, 3)}${s ? ` ${formatInterval(s)}` : ''}`;
+}
 
 function describeRun(report: Report): string[] {
   const method = report.method === 'exact' ? 'exact dense Hessian' : 'Lanczos + Hutchinson';
@@ -113,11 +188,15 @@ export function formatTable(report: Report, wording: OptionWording): string {
     ...describeRun(report),
     ...(rescalingLine(report) ? [rescalingLine(report)!] : []),
     '',
-    `loss ${formatValue(report.loss)}   accuracy ${formatPercent(report.accuracy)}   ‖∇L‖ ${formatValue(report.gradientNorm, 3)}`,
+    `loss ${formatValue(report.loss)}   accuracy ${formatPercent(report.accuracy)}   ‖∇L‖ ${gradientText(report)}`,
     '',
     textTable(['', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
   ];
-  if (report.perLayer.length > 0) parts.push('', textTable(LAYER_HEADER, layerRows(report)));
+  if (report.perLayer.length > 0) parts.push('', textTable(layerHeader(report), layerRows(report)));
+  if (report.sampling) {
+    const { intro, header, rows, recommendations } = samplingLines(report.sampling);
+    parts.push('', `sampling  ${intro}`, textTable(header, rows), ...recommendations.map((r) => `samples   ${r}`));
+  }
   parts.push('', ...report.model.symmetries.summary.map((s) => `symmetry  ${s}`));
   for (const w of report.warnings) parts.push(`warning   ${describeProblem(w, wording)}`);
   return parts.join('\n');
@@ -129,11 +208,15 @@ export function formatMarkdown(report: Report, wording: OptionWording): string {
     '',
     ...describeRun(report).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1** ')}`),
     ...(rescalingLine(report) ? [`- ${rescalingLine(report)!.replace(/^(\w+)\s+/, '**$1** ')}`] : []),
-    `- **loss** ${formatValue(report.loss)}, **accuracy** ${formatPercent(report.accuracy)}, **‖∇L‖** ${formatValue(report.gradientNorm, 3)}`,
+    `- **loss** ${formatValue(report.loss)}, **accuracy** ${formatPercent(report.accuracy)}, **‖∇L‖** ${gradientText(report)}`,
     '',
     markdownTable(['measure', 'Euclidean (H)', `invariant (${invariantLabel(report)})`], summaryRows(report)),
   ];
-  if (report.perLayer.length > 0) parts.push('', markdownTable(LAYER_HEADER, layerRows(report)));
+  if (report.perLayer.length > 0) parts.push('', markdownTable(layerHeader(report), layerRows(report)));
+  if (report.sampling) {
+    const { intro, header, rows, recommendations } = samplingLines(report.sampling);
+    parts.push('', `**Sampling error.** ${intro}.`, '', markdownTable(header, rows), '', ...recommendations.map((r) => `- ${r}`));
+  }
   parts.push('', ...report.model.symmetries.summary.map((s) => `- symmetry: ${s}`));
   for (const w of report.warnings) parts.push(`- warning: ${describeProblem(w, wording)}`);
   return parts.join('\n') + '\n';
@@ -153,7 +236,24 @@ const CSV_HEADER = [
   'invariant_trace',
   'euclidean_trace_se',
   'invariant_trace_se',
+  // The 95% data-sampling intervals (empty when the report has none).
+  'euclidean_lambda_max_low',
+  'euclidean_lambda_max_high',
+  'invariant_lambda_max_low',
+  'invariant_lambda_max_high',
+  'euclidean_trace_low',
+  'euclidean_trace_high',
+  'invariant_trace_low',
+  'invariant_trace_high',
 ];
+
+type IntervalSet = Partial<Record<'euclideanSharpness' | 'invariantSharpness' | 'euclideanTrace' | 'invariantTrace', SamplingInterval>>;
+
+function intervalCells(set: IntervalSet | undefined): (number | null)[] {
+  return (['euclideanSharpness', 'invariantSharpness', 'euclideanTrace', 'invariantTrace'] as const).flatMap((k) =>
+    set?.[k] ? [set[k]!.low, set[k]!.high] : [null, null],
+  );
+}
 
 function csvRows(report: Report): (string | number | null)[][] {
   return [
@@ -166,6 +266,7 @@ function csvRows(report: Report): (string | number | null)[][] {
       report.invariant.trace,
       report.euclidean.traceStandardError,
       report.invariant.traceStandardError,
+      ...intervalCells(report.sampling?.measures),
     ],
     ...report.perLayer.map((l) => [
       l.name,
@@ -176,6 +277,7 @@ function csvRows(report: Report): (string | number | null)[][] {
       l.invariantTrace,
       l.euclideanTraceStandardError,
       l.invariantTraceStandardError,
+      ...intervalCells(report.sampling?.perLayer.find((x) => x.name === l.name)),
     ]),
   ];
 }
@@ -186,6 +288,65 @@ export function formatCsv(reports: Report | { label: string; report: Report }[])
     ? [['run', ...CSV_HEADER], ...reports.flatMap(({ label, report }) => csvRows(report).map((row) => [label, ...row]))]
     : [CSV_HEADER, ...csvRows(reports)];
   return table.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** The measures a comparison tests, with each report's value and its solver error (a residual bound or a Hutchinson SE). */
+const COMPARED: { measure: SampledMeasure; value: (r: Report) => number; solverError: (r: Report) => number }[] = [
+  { measure: 'invariantSharpness', value: (r) => r.invariant.sharpness, solverError: (r) => r.invariant.eigenpairs[0]?.residual ?? 0 },
+  {
+    measure: 'euclideanSharpness',
+    value: (r) => r.euclidean.topEigenvalues[0],
+    solverError: (r) => r.euclidean.eigenpairs[0]?.residual ?? 0,
+  },
+  { measure: 'invariantTrace', value: (r) => r.invariant.trace, solverError: (r) => r.invariant.traceStandardError },
+  { measure: 'euclideanTrace', value: (r) => r.euclidean.trace, solverError: (r) => r.euclidean.traceStandardError },
+];
+
+/** z of a two-sided 95% interval. */
+const Z_95 = 1.959964;
+
+export interface Significance {
+  measure: SampledMeasure;
+  /** b − a. */
+  difference: number;
+  /** Half-width of the 95% interval of the difference from both reports' sampling and solver errors. */
+  combinedError: number;
+  significant: boolean;
+}
+
+/**
+ * Whether two models' values of a measure differ by more than their combined errors: the sampling
+ * standard errors and the solver errors (eigenpair residuals, Hutchinson standard errors) added in
+ * quadrature, times 1.96. Treating the two sampling errors as independent is conservative when both
+ * models were analysed on the same samples (their errors then move together). Null when a report has no intervals.
+ */
+export function significance(a: Report, b: Report, measure: SampledMeasure): Significance | null {
+  const spec = COMPARED.find((c) => c.measure === measure);
+  const [sa, sb] = [a.sampling?.measures[measure], b.sampling?.measures[measure]];
+  if (!spec || !sa || !sb) return null;
+  const variance = sa.standardError ** 2 + sb.standardError ** 2 + spec.solverError(a) ** 2 + spec.solverError(b) ** 2;
+  const difference = spec.value(b) - spec.value(a);
+  const combinedError = Z_95 * Math.sqrt(variance);
+  return { measure, difference, combinedError, significant: Math.abs(difference) > combinedError };
+}
+
+/** "λ_max(D H D): b − a = +12.3, larger than the combined sampling and solver errors (± 4.5 at 95%)". */
+export function significanceSentence(s: Significance, names?: { a: string; b: string }): string {
+  const signed = `${s.difference >= 0 ? '+' : ''}${formatValue(s.difference)}`;
+  const what = names ? `${names.b} − ${names.a}` : 'the difference';
+  return `${SAMPLED_LABELS[s.measure]}: ${what} = ${signed}, ${s.significant ? 'larger' : 'not larger'} than the combined sampling and solver errors (± ${formatValue(s.combinedError, 3)} at 95%)`;
+}
+
+/** One sentence per measure and per report after the first, against the first. */
+export function significanceLines(reports: Report[]): string[] {
+  const [first, ...rest] = reports;
+  if (!first) return [];
+  return rest.flatMap((r) =>
+    COMPARED.flatMap(({ measure }) => {
+      const s = significance(first, r, measure);
+      return s ? [significanceSentence(s, { a: first.model.path, b: r.model.path })] : [];
+    }),
+  );
 }
 
 function comparisonRows(reports: Report[]): { header: string[]; rows: string[][] } {
@@ -214,5 +375,9 @@ export function formatComparison(reports: Report[], format: 'table' | 'markdown'
   const render = format === 'markdown' ? markdownTable : textTable;
   const normalization = reports[0]?.invariant.normalization ?? 'layer';
   const note = `invariant = D H D with ${normalization} D; data ${reports[0]?.data.path}, ${reports[0]?.data.sampleCount} samples`;
-  return [render(header, rows), '', render(perLayerHeader, perLayerRows), '', note].join('\n') + '\n';
+  const tests = significanceLines(reports).map((line) => (format === 'markdown' ? `- ${line}` : line));
+  return (
+    [render(header, rows), '', render(perLayerHeader, perLayerRows), '', note, ...(tests.length > 0 ? ['', ...tests] : [])].join('\n') +
+    '\n'
+  );
 }

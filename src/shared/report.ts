@@ -64,6 +64,61 @@ export interface PerLayerSharpness {
   converged: boolean;
 }
 
+/**
+ * A measure's variability over the choice of analysis samples: the reported (full-sample) value,
+ * the jackknife standard error over K disjoint random groups, and the interval value ± t·SE at
+ * `Report.sampling.level` (docs/measures.md, "Sampling error").
+ */
+export interface SamplingInterval {
+  value: number;
+  standardError: number;
+  low: number;
+  high: number;
+  /** The interval's centre when it is not `value`: ‖∇L‖'s, corrected for its upward bias on a sample. */
+  centre?: number;
+}
+
+/** A measure at a growing number of analysis samples (the first groups of the same random split). */
+export interface ConvergencePoint {
+  samples: number;
+  /** First order: the full-sample eigenvector's Rayleigh quotient on these samples (traces: their probe estimates). */
+  value: number;
+  /** Half-width of the interval at this many samples: t·SE·√(N / samples). */
+  halfWidth: number;
+}
+
+export type SampledMeasure =
+  'gradientNorm' | 'loss' | 'euclideanSharpness' | 'invariantSharpness' | 'normalizedSharpness' | 'euclideanTrace' | 'invariantTrace';
+
+export interface SamplingReport {
+  method: 'grouped jackknife';
+  /** Disjoint random groups of the analysis samples, and their sizes (differing by at most one). */
+  groups: number;
+  groupSize: number;
+  /** Two-sided coverage of every interval (0.95). */
+  level: number;
+  /** Student's t quantile used, with K − 1 degrees of freedom. */
+  tQuantile: number;
+  /** Rademacher probes per operator behind the trace intervals. */
+  traceProbes: number;
+  /** Products of the grouped pass, counted as full-data HVPs (each runs once over every sample), and its time. */
+  hvpCount: number;
+  seconds: number;
+  assumptions: string[];
+  measures: Record<SampledMeasure, SamplingInterval>;
+  perLayer: {
+    name: string;
+    euclideanSharpness: SamplingInterval;
+    invariantSharpness: SamplingInterval;
+    euclideanTrace: SamplingInterval;
+    invariantTrace: SamplingInterval;
+  }[];
+  /** Each measure at 1, 2, 4, … groups' samples, up to all of them. */
+  convergence: Record<Exclude<SampledMeasure, 'loss' | 'normalizedSharpness'>, ConvergencePoint[]>;
+  /** The fewest samples at which a measure's interval is within ±`relativeHalfWidth` of it (null when no measured count is). */
+  recommended: { measure: SampledMeasure; relativeHalfWidth: number; samples: number | null; projectedSamples: number }[];
+}
+
 export interface Density {
   x: number[];
   y: number[];
@@ -75,6 +130,18 @@ export interface PowerIterationCheck {
   converged: boolean;
   /** |power − Lanczos| / |Lanczos| for λ_max. */
   relativeDifference: number;
+}
+
+/** The time and memory an analysis was expected to take, from one timed HVP (docs/measures.md, "Time budget"). */
+export interface CostEstimate {
+  seconds: number;
+  peakBytes: number;
+  /** Seconds of one timed HVP over every analysis sample, and the HVPs the plan expects. */
+  hvpSeconds: number;
+  expectedHvps: number;
+  /** The time budget, when one applied, and what it chose. */
+  budgetSeconds: number | null;
+  choices: string[];
 }
 
 export interface StageCost {
@@ -176,6 +243,10 @@ export interface Report {
   density: null | { euclidean: Density; invariant: Density };
   /** Power iteration's λ_max beside the reported one (with --cross-check). */
   crossCheck: null | { euclidean: PowerIterationCheck; invariant: PowerIterationCheck };
+  /** The data-sampling intervals (null when turned off or with fewer than 4 samples); absent from older reports. */
+  sampling?: SamplingReport | null;
+  /** The estimate made before the curvature stages, and what the time budget chose (absent from older reports). */
+  estimate?: CostEstimate | null;
   cost: { hvpCount: number; seconds: number; stages: StageCost[] };
   /** What the user should know about the numbers; the option that helps, as data (problems.ts). */
   warnings: Problem[];

@@ -27,7 +27,23 @@ import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations } from '../linalg/lanczos';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
 import { openInputs, outputResults } from './inputs';
+import { blockUnitDirections, normalizationScales } from './curvature-operator';
 import { ProgressTracker } from './progress-tracker';
+import {
+  EngineGroups,
+  groupSeed,
+  probeSeed,
+  randomGroups,
+  samplingGroupCount,
+  samplingIntervals,
+  samplingPasses,
+  type GroupedCurvature,
+} from './sampling';
+import type { CostEstimate, SamplingReport } from '../../shared/report';
+import { formatDuration } from '../../shared/progress';
+import { SeededRandom } from '../linalg/random';
+import { planBudget, remainingSeconds } from './budget';
+import { expectedCost, type PlannedStage } from './progress-tracker';
 
 export type { AnalyzeRequest };
 
@@ -151,6 +167,56 @@ function layerReports(model: LoadedModel): LayerReport[] {
   });
 }
 
+const SAMPLING_STAGE = 'sampling error';
+/** HVPs timed for the estimate, after the loss and gradient. */
+const TIMED_HVPS = 3;
+/**
+ * A grouped pass's cost in HVPs of the analysis per thread: it runs on one thread, in chunks no
+ * larger than a group (measured about 1.2 on the bundled MNIST models).
+ */
+const GROUPED_PASS_COST = 1.2;
+
+/** A seeded random subset of the analysis samples (in their order). */
+function randomSubset(data: AnalysisData, count: number, seed: number): AnalysisData {
+  const chosen = new SeededRandom(seed).sampleIndices(data.count, count);
+  const take = (array: AnalysisData['inputs'][number]) => {
+    const per = array.shape.reduce((a, b) => a * b, 1);
+    const values = array.dtype === 'int32' ? new Int32Array(count * per) : new Float32Array(count * per);
+    chosen.forEach((i, k) => values.set(array.values.subarray(i * per, (i + 1) * per), k * per));
+    return { ...array, values };
+  };
+  return {
+    ...data,
+    inputs: data.inputs.map(take),
+    targets: data.targets.map(take),
+    count,
+    notes: [...data.notes, `the time budget analysed a seeded random ${count} of these ${data.count} samples`],
+  };
+}
+
+/**
+ * The peak memory to expect: what the process holds once the loss and gradient have filled the
+ * caches, one chunk's measured working set per thread, and the Lanczos basis (n doubles a step).
+ */
+function estimatePeakBytes(
+  working: { bytesPerSample: number; fixedBytes: number },
+  chunkSize: number,
+  threads: number,
+  n: number,
+  settings: MeasureSettings,
+): number {
+  const steps = Math.min(n, settings.lanczosMaxIterations ?? defaultLanczosIterations(settings.topK));
+  const basis = n <= settings.exactThreshold ? 8 * n * n * 3 : 8 * n * (steps + 4);
+  return process.memoryUsage().rss + threads * (working.fixedBytes + working.bytesPerSample * chunkSize) + basis;
+}
+/** ε of the normalised sharpness λ·ε²/(2(1+L)). */
+const EPSILON = 1e-3;
+
+function scalesFor(theta: Float64Array, network: Network, settings: MeasureSettings): { scales: Float64Array; horizontal?: Float64Array } {
+  const scales = normalizationScales(theta, network.blocks, settings.normalization);
+  return settings.operator === 'horizontal' ? { scales, horizontal: blockUnitDirections(theta, network.blocks) } : { scales };
+}
+
 export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {}): Promise<Report> {
   const settings: MeasureSettings = {
     ...DEFAULT_MEASURE_SETTINGS,
@@ -174,16 +240,23 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
   const backend = await initializeBackend(request.backend ?? 'auto');
   throwIfAborted(hooks.signal);
   const inputs = openInputs({ ...request, seed: settings.seed, maxParameters }, () => request.samples ?? DEFAULTS.samples);
-  const { model, network: original, outputLosses, losses, data } = inputs;
+  const { model, network: original, outputLosses, losses } = inputs;
+  let data = inputs.data;
   const networks: Network[] = [original];
-  let provider: CurvatureProvider | null = null;
+  // Held in an object so the closures below and the finally clause see the same one.
+  const held: { provider: CurvatureProvider | null } = { provider: null };
+  let providerDisposed = false;
+  let grouped: GroupedCurvature | null = null;
+  let groupedPasses = 0;
+  /** HVPs of a provider the time budget replaced. */
+  let hvpsBefore = 0;
   try {
     const rescaling = requestedRescaling(model, request);
     const network = rescaling ? new Network(model, rescaling.values) : original;
     if (network !== original) networks.push(network);
     // The working set is measured before anything large runs, so a model with large activations is
     // processed a few samples at a time instead of exhausting the backend's heap.
-    const { settings: measureSettings, notes: topKNotes } = fitTopK(settings, network.dimension, request.model);
+    const { settings: fittedSettings, notes: topKNotes } = fitTopK(settings, network.dimension, request.model);
     const working = measureWorkingSet(network, losses, data, request.model);
     const workingBytes = (request.workingMegabytes ?? DEFAULTS.workingMb) * 2 ** 20;
     const { threads, note: threadsNote } = chooseThreads(
@@ -198,41 +271,126 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     const plan = planChunkSize(working, requestedChunk, Math.ceil(data.count / threads), workingBytes / threads);
     const chunkSize = plan.chunkSize;
     const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
+    // The stages' products, and the plan's, once the time budget has had its say.
 
     const regularizerTerms = findRegularizers(model, network.blocks);
     const regularizers = request.includeRegularizers ? regularizerTerms : [];
     const layers = layerGroups(model, network);
+    let intervals = request.intervals ?? DEFAULTS.intervals;
+    let measureSettings = fittedSettings;
+    const stagesFor = (s: MeasureSettings, withIntervals: boolean, samples: number): PlannedStage[] => {
+      const groups = withIntervals ? samplingGroupCount(samples) : 0;
+      return [
+        ...plannedStages(network.dimension, layers.length, s),
+        ...(groups >= 2
+          ? [{ name: SAMPLING_STAGE, maxHvps: samplingPasses(s.perLayer ? layers.length : 0) + 1, costFactor: threads * GROUPED_PASS_COST }]
+          : []),
+      ];
+    };
     const tracker = new ProgressTracker(
-      [{ name: 'loss and gradient', maxHvps: 0 }, ...plannedStages(network.dimension, layers.length, measureSettings)],
-      () => provider?.hvpCount ?? 0,
+      [{ name: 'loss and gradient', maxHvps: TIMED_HVPS, untimed: true }, ...stagesFor(measureSettings, intervals, data.count)],
+      () => hvpsBefore + (held.provider?.hvpCount ?? 0) + groupedPasses,
       hooks.onProgress,
       hooks.signal,
     );
     tracker.begin('loss and gradient', threads > 1 ? `starting ${threads} worker threads` : null);
-    const curvatureOptions = {
-      chunkSize,
-      cacheBytes: (request.cacheMegabytes ?? DEFAULTS.cacheMb) * 2 ** 20,
-      totalSamples: data.count,
+    const cacheBytes = (request.cacheMegabytes ?? DEFAULTS.cacheMb) * 2 ** 20;
+    /** The provider over `samples`, its loss and gradient, and a timed HVP for the estimate. */
+    const start = async (samples: AnalysisData) => {
+      const options = { chunkSize, cacheBytes, totalSamples: samples.count };
+      const provider =
+        threads > 1
+          ? await ParallelCurvatureProvider.start(
+              threads,
+              {
+                modelPath: request.model,
+                inputShapes: model.inputs.map((input) => input.shape),
+                maxParameters,
+                weightOverrides: rescaling ? [...rescaling.values] : null,
+                backend: backend.name,
+                losses: losses.map(({ name, weight }) => ({ name, weight })),
+                options: { ...options, cacheBytes: cacheBytes / threads },
+              },
+              samples,
+              network.blocks,
+              network.dimension,
+            )
+          : new LocalCurvatureProvider(network, losses, samples, options);
+      held.provider = provider;
+      const result = await provider.evaluate();
+      const probe = new SeededRandom(settings.seed + 8).rademacherVector(network.dimension);
+      // The first products warm the kernels up (several times slower): the fastest of three is the one timed.
+      let seconds = Infinity;
+      for (let i = 0; i < TIMED_HVPS; i++) {
+        const timed = performance.now();
+        await provider.hvp(probe);
+        seconds = Math.min(seconds, (performance.now() - timed) / 1000);
+      }
+      return { evaluation: result, hvpSeconds: seconds };
     };
-    provider =
-      threads > 1
-        ? await ParallelCurvatureProvider.start(
-            threads,
-            {
-              modelPath: request.model,
-              inputShapes: model.inputs.map((input) => input.shape),
-              maxParameters,
-              weightOverrides: rescaling ? [...rescaling.values] : null,
-              backend: backend.name,
-              losses: losses.map(({ name, weight }) => ({ name, weight })),
-              options: { ...curvatureOptions, cacheBytes: curvatureOptions.cacheBytes / threads },
-            },
-            data,
-            network.blocks,
-            network.dimension,
-          )
-        : new LocalCurvatureProvider(network, losses, data, curvatureOptions);
-    const evaluation = await provider.evaluate();
+    let { evaluation, hvpSeconds } = await start(data);
+    const budgetSeconds = request.budgetSeconds ?? null;
+    const choices: string[] = [];
+    if (budgetSeconds !== null) {
+      const budgetPlan = planBudget({
+        budgetSeconds,
+        elapsedSeconds: (performance.now() - started) / 1000,
+        hvpSeconds,
+        samples: data.count,
+        samplesForced: request.samplesForced ?? false,
+        settings: measureSettings,
+        intervals,
+        stages: stagesFor,
+      });
+      choices.push(...budgetPlan.choices);
+      for (const choice of budgetPlan.choices) {
+        const problem: Problem = { code: 'budget-choice', message: choice, option: { name: 'budgetSeconds', action: 'raise' } };
+        notes.push(problem);
+        hooks.onWarning?.(problem);
+      }
+      if (budgetPlan.samples < data.count) {
+        hvpsBefore = held.provider!.hvpCount;
+        await held.provider!.dispose();
+        data = randomSubset(data, budgetPlan.samples, settings.seed + 9);
+        ({ evaluation, hvpSeconds } = await start(data));
+      }
+      measureSettings = budgetPlan.settings;
+      intervals = budgetPlan.intervals;
+    }
+    const samplingGroups = intervals ? samplingGroupCount(data.count) : 0;
+    tracker.replan([
+      { name: 'loss and gradient', maxHvps: TIMED_HVPS, untimed: true },
+      ...stagesFor(measureSettings, intervals, data.count),
+    ]);
+    tracker.recordHvpTime(1, hvpSeconds);
+    const remaining = remainingSeconds(stagesFor(measureSettings, intervals, data.count), hvpSeconds, 1, 1);
+    const elapsedNow = (performance.now() - started) / 1000;
+    const estimate: CostEstimate = {
+      seconds: elapsedNow + remaining,
+      peakBytes: estimatePeakBytes(working, chunkSize, threads, network.dimension, measureSettings),
+      hvpSeconds,
+      expectedHvps: stagesFor(measureSettings, intervals, data.count).reduce((s, stage) => s + expectedCost(stage), 0),
+      budgetSeconds,
+      choices,
+    };
+    tracker.setEstimate({ seconds: estimate.seconds, peakBytes: estimate.peakBytes });
+    if (budgetSeconds !== null) {
+      const overBudget = (projected: number, early: boolean): Problem => ({
+        code: 'over-budget',
+        message: `the analysis ${early ? 'is estimated to take' : 'is now expected to take'} about ${formatDuration(projected)}, over its time budget of ${formatDuration(budgetSeconds)}${request.samplesForced ? ' (the sample count was asked for)' : ''}; it can be cancelled`,
+        option: { name: 'budgetSeconds', action: 'raise' },
+      });
+      if (estimate.seconds > budgetSeconds) {
+        const problem = overBudget(estimate.seconds, true);
+        notes.push(problem);
+        hooks.onWarning?.(problem);
+      } else
+        tracker.watchBudget(budgetSeconds, (projected) => {
+          const problem = overBudget(projected, false);
+          notes.push(problem);
+          hooks.onWarning?.(problem);
+        });
+    }
     const theta = network.theta();
     let lossValue = evaluation.loss;
     if (regularizers.length > 0) {
@@ -248,7 +406,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         request.model,
       );
     }
-    const { outputs, accuracy } = outputResults(inputs, evaluation);
+    const { outputs, accuracy } = outputResults({ ...inputs, data }, evaluation);
     const modelSection: Report['model'] = {
       path: request.model,
       format: model.json.format,
@@ -284,14 +442,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       model: modelSection,
       data: dataSection,
       backend: backend.name,
-      threads: provider.threads,
+      threads: held.provider!.threads,
       loss: lossValue,
       accuracy,
       gradientNorm,
     });
 
     const measures = await computeMeasures({
-      provider,
+      provider: held.provider!,
       theta,
       layers,
       regularizers,
@@ -300,6 +458,42 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       signal: hooks.signal,
       onPartial: hooks.onPartial,
     });
+    let sampling: SamplingReport | null = null;
+    if (samplingGroups >= 2) {
+      tracker.begin(SAMPLING_STAGE, `${samplingGroups} random groups of about ${Math.round(data.count / samplingGroups)} samples`);
+      // The main provider's products are done: its memory goes to the groups' caches.
+      await held.provider!.dispose();
+      providerDisposed = true;
+      const groups = randomGroups(data.count, samplingGroups, groupSeed(settings.seed));
+      const groupChunk = planChunkSize(working, requestedChunk, groups[0].length, workingBytes).chunkSize;
+      grouped = new EngineGroups(network, losses, data, groups, groupChunk, cacheBytes);
+      const { scales, horizontal } = scalesFor(theta, network, measureSettings);
+      const euclideanTrace = measures.euclidean.trace;
+      sampling = await samplingIntervals({
+        grouped,
+        blocks: network.blocks,
+        scales,
+        horizontal,
+        layerBlocks: measureSettings.perLayer ? layers.map((l) => l.blocks) : [],
+        vectors: measures.vectors,
+        reported: {
+          loss: lossValue,
+          gradient: evaluation.gradient,
+          euclideanSharpness: measures.euclidean.topEigenvalues[0],
+          invariantSharpness: measures.invariant.topEigenvalues[0],
+          euclideanTrace,
+          invariantTrace: measures.invariant.trace,
+          perLayer: measureSettings.perLayer ? layers.map((layer, i) => ({ name: layer.name, ...measures.perLayer[i] })) : [],
+        },
+        epsilon: EPSILON,
+        seed: probeSeed(settings.seed),
+        signal: hooks.signal,
+        onPass: (pass, passes, what) => {
+          groupedPasses = pass;
+          tracker.tick(pass, passes, what);
+        },
+      });
+    }
     const stages = tracker.finish();
     const warnings: Problem[] = [...notes, ...measures.warnings];
     if (regularizerTerms.length > 0 && !request.includeRegularizers) {
@@ -309,7 +503,6 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         option: { name: 'includeRegularizers', action: 'include' },
       });
     }
-    const EPSILON = 1e-3;
     return {
       schemaVersion: 1,
       tool: { name: 'sharpness-lens', version },
@@ -318,7 +511,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       data: dataSection,
       backend: backend.name,
       backendNote: backend.note,
-      threads: provider.threads,
+      threads: held.provider!.threads,
       method: measures.method,
       loss: lossValue,
       accuracy,
@@ -346,11 +539,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         : null,
       density: measures.density,
       crossCheck: measures.crossCheck,
-      cost: { hvpCount: provider.hvpCount, seconds: (performance.now() - started) / 1000, stages },
+      sampling,
+      estimate,
+      cost: { hvpCount: hvpsBefore + held.provider!.hvpCount + groupedPasses, seconds: (performance.now() - started) / 1000, stages },
       warnings,
     };
   } finally {
-    await provider?.dispose();
+    grouped?.dispose();
+    if (!providerDisposed) await held.provider?.dispose();
     for (const n of networks) n.dispose();
   }
 }

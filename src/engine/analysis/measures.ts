@@ -18,7 +18,7 @@ import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
 import type { RegularizerTerm } from '../loss/regularizers';
 import { blockUnitDirections, CurvatureOperator, horizontalProjection, normalizationScales } from './curvature-operator';
-import type { ProgressTracker } from './progress-tracker';
+import type { PlannedStage, ProgressTracker } from './progress-tracker';
 
 export type { MeasureSettings };
 
@@ -69,30 +69,60 @@ export interface Measures {
   perLayer: Omit<PerLayerSharpness, 'name' | 'parameterCount'>[];
   density: { euclidean: Density; invariant: Density } | null;
   warnings: Problem[];
+  /** The unit top eigenvectors behind each λ_max, over the full θ (zero outside a layer's blocks), for the sampling intervals. */
+  vectors: MeasureVectors;
+}
+
+export interface MeasureVectors {
+  euclidean: Float64Array;
+  /** In the invariant operator's own coordinates: λ = vᵀ(P D H D P)v. */
+  invariant: Float64Array;
+  perLayer: { euclidean: Float64Array; invariant: Float64Array }[];
+}
+
+/** A vector over a layer's blocks (in `blocks` order) spread over the full θ, zero elsewhere. */
+function extendToFull(v: Float64Array, indices: readonly number[], n: number): Float64Array {
+  const full = new Float64Array(n);
+  indices.forEach((i, k) => (full[i] = v[k]));
+  return full;
 }
 
 /** The stages each method goes through, with the most HVPs each may take (for the time estimate). */
-export function plannedStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
-  const stages =
+/**
+ * The stages each method goes through, with the most HVPs each may take and the number it usually
+ * takes (for the time estimate): Lanczos for the top k usually converges in about 2k + 12 products,
+ * a single well-separated per-layer eigenvalue (tolerance 1e-3) in about 8; the trace probes
+ * usually run to their cap; power iteration stops near 30.
+ */
+export function plannedStages(n: number, layerCount: number, settings: MeasureSettings): PlannedStage[] {
+  const stages: PlannedStage[] =
     n <= settings.exactThreshold
       ? [
           { name: 'dense Hessian', maxHvps: n },
           { name: 'eigendecomposition', maxHvps: 0 },
         ]
       : iterativeStages(n, layerCount, settings);
-  if (settings.crossCheck) stages.push(CROSS_CHECK_STAGE);
+  if (settings.crossCheck) stages.push({ ...CROSS_CHECK_STAGE, expectedHvps: 2 * 30 });
   return stages;
 }
 
-function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): { name: string; maxHvps: number }[] {
+function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): PlannedStage[] {
   const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? defaultLanczosIterations(k));
+  const spectrum = { maxHvps: lanczosCap(settings.topK, n), expectedHvps: Math.min(lanczosCap(settings.topK, n), 2 * settings.topK + 12) };
   // The invariant spectrum first: λ_max(D H D) is the number a user waits for.
-  const stages = [
-    { name: 'invariant spectrum', maxHvps: lanczosCap(settings.topK, n) },
-    { name: 'Euclidean spectrum', maxHvps: lanczosCap(settings.topK, n) },
+  const stages: PlannedStage[] = [
+    { name: 'invariant spectrum', ...spectrum },
+    { name: 'Euclidean spectrum', ...spectrum },
     { name: 'traces', maxHvps: 2 * settings.traceMaxSamples },
   ];
-  if (settings.perLayer) stages.push({ name: 'per-layer sharpness', maxHvps: 2 * layerCount * lanczosCap(1, n) });
+  if (settings.perLayer)
+    stages.push({
+      name: 'per-layer sharpness',
+      maxHvps: 2 * layerCount * lanczosCap(1, n),
+      expectedHvps: 2 * layerCount * Math.min(8, n),
+      // A block-restricted product skips the sweeps before and after its layer: about half the work.
+      costFactor: 0.5,
+    });
   if (settings.density) stages.push({ name: 'spectral density', maxHvps: 2 * settings.densityRuns * Math.min(n, settings.densitySteps) });
   return stages;
 }
@@ -190,8 +220,11 @@ async function exactMeasures(context: MeasureContext): Promise<Measures> {
   let invariantMatrix: Float64Array = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) invariantMatrix[i * n + j] = scales[i] * hessian[i * n + j] * scales[j];
   if (horizontal) invariantMatrix = projectBothSides(invariantMatrix, n, horizontal, context);
-  const euclideanValues = symmetricEigen(hessian, n).values;
-  const invariantValues = symmetricEigen(invariantMatrix, n).values;
+  const euclideanEigen = symmetricEigen(hessian, n, { vectors: true });
+  const invariantEigen = symmetricEigen(invariantMatrix, n, { vectors: true });
+  const euclideanValues = euclideanEigen.values;
+  const invariantValues = invariantEigen.values;
+  const layerVectors: MeasureVectors['perLayer'] = [];
   const summary = (values: Float64Array, matrix: Float64Array): SpectrumSummary => ({
     topEigenvalues: Array.from(values.subarray(0, settings.topK)),
     eigenpairs: Array.from(values.subarray(0, settings.topK), (value) => ({ value, residual: 0, converged: true })),
@@ -206,13 +239,16 @@ async function exactMeasures(context: MeasureContext): Promise<Measures> {
           const m = indices.length;
           const sub = new Float64Array(m * m);
           indices.forEach((r, a) => indices.forEach((c, b) => (sub[a * m + b] = matrix[r * n + c])));
-          return symmetricEigen(sub, m).values[0];
+          const { values, vectors } = symmetricEigen(sub, m, { vectors: true });
+          return { value: values[0], vector: extendToFull(vectors!.subarray(0, m), indices, n) };
         };
         const scaledBlock = new Float64Array(n * n);
         for (const r of indices) for (const c of indices) scaledBlock[r * n + c] = scales[r] * hessian[r * n + c] * scales[c];
+        const [e, i] = [blockOf(hessian), blockOf(scaledBlock)];
+        layerVectors.push({ euclidean: e.vector, invariant: i.vector });
         return {
-          euclideanSharpness: blockOf(hessian),
-          invariantSharpness: blockOf(scaledBlock),
+          euclideanSharpness: e.value,
+          invariantSharpness: i.value,
           euclideanTrace: diagonalSum(hessian, n, indices),
           invariantTrace: diagonalSum(scaledBlock, n, indices),
           euclideanTraceStandardError: 0,
@@ -248,6 +284,7 @@ async function exactMeasures(context: MeasureContext): Promise<Measures> {
     density: settings.density ? { euclidean: exactDensity(euclideanValues), invariant: exactDensity(invariantValues) } : null,
     crossCheck: null,
     warnings: [],
+    vectors: { euclidean: euclideanEigen.vectors!.slice(0, n), invariant: invariantEigen.vectors!.slice(0, n), perLayer: layerVectors },
   };
 }
 
@@ -298,7 +335,7 @@ async function topEigenpairs(
   label: string,
   tolerance = context.settings.lanczosTolerance,
   stream?: 'euclidean' | 'invariant',
-): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition }> {
+): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition; top: Float64Array }> {
   const { settings, tracker } = context;
   const progress = lanczosProgress(tracker, label);
   let streamed = !stream || k === 1;
@@ -320,11 +357,13 @@ async function topEigenpairs(
       }
     },
     returnDecomposition: true,
+    returnVectors: true,
     productPrecision: HVP_PRECISION,
   });
   return {
     pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })),
     decomposition: result.decomposition!,
+    top: result.eigenpairs[0].vector!,
   };
 }
 
@@ -336,17 +375,18 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
 
   tracker.begin('invariant spectrum');
-  const { pairs: invariantPairs, decomposition: invariantKrylov } = await topEigenpairs(
-    invariant,
-    settings.topK,
-    context,
-    'λ₁(DHD)',
-    settings.lanczosTolerance,
-    'invariant',
-  );
+  const {
+    pairs: invariantPairs,
+    decomposition: invariantKrylov,
+    top: invariantVector,
+  } = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)', settings.lanczosTolerance, 'invariant');
   context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   tracker.begin('Euclidean spectrum');
-  const { pairs: euclideanPairs, decomposition: euclideanKrylov } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
+  const {
+    pairs: euclideanPairs,
+    decomposition: euclideanKrylov,
+    top: euclideanVector,
+  } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
   context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
   for (const [name, pairs] of [
     ['H', euclideanPairs],
@@ -405,15 +445,21 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const invariantTrace = await traceRun(invariant, 'tr(DHD)', 'invariant', invariantKrylov);
 
   const perLayer: Measures['perLayer'] = [];
+  const layerVectors: MeasureVectors['perLayer'] = [];
   if (settings.perLayer) {
     tracker.begin('per-layer sharpness');
     for (const layer of context.layers) {
       const restricted = (withScales: boolean) =>
         new CurvatureOperator(provider, { blocks: layer.blocks, regularizers, scales: withScales ? scales : undefined });
-      const [euclideanTop] = (await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`, settings.perLayerTolerance))
-        .pairs;
-      const [invariantTop] = (await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`, settings.perLayerTolerance))
-        .pairs;
+      const euclideanRun = await topEigenpairs(restricted(false), 1, context, `λ₁(H) of ${layer.name}`, settings.perLayerTolerance);
+      const invariantRun = await topEigenpairs(restricted(true), 1, context, `λ₁(DHD) of ${layer.name}`, settings.perLayerTolerance);
+      const [euclideanTop, invariantTop] = [euclideanRun.pairs[0], invariantRun.pairs[0]];
+      // The restricted operators take their blocks in θ order.
+      const indices = layerIndices(context, { ...layer, blocks: [...layer.blocks].sort((a, b) => a - b) });
+      layerVectors.push({
+        euclidean: extendToFull(euclideanRun.top, indices, provider.dimension),
+        invariant: extendToFull(invariantRun.top, indices, provider.dimension),
+      });
       const e = euclideanTrace(layer.name);
       const i = invariantTrace(layer.name);
       const numbers = {
@@ -471,5 +517,6 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     perLayer,
     density,
     warnings,
+    vectors: { euclidean: euclideanVector, invariant: invariantVector, perLayer: layerVectors },
   };
 }

@@ -11,7 +11,21 @@ export interface PlannedStage {
   name: string;
   /** The most HVPs the stage can take. */
   maxHvps: number;
+  /** The HVPs it usually takes (the time left counts these; the cap when absent). */
+  expectedHvps?: number;
+  /** Its HVPs cost this many of the analysis's timed ones (the grouped pass runs on one thread). */
+  costFactor?: number;
+  /** Its time is not HVP time (loading, the loss and gradient): the timed HVP in it is recorded apart. */
+  untimed?: boolean;
 }
+
+/** The HVPs a stage is expected to take, weighted by its cost. */
+export function expectedCost(stage: PlannedStage): number {
+  return (stage.expectedHvps ?? stage.maxHvps) * (stage.costFactor ?? 1);
+}
+
+/** A projection this far past the budget is said (estimates of a few seconds are noisy). */
+const BUDGET_SLACK = 1.2;
 
 export class ProgressTracker {
   private readonly started = performance.now();
@@ -21,13 +35,43 @@ export class ProgressTracker {
   private stageStartTime = 0;
   private hvpSeconds = 0;
   private hvpsTimed = 0;
+  private estimate: { seconds: number; peakBytes: number } | null = null;
+  private budget: { seconds: number; onExceeded: (projected: number) => void } | null = null;
 
   constructor(
-    private readonly stages: PlannedStage[],
+    private stages: PlannedStage[],
     private readonly hvpCount: () => number,
     private readonly listener?: (event: ProgressEvent) => void,
     private readonly signal?: AbortSignal,
   ) {}
+
+  /** Replaces the plan of the stages after the current one (the time budget changed the settings). */
+  replan(stages: PlannedStage[]): void {
+    const current = this.current >= 0 ? this.stages[this.current].name : null;
+    this.stages = stages;
+    if (current !== null) this.current = stages.findIndex((s) => s.name === current);
+  }
+
+  /** The stages still to come after the current one. */
+  remainingStages(): PlannedStage[] {
+    return this.stages.slice(this.current + 1);
+  }
+
+  /** The whole analysis's estimate, shown with every later event. */
+  setEstimate(estimate: { seconds: number; peakBytes: number }): void {
+    this.estimate = estimate;
+  }
+
+  /** Calls `onExceeded` once, as soon as the elapsed time plus the time left exceeds the budget. */
+  watchBudget(seconds: number, onExceeded: (projected: number) => void): void {
+    this.budget = { seconds, onExceeded };
+  }
+
+  /** Adds a separately timed HVP to the cost per HVP. */
+  recordHvpTime(hvps: number, seconds: number): void {
+    this.hvpSeconds += seconds;
+    this.hvpsTimed += hvps;
+  }
 
   begin(name: string, detail: string | null = null): void {
     throwIfAborted(this.signal);
@@ -49,21 +93,34 @@ export class ProgressTracker {
     const hvps = this.hvpCount() - this.stageStartHvps;
     const seconds = (performance.now() - this.stageStartTime) / 1000;
     this.costs.push({ name: this.stages[this.current].name, hvpCount: hvps, seconds });
-    if (hvps > 0) {
+    if (hvps > 0 && !this.stages[this.current].untimed) {
       this.hvpSeconds += seconds;
-      this.hvpsTimed += hvps;
+      this.hvpsTimed += hvps * (this.stages[this.current].costFactor ?? 1);
     }
     this.current = -1;
   }
 
   private emit(iteration: number | null, maxIterations: number | null, detail: string | null): void {
-    if (!this.listener || this.current < 0) return;
+    if (this.current < 0) return;
     const stage = this.stages[this.current];
     const doneInStage = this.hvpCount() - this.stageStartHvps;
     const inStageSeconds = (performance.now() - this.stageStartTime) / 1000;
-    const timed = this.hvpsTimed + doneInStage;
-    const perHvp = timed > 0 ? (this.hvpSeconds + inStageSeconds) / timed : null;
-    const remaining = Math.max(0, stage.maxHvps - doneInStage) + this.stages.slice(this.current + 1).reduce((s, x) => s + x.maxHvps, 0);
+    const inStage = stage.untimed ? 0 : doneInStage * (stage.costFactor ?? 1);
+    const timed = this.hvpsTimed + inStage;
+    const perHvp = timed > 0 ? (this.hvpSeconds + (inStage > 0 ? inStageSeconds : 0)) / timed : null;
+    // The stage's expected products, or a tenth more once they are spent (never past its cap).
+    const expected = stage.expectedHvps ?? stage.maxHvps;
+    const leftInStage =
+      doneInStage < expected ? expected - doneInStage : Math.max(0, Math.min(stage.maxHvps - doneInStage, Math.ceil(0.1 * expected) + 1));
+    const remaining = leftInStage * (stage.costFactor ?? 1) + this.stages.slice(this.current + 1).reduce((s, x) => s + expectedCost(x), 0);
+    const eta = perHvp === null ? null : perHvp * remaining;
+    const elapsed = (performance.now() - this.started) / 1000;
+    if (this.budget && eta !== null && elapsed + eta > this.budget.seconds * BUDGET_SLACK) {
+      const { onExceeded } = this.budget;
+      this.budget = null;
+      onExceeded(elapsed + eta);
+    }
+    if (!this.listener) return;
     this.listener({
       stage: stage.name,
       stageIndex: this.current + 1,
@@ -72,8 +129,9 @@ export class ProgressTracker {
       maxIterations,
       detail,
       hvpCount: this.hvpCount(),
-      elapsedSeconds: (performance.now() - this.started) / 1000,
-      etaSeconds: perHvp === null ? null : perHvp * remaining,
+      elapsedSeconds: elapsed,
+      etaSeconds: eta,
+      estimate: this.estimate,
     });
   }
 

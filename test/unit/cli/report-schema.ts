@@ -78,11 +78,36 @@ export function parseReport(text: string, topK = 5): Report {
   }
   assert.ok('rescaling' in report && 'density' in report, 'rescaling and density are present (null when not asked for)');
   assertNumbers(report.cost as Record<string, unknown>, ['hvpCount', 'seconds'], 'cost');
+  // The sampling intervals (on by default; null when turned off or with too few samples).
+  const sampling = report.sampling as Record<string, unknown> | null | undefined;
+  if (sampling) {
+    assertNumbers(sampling, ['groups', 'groupSize', 'level', 'tQuantile', 'hvpCount', 'seconds'], 'sampling');
+    const intervals = [
+      ...Object.entries(sampling.measures as Record<string, Record<string, unknown>>),
+      ...(sampling.perLayer as Record<string, unknown>[]).flatMap((layer) =>
+        ['euclideanSharpness', 'invariantSharpness', 'euclideanTrace', 'invariantTrace'].map(
+          (k) => [`${String(layer.name)}.${k}`, layer[k] as Record<string, unknown>] as const,
+        ),
+      ),
+    ];
+    for (const [name, interval] of intervals) {
+      assertNumbers(interval, ['value', 'standardError', 'low', 'high'], `sampling.${name}`);
+      assert.ok((interval.low as number) <= (interval.high as number), `sampling.${name}: low ≤ high`);
+    }
+    for (const curve of Object.values(sampling.convergence as Record<string, Record<string, unknown>[]>))
+      for (const point of curve) assertNumbers(point, ['samples', 'value', 'halfWidth'], 'sampling.convergence');
+  }
   return report as unknown as Report;
 }
 
 /** The report without the fields that legitimately change from run to run: the time stamp and the timings. */
 export function withoutTimings(report: Report): unknown {
-  const { createdAt: _createdAt, cost, ...rest } = report;
-  return { ...rest, cost: { ...cost, seconds: null, stages: cost.stages.map((stage) => ({ ...stage, seconds: null })) } };
+  const { createdAt: _createdAt, cost, estimate, sampling, ...rest } = report;
+  return {
+    ...rest,
+    // The estimate is measured time and memory; its plan is not.
+    estimate: estimate && { ...estimate, seconds: null, hvpSeconds: null, peakBytes: null },
+    sampling: sampling && { ...sampling, seconds: null },
+    cost: { ...cost, seconds: null, stages: cost.stages.map((stage) => ({ ...stage, seconds: null })) },
+  };
 }

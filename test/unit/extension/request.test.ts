@@ -57,6 +57,8 @@ test('every CLI analysis option has a setting, and the request carries each of t
     cacheMb: 64,
     workingMb: 128,
     maxParameters: 5000,
+    intervals: false,
+    budgetSeconds: 0,
   });
   const request = analysisRequest('/w/model.json', { data: '/w/data.csv' }, settings, null);
   assert.deepEqual(request, {
@@ -74,6 +76,8 @@ test('every CLI analysis option has a setting, and the request carries each of t
     cacheMegabytes: 64,
     workingMegabytes: 128,
     maxParameters: 5000,
+    intervals: false,
+    budgetSeconds: null,
     settings: {
       topK: 2,
       normalization: 'layer',

@@ -66,7 +66,12 @@ test('one progress line for the terminal and the notification', () => {
     elapsedSeconds: 3,
     etaSeconds: 11.2,
   };
-  assert.equal(progressLine(event), '[2/5] Euclidean spectrum 12/60 · λ₁(H) ≈ 58.2 · 340 HVPs · ≤12 s left');
+  assert.equal(progressLine(event), '[2/5] Euclidean spectrum 12/60 · λ₁(H) ≈ 58.2 · 340 HVPs · about 11 s left');
+  // Once the estimate is made, the whole analysis's time and memory with the time left.
+  assert.equal(
+    progressLine({ ...event, etaSeconds: 150, estimate: { seconds: 200, peakBytes: 600 * 2 ** 20 } }),
+    '[2/5] Euclidean spectrum 12/60 · λ₁(H) ≈ 58.2 · 340 HVPs · about 2 min 30 s left (of about 3 min 20 s, 600 MB)',
+  );
   assert.equal(
     progressLine({ ...event, iteration: null, maxIterations: null, detail: null, etaSeconds: null }),
     '[2/5] Euclidean spectrum · 340 HVPs',

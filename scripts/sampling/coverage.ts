@@ -1,0 +1,84 @@
+/**
+ * How often the data-sampling intervals of a 1,024-digit analysis cover the value on all 8,000
+ * training digits of the `mnist` package (the bundled models' training set), over repeated seeds:
+ * each seed draws another 1,024 of the 8,000. Prints, per measure, the coverage rate and the mean
+ * interval width against the spread of the 1,024-digit values over the seeds.
+ *
+ *   node --import tsx scripts/sampling/coverage.ts [--seeds 20] [--model examples/mnist-small-batch/model.json]
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyze } from '../../src/engine/analysis/analyze';
+import type { Report, SampledMeasure } from '../../src/shared/report';
+import { encodeNpz } from '../lib/numpy-files';
+import { PIXELS, splitDigits } from '../experiment/mnist-digits';
+
+/** The split the bundled examples were trained on (scripts/experiment/run.ts). */
+const SPLIT_SEED = 2026;
+
+const MEASURES: { key: SampledMeasure; value: (r: Report) => number }[] = [
+  { key: 'euclideanSharpness', value: (r) => r.euclidean.topEigenvalues[0] },
+  { key: 'invariantSharpness', value: (r) => r.invariant.sharpness },
+  { key: 'normalizedSharpness', value: (r) => r.invariant.normalizedSharpness },
+  { key: 'euclideanTrace', value: (r) => r.euclidean.trace },
+  { key: 'invariantTrace', value: (r) => r.invariant.trace },
+  { key: 'gradientNorm', value: (r) => r.gradientNorm },
+  { key: 'loss', value: (r) => r.loss },
+];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '20' },
+      model: { type: 'string', multiple: true },
+      samples: { type: 'string', default: '1024' },
+    },
+  });
+  const seeds = Number(values.seeds);
+  const samples = Number(values.samples);
+  const models = values.model ?? ['examples/mnist-small-batch/model.json', 'examples/mnist-large-batch/model.json'];
+  const { train } = splitDigits(0.2, SPLIT_SEED);
+  const dir = mkdtempSync(join(tmpdir(), 'sharpness-coverage-'));
+  const data = join(dir, 'train.npz');
+  writeFileSync(
+    data,
+    encodeNpz({ x: { values: train.x, shape: [train.count, PIXELS] }, y: { values: Uint8Array.from(train.y), shape: [train.count] } }),
+  );
+  const overall: number[] = [];
+  for (const model of models) {
+    const reference = await analyze({ model, data, samples: train.count, intervals: false, budgetSeconds: null, threads: 'auto' });
+    console.log(`${model}: reference on all ${train.count} training digits (${reference.cost.seconds.toFixed(0)} s)`);
+    const runs: Report[] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null }));
+      process.stderr.write(`  seed ${seed}/${seeds}\r`);
+    }
+    const level = runs[0].sampling!.level;
+    console.log(`  ${seeds} seeds × ${samples} digits, ${Math.round(100 * level)}% intervals (${runs[0].sampling!.groups} groups each)`);
+    console.log(
+      `  ${'measure'.padEnd(20)} ${'8,000-digit value'.padStart(18)} ${'covered'.padStart(8)} ${'mean width'.padStart(11)} ${'2·t·sd(seeds)'.padStart(14)}`,
+    );
+    for (const { key, value } of MEASURES) {
+      const truth = value(reference);
+      const intervals = runs.map((r) => r.sampling!.measures[key]);
+      const covered = intervals.filter((i) => i.low <= truth && truth <= i.high).length;
+      overall.push(covered / seeds);
+      const width = intervals.reduce((s, i) => s + i.high - i.low, 0) / seeds;
+      const values = runs.map(value);
+      const mean = values.reduce((s, x) => s + x, 0) / seeds;
+      const sd = Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / (seeds - 1));
+      console.log(
+        `  ${key.padEnd(20)} ${truth.toPrecision(5).padStart(18)} ${`${covered}/${seeds}`.padStart(8)} ${width.toPrecision(3).padStart(11)} ${(2 * runs[0].sampling!.tQuantile * sd).toPrecision(3).padStart(14)}`,
+      );
+    }
+  }
+  const rate = overall.reduce((s, x) => s + x, 0) / overall.length;
+  console.log(`coverage over every measure, model and seed: ${(100 * rate).toFixed(1)}% (stated: 95%)`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

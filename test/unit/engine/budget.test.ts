@@ -1,0 +1,90 @@
+// The time budget (docs/measures.md, "Time budget"): from a timed HVP and the stages' expected
+// products, the sample count goes down to fit (in steps of 128, never below 256, never when it was
+// asked for), then the estimators' work; every choice is said. And a real analysis carries its
+// estimate, says what a tight budget chose, and analyses that many samples.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyze } from '../../../src/engine/analysis/analyze';
+import { MIN_BUDGET_SAMPLES, planBudget, remainingSeconds, type BudgetInput } from '../../../src/engine/analysis/budget';
+import { DEFAULT_MEASURE_SETTINGS, plannedStages } from '../../../src/engine/analysis/measures';
+import type { MeasureSettings } from '../../../src/shared/analysis-request';
+import type { Problem } from '../../../src/shared/problems';
+import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData } from '../../helpers/model-writer';
+
+const SETTINGS: MeasureSettings = { ...DEFAULT_MEASURE_SETTINGS, exactThreshold: 0 };
+/** A model of 10,000 parameters and 3 layers; the grouped pass as one stage of 25 products. */
+const stages: BudgetInput['stages'] = (settings, intervals) => [
+  ...plannedStages(10_000, 3, settings),
+  ...(intervals ? [{ name: 'sampling error', maxHvps: 25 }] : []),
+];
+const base = (hvpSeconds: number, extra: Partial<BudgetInput> = {}): BudgetInput => ({
+  budgetSeconds: 60,
+  elapsedSeconds: 2,
+  hvpSeconds,
+  samples: 1024,
+  samplesForced: false,
+  settings: SETTINGS,
+  intervals: true,
+  stages,
+  ...extra,
+});
+
+test('a plan that fits the budget is left alone', () => {
+  const plan = planBudget(base(0.01));
+  assert.deepEqual(plan.choices, []);
+  assert.equal(plan.samples, 1024);
+  assert.equal(plan.exceeds, false);
+  assert.ok(Math.abs(plan.remainingSeconds - remainingSeconds(stages(SETTINGS, true, 1024), 0.01, 1024, 1024)) < 1e-12);
+});
+
+test('over the budget, fewer samples first: the most that fit, in steps of 128', () => {
+  const expected = remainingSeconds(stages(SETTINGS, true, 1024), 1, 1, 1); // HVP-equivalents
+  const hvpSeconds = 116 / expected; // 1,024 samples would take 116 s after 2 s: 58 s left fit 512 samples
+  const plan = planBudget(base(hvpSeconds));
+  assert.equal(plan.samples, 512);
+  assert.equal(plan.exceeds, false);
+  assert.ok(plan.remainingSeconds <= 58);
+  assert.match(plan.choices[0], /1,024 samples would take about 118 s, over the time budget of 60 s: analysed 512 of them/);
+});
+
+test('at the fewest samples, cheaper estimators follow, each said; a forced count is kept', () => {
+  const hvpSeconds = 10;
+  const plan = planBudget(base(hvpSeconds));
+  assert.equal(plan.samples, MIN_BUDGET_SAMPLES);
+  assert.equal(plan.settings.traceMaxSamples, 10);
+  assert.equal(plan.intervals, false);
+  assert.equal(plan.settings.perLayer, false);
+  assert.equal(plan.choices.length, 4);
+  assert.equal(plan.exceeds, true);
+  const forced = planBudget(base(hvpSeconds, { samplesForced: true }));
+  assert.equal(forced.samples, 1024);
+  assert.ok(!forced.choices.some((c) => /samples would take/.test(c)));
+});
+
+test('an analysis reports its estimate, and a tight budget analyses fewer samples and says so', async () => {
+  const dir = temporaryDirectory();
+  const model = writeSequentialModel(join(dir, 'mlp'), [20], [dense(16, 20, 'relu'), dense(4, 16, 'softmax')], {
+    loss: 'sparse_categorical_crossentropy',
+  });
+  const data = join(dir, 'data.json');
+  writeTeacherData(data, 1024, 20, 4);
+  const free = await analyze({ model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: null });
+  assert.ok(free.estimate && free.estimate.seconds > 0 && free.estimate.peakBytes > 2 ** 20 && free.estimate.hvpSeconds > 0);
+  assert.equal(free.data.sampleCount, 1024);
+  // A budget far below what one HVP costs: the fewest samples, then every cheaper setting.
+  const warnings: Problem[] = [];
+  const tight = await analyze(
+    { model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: 1e-3 },
+    { onWarning: (p) => warnings.push(p) },
+  );
+  assert.equal(tight.data.sampleCount, MIN_BUDGET_SAMPLES);
+  assert.equal(tight.sampling, null);
+  assert.equal(tight.perLayer.length, 0);
+  assert.ok(warnings.some((w) => w.code === 'budget-choice' && /analysed 256 of them/.test(w.message)));
+  assert.ok(warnings.some((w) => w.code === 'over-budget'));
+  assert.deepEqual(
+    tight.warnings.filter((w) => w.code === 'budget-choice').map((w) => w.message),
+    tight.estimate!.choices,
+  );
+});

@@ -1,0 +1,257 @@
+// The data-sampling intervals against a model whose per-sample Hessians are known in closed form: a
+// linear model with squared loss, h_i = 2·x̃ᵢx̃ᵢᵀ (x̃ = [x; 1]), H = mean of h_i (docs/measures.md,
+// "Sampling error"). First the interval machinery on exact per-group matrices, over many draws
+// from a fixed population: the reported standard errors match the spread of the full-sample values
+// over the draws, and the intervals cover the population's value at about their stated rate. Then
+// the engine's own grouped pass on a real model file: its group Rayleigh quotients are the exact ones.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyze } from '../../../src/engine/analysis/analyze';
+import { normalizationScales } from '../../../src/engine/analysis/curvature-operator';
+import {
+  groupSeed,
+  randomGroups,
+  samplingGroupCount,
+  samplingIntervals,
+  type GroupedCurvature,
+} from '../../../src/engine/analysis/sampling';
+import { SeededRandom } from '../../../src/engine/linalg/random';
+import { symmetricEigen } from '../../../src/engine/linalg/symmetric-eigen';
+import type { ParameterBlock } from '../../../src/engine/network/network';
+import { jackknifeStandardError, studentTQuantile } from '../../../src/shared/statistics';
+import { temporaryDirectory, writeSequentialModel } from '../../helpers/model-writer';
+
+const FEATURES = 4;
+const N = FEATURES + 1;
+const BLOCKS: ParameterBlock[] = [
+  { index: 0, name: 'dense/kernel', layer: 'dense', role: 'kernel', shape: [FEATURES, 1], size: FEATURES, offset: 0 },
+  { index: 1, name: 'dense/bias', layer: 'dense', role: 'bias', shape: [1], size: 1, offset: FEATURES },
+] as unknown as ParameterBlock[];
+const THETA = Float64Array.from([0.5, -1, 0.25, 2, 0.1]);
+/** Per-feature scales of the population: an anisotropic Gaussian, so the top eigenvalue is well separated. */
+const SCALE = [3, 1.5, 1, 0.5];
+
+interface Sample {
+  x: Float64Array; // augmented [x; 1]
+  y: number;
+}
+
+function population(count: number, seed: number, scale = SCALE): Sample[] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const x = Float64Array.from([...scale.map((s) => s * random.normal()), 1]);
+    return { x, y: x[0] - x[1] + 0.3 * random.normal() };
+  });
+}
+
+/** Mean of 2·x̃x̃ᵀ over the samples: the exact Hessian of the mean squared error. */
+function hessianOf(samples: readonly Sample[]): Float64Array {
+  const N = samples[0].x.length;
+  const h = new Float64Array(N * N);
+  for (const { x } of samples) for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) h[i * N + j] += (2 * x[i] * x[j]) / samples.length;
+  return h;
+}
+
+function multiply(h: Float64Array, u: Float64Array): Float64Array {
+  const N = u.length;
+  const out = new Float64Array(N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) out[i] += h[i * N + j] * u[j];
+  return out;
+}
+
+/** Exact per-group Hessians, losses and gradients of the linear model at THETA. */
+function exactGroups(groups: Sample[][]): GroupedCurvature {
+  const hessians = groups.map(hessianOf);
+  return {
+    sizes: groups.map((g) => g.length),
+    products: async (u) => hessians.map((h) => multiply(h, u)),
+    evaluations: async () =>
+      groups.map((g) => {
+        const gradient = new Float64Array(N);
+        let loss = 0;
+        for (const { x, y } of g) {
+          const r = x.reduce((s, xi, i) => s + xi * THETA[i], 0) - y;
+          loss += (r * r) / g.length;
+          for (let i = 0; i < N; i++) gradient[i] += (2 * r * x[i]) / g.length;
+        }
+        return { loss, gradient };
+      }),
+    dispose: () => undefined,
+  };
+}
+
+function trace(h: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < N; i++) s += h[i * N + i];
+  return s;
+}
+
+/** λ_max and its unit eigenvector of a symmetric N×N matrix. */
+function top(h: Float64Array): { value: number; vector: Float64Array } {
+  const N = Math.round(Math.sqrt(h.length));
+  const { values, vectors } = symmetricEigen(h, N, { vectors: true });
+  return { value: values[0], vector: vectors!.slice(0, N) };
+}
+
+/** The full-sample numbers and the intervals of one draw of `count` samples. */
+async function draw(samples: Sample[], seed: number) {
+  const K = samplingGroupCount(samples.length);
+  const groups = randomGroups(samples.length, K, seed).map((indices) => indices.map((i) => samples[i]));
+  const grouped = exactGroups(groups);
+  const h = hessianOf(samples);
+  const scales = normalizationScales(THETA, BLOCKS, 'layer');
+  const dhd = h.map((x, k) => scales[Math.floor(k / N)] * x * scales[k % N]);
+  const [euclidean, invariant] = [top(h), top(dhd)];
+  const evaluations = await grouped.evaluations();
+  const gradient = new Float64Array(N);
+  let loss = 0;
+  evaluations.forEach((e, g) => {
+    loss += (e.loss * groups[g].length) / samples.length;
+    e.gradient.forEach((x, i) => (gradient[i] += (x * groups[g].length) / samples.length));
+  });
+  const report = await samplingIntervals({
+    grouped,
+    blocks: BLOCKS,
+    scales,
+    layerBlocks: [],
+    vectors: { euclidean: euclidean.vector, invariant: invariant.vector, perLayer: [] },
+    reported: {
+      loss,
+      gradient,
+      euclideanSharpness: euclidean.value,
+      invariantSharpness: invariant.value,
+      euclideanTrace: trace(h),
+      invariantTrace: trace(dhd),
+      perLayer: [],
+    },
+    epsilon: 1e-3,
+    seed: seed + 1,
+    probes: 8,
+  });
+  return { report, euclidean: euclidean.value, invariant: invariant.value, trace: trace(h), gradientNorm: Math.hypot(...gradient) };
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+
+test("Student's t quantiles and the jackknife of a mean are the textbook ones", () => {
+  // Tables: t_{0.975} with 7 and 63 degrees of freedom, t_{0.95} with 1.
+  assert.ok(Math.abs(studentTQuantile(0.975, 7) - 2.364624) < 1e-5);
+  assert.ok(Math.abs(studentTQuantile(0.975, 63) - 1.998341) < 1e-5);
+  assert.ok(Math.abs(studentTQuantile(0.95, 1) - 6.313752) < 1e-4);
+  const values = [1, 4, 2, 8, 5, 7];
+  assert.ok(
+    Math.abs(
+      jackknifeStandardError(
+        values.map((v) => [v]),
+        values.map(() => 10),
+        ([m]) => m,
+      ) -
+        sd(values) / Math.sqrt(6),
+    ) < 1e-12,
+  );
+});
+
+test('on exact per-group Hessians, the intervals match the sampling distribution of the full-sample values', async () => {
+  const pool = population(200_000, 3);
+  const popH = hessianOf(pool);
+  const scales = normalizationScales(THETA, BLOCKS, 'layer');
+  const popDhd = popH.map((x, k) => scales[Math.floor(k / N)] * x * scales[k % N]);
+  const truth = { euclidean: top(popH).value, invariant: top(popDhd).value, trace: trace(popH) };
+  const random = new SeededRandom(11);
+  const draws = [];
+  for (let r = 0; r < 400; r++) {
+    const samples = Array.from({ length: 512 }, () => pool[random.integer(pool.length)]);
+    draws.push(await draw(samples, 100 + r));
+  }
+  for (const measure of ['euclidean', 'invariant', 'trace'] as const) {
+    const key = measure === 'trace' ? 'euclideanTrace' : (`${measure}Sharpness` as const);
+    const values = draws.map((d) => d[measure]);
+    const reportedSe = mean(draws.map((d) => d.report.measures[key].standardError));
+    const spread = sd(values);
+    // The mean reported standard error is the spread of the full-sample value over draws (8 groups:
+    // each SE has about 25% noise of its own, the mean over 400 draws much less).
+    assert.ok(Math.abs(reportedSe / spread - 1) < 0.15, `${measure}: reported SE ${reportedSe} against the spread ${spread} over draws`);
+    const covered = draws.filter(
+      (d) => d.report.measures[key].low <= truth[measure] && truth[measure] <= d.report.measures[key].high,
+    ).length;
+    const rate = covered / draws.length;
+    assert.ok(
+      rate > 0.9 && rate < 0.99,
+      `${measure}: the 95% intervals cover the population's value in ${(100 * rate).toFixed(1)}% of draws`,
+    );
+  }
+  // ‖∇L‖ is nonlinear: its jackknife still follows the spread over draws.
+  const gradientSe = mean(draws.map((d) => d.report.measures.gradientNorm.standardError));
+  assert.ok(Math.abs(gradientSe / sd(draws.map((d) => d.gradientNorm)) - 1) < 0.25);
+  // The convergence ladder ends at the full-sample value, and its half-widths shrink as 1/√n.
+  const { convergence } = draws[0].report;
+  assert.deepEqual(
+    convergence.euclideanSharpness.map((p) => p.samples),
+    [64, 128, 256, 512],
+  );
+  assert.ok(Math.abs(convergence.euclideanSharpness.at(-1)!.value - draws[0].euclidean) < 1e-9 * draws[0].euclidean);
+  const widths = convergence.euclideanSharpness.map((p) => p.halfWidth);
+  for (let i = 1; i < widths.length; i++) assert.ok(Math.abs(widths[i - 1] / widths[i] - Math.SQRT2) < 1e-9);
+});
+
+test("the engine's grouped pass gives the exact group Rayleigh quotients of a linear model with squared loss", async () => {
+  const dir = temporaryDirectory();
+  // 80 features: more parameters than a Lanczos run's steps, so the iterative path runs too.
+  const features = 80;
+  const samples = population(
+    320,
+    5,
+    Array.from({ length: features }, (_, i) => 3 / (1 + i)),
+  );
+  const random = new SeededRandom(9);
+  const kernel = Float32Array.from({ length: features }, () => random.normal());
+  const model = writeSequentialModel(
+    join(dir, 'linear'),
+    [features],
+    [
+      {
+        className: 'Dense',
+        config: { units: 1, activation: 'linear', use_bias: true },
+        weights: [
+          { role: 'kernel', shape: [features, 1], values: kernel },
+          { role: 'bias', shape: [1], values: Float32Array.from([0.1]) },
+        ],
+      },
+    ],
+    { loss: 'mean_squared_error' },
+  );
+  // Inputs rounded to float32 as the model sees them, so the closed form is computed on the same numbers.
+  const rounded = samples.map(({ x, y }) => ({ x: x.map((v) => Math.fround(v)), y: Math.fround(y) }));
+  const data = join(dir, 'data.json');
+  writeFileSync(data, JSON.stringify({ x: rounded.map((s) => Array.from(s.x.subarray(0, features))), y: rounded.map((s) => [s.y]) }));
+  const K = samplingGroupCount(rounded.length);
+  const groups = randomGroups(rounded.length, K, groupSeed(0)).map((indices) => indices.map((i) => rounded[i]));
+  const exact = (h: Float64Array) => top(h);
+  for (const exactThreshold of [400, 0]) {
+    const report = await analyze({ model: model.modelPath, data, settings: { exactThreshold, topK: 1 } });
+    assert.equal(report.method, exactThreshold > 0 ? 'exact' : 'iterative');
+    const sampling = report.sampling!;
+    assert.equal(sampling.groups, 8);
+    const full = exact(hessianOf(rounded));
+    const quotients = groups.map((g) => {
+      const hv = multiply(hessianOf(g), full.vector);
+      return hv.reduce((s, x, i) => s + x * full.vector[i], 0);
+    });
+    const se = jackknifeStandardError(
+      quotients.map((q) => [q]),
+      groups.map((g) => g.length),
+      ([m]) => m,
+    );
+    const reported = sampling.measures.euclideanSharpness;
+    assert.ok(Math.abs(reported.value - full.value) < 1e-4 * full.value, `λ_max(H) ${reported.value} against ${full.value}`);
+    assert.ok(Math.abs(reported.standardError / se - 1) < 2e-3, `SE ${reported.standardError} against the closed form ${se}`);
+    const t = studentTQuantile(0.975, 7);
+    assert.ok(Math.abs(reported.high - reported.low - 2 * t * se) < 5e-3 * 2 * t * se);
+    // Per layer: this model's only layer is the whole network.
+    assert.ok(Math.abs(sampling.perLayer[0].euclideanSharpness.standardError / se - 1) < 2e-3);
+    assert.ok(sampling.hvpCount > 0 && report.cost.stages.some((s) => s.name === 'sampling error'));
+  }
+});
