@@ -353,6 +353,8 @@ async function main(): Promise<void> {
       ? Math.abs(engine.top5.values[0] - reference.lambdaMaxCheck.value) / Math.abs(reference.lambdaMaxCheck.value)
       : null;
     results.push({ workload, engine, reference, agreement });
+    // Kept as it goes: a long run stopped later still has the workloads it finished.
+    writeFileSync(join(out, 'bench-partial.json'), JSON.stringify({ loadStart, settings, results }, null, 2) + '\n');
     log(`${workload.name}: λ_max engine ${engine.top5.values[0]}, reference ${reference?.lambdaMaxCheck.value ?? '—'}`);
   }
   const mlp = workloads.find((w) => w.name === 'mlp');

@@ -34,10 +34,9 @@ export interface Workload {
   samples: number;
 }
 
-/** Bumped when a workload's recipe changes: the cache folder's name changes with it. */
-const VERSION = 2;
-
 interface Recipe {
+  /** Bumped when the recipe changes: the cache folder's name changes with it. */
+  version: number;
   description: string;
   samples: number;
   inputShape: number[];
@@ -189,7 +188,13 @@ function mobileNetV2Base(alpha: number, size: number): tfl.LayersModel {
         padding: stride === 1 ? 'same' : 'valid',
         useBias: false,
         name: `${prefix}depthwise`,
-        depthwiseInitializer: kernel(),
+        // tfjs's fan-in of a [3, 3, c, 1] depthwise kernel is 9·c; each channel sees 9 inputs, so scale by c.
+        depthwiseInitializer: tfl.initializers.varianceScaling({
+          scale: 2 * (h.shape[h.shape.length - 1] as number),
+          mode: 'fanIn',
+          distribution: 'normal',
+          seed: seed++,
+        }),
       }),
       h,
     );
@@ -245,6 +250,7 @@ function teachableMobileNet(): tfl.LayersModel {
 
 const RECIPES: Record<WorkloadName, Recipe> = {
   mlp: {
+    version: 2,
     description: 'ReLU MLP 784-256-256-10, 2,048 digits',
     samples: 2048,
     inputShape: [PIXELS],
@@ -253,6 +259,7 @@ const RECIPES: Record<WorkloadName, Recipe> = {
     trainDigits: Infinity,
   },
   cnn: {
+    version: 2,
     description: 'CNN conv3×3×16 → max-pool → conv3×3×32 → dense 10, 512 digits',
     samples: 512,
     inputShape: [28, 28, 1],
@@ -261,6 +268,7 @@ const RECIPES: Record<WorkloadName, Recipe> = {
     trainDigits: Infinity,
   },
   convnet: {
+    version: 2,
     description: 'Keras MNIST convnet (conv 32 → pool → conv 64 → pool → dropout → dense 10), 1,024 digits',
     samples: 1024,
     inputShape: [28, 28, 1],
@@ -269,6 +277,7 @@ const RECIPES: Record<WorkloadName, Recipe> = {
     trainDigits: 4096,
   },
   mobilenet: {
+    version: 3,
     description: 'Teachable Machine MobileNetV2 α=0.35, 224×224×3, 16 images, random weights',
     samples: 16,
     inputShape: [224, 224, 3],
@@ -311,7 +320,7 @@ export function workloadsIn(root: string, names: readonly WorkloadName[]): Workl
   return names.map((name) => ({
     name,
     description: RECIPES[name].description,
-    folder: join(root, `${name}-v${VERSION}`),
+    folder: join(root, `${name}-v${RECIPES[name].version}`),
     samples: RECIPES[name].samples,
   }));
 }
