@@ -25,7 +25,7 @@ import type { MeasureSettings } from '../../shared/analysis-request';
 import { DEFAULTS } from '../../shared/defaults';
 import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations } from '../linalg/lanczos';
-import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks } from './measures';
+import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks, type Measures } from './measures';
 import { openInputs, outputResults } from './inputs';
 import { blockUnitDirections, normalizationScales } from './curvature-operator';
 import { ProgressTracker } from './progress-tracker';
@@ -126,6 +126,45 @@ export function fitTopK(settings: MeasureSettings, n: number, model: string): { 
     );
   }
   return { settings: fitted, notes };
+}
+
+/**
+ * A rescaling far from 1 (factors like 1e30, 1e-30) keeps the function but moves the curvature out of
+ * float32's range: the Hessian of the rescaled weights under- or overflows. The error names the
+ * rescaling as the cause, never a bare non-finite value.
+ */
+function rescalingOverflow(what: string, description: string, file: string): SharpnessError {
+  return new SharpnessError(
+    `${what}: the rescaling (${description}) moves the curvature outside float32's range; use factors nearer 1`,
+    file,
+  );
+}
+
+/** The measures, or one error when any of them is not finite (a NaN in a report would be a silently wrong number). */
+async function finiteMeasures(pending: Promise<Measures>, rescaling: string | null, file: string): Promise<Measures> {
+  let measures: Measures;
+  try {
+    measures = await pending;
+  } catch (error) {
+    if (rescaling && error instanceof SharpnessError && /non-finite/.test(error.message))
+      throw rescalingOverflow('a Hessian-vector product of the rescaled model is not finite', rescaling, file);
+    throw error;
+  }
+  const values = [
+    ...measures.euclidean.topEigenvalues,
+    measures.euclidean.trace,
+    ...measures.invariant.topEigenvalues,
+    measures.invariant.trace,
+    ...measures.perLayer.flatMap((layer) =>
+      layer ? [layer.euclideanSharpness, layer.invariantSharpness, layer.euclideanTrace, layer.invariantTrace] : [],
+    ),
+  ];
+  if (values.every((v) => v === null || Number.isFinite(v))) return measures;
+  if (rescaling) throw rescalingOverflow('the curvature of the rescaled model is not finite', rescaling, file);
+  throw new SharpnessError(
+    "the curvature on the analysis data is not finite: the model overflows or divides by zero on these inputs (check the data's scale and the model's weights)",
+    file,
+  );
 }
 
 /** max |f(x) − f′(x)| over the analysis samples and every output: the proof that a rescaling kept the function. */
@@ -401,8 +440,11 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     if (!Number.isFinite(lossValue) || !Number.isFinite(gradientNorm)) {
       // Every number after this would be NaN too: say so now, with what usually causes it.
       const what = Number.isFinite(lossValue) ? 'its gradient' : 'the loss';
+      const value = Number.isFinite(lossValue) ? gradientNorm : lossValue;
+      if (rescaling)
+        throw rescalingOverflow(`${what} of the rescaled model is not finite (${value})`, rescaling.description, request.model);
       throw new SharpnessError(
-        `${what} on the analysis data is not finite (${Number.isFinite(lossValue) ? gradientNorm : lossValue}): the model overflows or divides by zero on these inputs (check the data's scale and the model's weights)`,
+        `${what} on the analysis data is not finite (${value}): the model overflows or divides by zero on these inputs (check the data's scale and the model's weights)`,
         request.model,
       );
     }
@@ -448,16 +490,20 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       gradientNorm,
     });
 
-    const measures = await computeMeasures({
-      provider: held.provider!,
-      theta,
-      layers,
-      regularizers,
-      settings: measureSettings,
-      tracker,
-      signal: hooks.signal,
-      onPartial: hooks.onPartial,
-    });
+    const measures = await finiteMeasures(
+      computeMeasures({
+        provider: held.provider!,
+        theta,
+        layers,
+        regularizers,
+        settings: measureSettings,
+        tracker,
+        signal: hooks.signal,
+        onPartial: hooks.onPartial,
+      }),
+      rescaling?.description ?? null,
+      request.model,
+    );
     let sampling: SamplingReport | null = null;
     if (samplingGroups >= 2) {
       tracker.begin(SAMPLING_STAGE, `${samplingGroups} random groups of about ${Math.round(data.count / samplingGroups)} samples`);

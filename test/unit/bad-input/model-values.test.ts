@@ -64,3 +64,30 @@ test('inputs that overflow the forward pass end in one line, not a report of NaN
     problem: /^(the loss|its gradient) on the analysis data is not finite \((NaN|Infinity|-Infinity)\): the model overflows/,
   });
 });
+
+// A rescaling keeps the function, but factors like 1e30 and 1e-30 move the Hessian of the rescaled
+// weights out of float32's range: the dense path (a small model) and the Lanczos path (a larger one)
+// both end in one line naming the rescaling, never in a table of NaN with exit 0.
+for (const [name, extra] of [
+  ['mlp', []],
+  ['mlp-medium', ['--no-per-layer', '--top-k', '1']],
+] as const) {
+  test(`--rescale 1e30,1e-30,1 on ${name}: the rescaling is named as the cause`, async () => {
+    const fixture = copyFixture(name);
+    await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--rescale', '1e30,1e-30,1', ...extra], {
+      folder: fixture.folder,
+      file: fixture.model,
+      problem:
+        /not finite: the rescaling \(layer-wise factors 1e\+30, 1e-30, 1\) moves the curvature outside float32's range; use factors nearer 1$/,
+    });
+  });
+}
+
+test('--rescale 1e38,1e-38,1: the loss overflows and the rescaling is named', async () => {
+  const fixture = copyFixture('mlp');
+  await assertCleanFailure(['analyze', fixture.model, '--data', fixture.data, '--rescale', '1e38,1e-38,1'], {
+    folder: fixture.folder,
+    file: fixture.model,
+    problem: /^the loss of the rescaled model is not finite \(NaN\): the rescaling \(layer-wise factors 1e\+38, 1e-38, 1\)/,
+  });
+});
