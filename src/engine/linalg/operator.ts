@@ -75,7 +75,10 @@ export function checkLength(v: Float64Array, n: number, what = 'vector'): void {
   if (v.length !== n) throw new RangeError(`${what} has length ${v.length}, expected ${n}`);
 }
 
-export function dot(a: Float64Array, b: Float64Array): number {
+/** A stored vector: float64, or float32 where memory calls for it (a large Lanczos basis). */
+export type StoredVector = Float64Array | Float32Array;
+
+export function dot(a: StoredVector, b: StoredVector): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
   return sum;
@@ -86,7 +89,7 @@ export function norm(a: Float64Array): number {
 }
 
 /** y ← y + alpha·x, in place. */
-export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+export function axpy(alpha: number, x: StoredVector, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError } from '../../../src/engine/errors';
 import { lanczos, lanczosDecomposition, type LanczosProgress, type LanczosResult } from '../../../src/engine/linalg/lanczos';
-import { countingOperator, denseOperator } from '../../../src/engine/linalg/operator';
+import { countingOperator, denseOperator, type StoredVector } from '../../../src/engine/linalg/operator';
 import { SeededRandom } from '../../../src/engine/linalg/random';
 import { assertAllClose, assertClose, diagonalMatrix, laplacian, matrixWithSpectrum, multiply, residualNorm } from './fixtures';
 
@@ -214,17 +214,45 @@ describe('lanczosDecomposition', () => {
     assert.ok(worst < 1e-13, `loss of orthogonality ${worst}`);
     // Column j of A V − V T: zero except the last, which is the residual of norm beta[m − 1].
     for (const j of [0, 40, m - 1]) {
-      const column = multiply(matrix, n, basis[j]);
+      const column = multiply(matrix, n, Float64Array.from(basis[j]));
       for (let i = 0; i < n; i++) {
         column[i] -= alpha[j] * basis[j][i] + (j > 0 ? beta[j - 1] * basis[j - 1][i] : 0) + (j < m - 1 ? beta[j] * basis[j + 1][i] : 0);
       }
       assertClose(Math.hypot(...column), j === m - 1 ? beta[m - 1] : 0, 1e-9, `column ${j}`);
     }
   });
+
+  it('stores a basis over its float64 budget in float32, and still finds the top eigenvalues to float32 accuracy', async () => {
+    const n = 120;
+    const spectrum = Array.from({ length: n }, (_, i) => 10 ** (3 - (3 * i) / n));
+    const matrix = matrixWithSpectrum(spectrum, 4);
+    const m = 60;
+    // 8·n·m = 57,600 bytes: a budget of 1,000 bytes forces the float32 basis, the default keeps float64.
+    const compact = await lanczosDecomposition(denseOperator(matrix, n), new SeededRandom(2).normalVector(n), {
+      maxSteps: m,
+      float64BasisBytes: 1000,
+    });
+    const full = await lanczosDecomposition(denseOperator(matrix, n), new SeededRandom(2).normalVector(n), { maxSteps: m });
+    assert.ok(compact.basis.every((v) => v instanceof Float32Array));
+    assert.ok(full.basis.every((v) => v instanceof Float64Array));
+    let worst = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j <= i; j++) worst = Math.max(worst, Math.abs(dotOf(compact.basis[i], compact.basis[j]) - (i === j ? 1 : 0)));
+    assert.ok(worst < 1e-6, `loss of orthogonality ${worst}`);
+    assert.ok(worst > 1e-12, 'the basis was really rounded to float32');
+    // The top eigenvalues through the float32 basis: within float32 accuracy of the known ones, and converged.
+    const top = await lanczos(denseOperator(matrix, n), { k: 3, seed: 2, maxIterations: m, tolerance: 1e-5, float64BasisBytes: 1000 });
+    for (let k = 0; k < 3; k++) {
+      assert.ok(top.eigenpairs[k].converged, `λ_${k + 1} converged`);
+      assertClose(top.eigenpairs[k].value, spectrum[k], 1e-6 * spectrum[k], `λ_${k + 1} (float32 basis)`);
+    }
+  });
 });
 
-function dotOf(a: Float64Array, b: Float64Array): number {
-  return a.reduce((sum, x, i) => sum + x * b[i], 0);
+function dotOf(a: StoredVector, b: StoredVector): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
 }
 
 describe('the precision of the products', () => {
