@@ -94,6 +94,20 @@ export class CompareSection implements PanelSection {
               : null,
           )
         : null,
+      series.significance.length > 0
+        ? el(
+            'ul',
+            { class: 'significance', 'data-testid': 'compare-significance' },
+            series.significance.map((s) =>
+              el(
+                'li',
+                { 'data-model': s.model, 'data-measure': s.measure, 'data-significant': String(s.significant) },
+                icon(s.significant ? 'check' : 'circle-slash'),
+                ` ${s.text}.`,
+              ),
+            ),
+          )
+        : null,
       this.context.charts.figure({
         id: 'compare-models',
         title: 'Sharpness per model: invariant vs Euclidean',

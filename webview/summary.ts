@@ -5,7 +5,7 @@ import { runResults, type RunResults } from './view-model/results.ts';
 import { Dependencies, type PanelContext, type PanelSection } from './context.ts';
 import { el, icon, note, numberCell, replaceContent, section, table, tableRegion } from './dom.ts';
 import { RunStatusView } from './progress.ts';
-import { formatCount } from './view-model/numbers.ts';
+import { formatCount, formatValue } from './view-model/numbers.ts';
 import { isRunning, primaryRun, runContentKey } from './view-model/state.ts';
 import { headlineItems, modelLayerRows, PENDING, runItems, warningTexts, type SummaryItem } from './view-model/summary.ts';
 
@@ -31,8 +31,53 @@ function item(i: SummaryItem, className: string, complete: boolean): HTMLElement
       i.text,
       i.qualifier ? el('span', { class: 'qualifier' }, ` (${i.qualifier})`) : null,
     ),
+    i.interval ? el('dd', { class: 'item-interval', 'data-testid': `summary-${i.key}-interval` }, i.interval) : null,
+    i.curve && i.curve.length > 1 ? el('dd', { class: 'item-curve' }, convergenceChart(i)) : null,
     i.hint ? el('dd', { class: 'item-hint' }, i.hint) : null,
   );
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag: string, attributes: Record<string, string | number>): SVGElement {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  return node;
+}
+
+/**
+ * The measure at 128, 256, … samples as a small chart beside the number: the value as a line, its
+ * 95% half-width as a band, samples on a log axis. Drawn with SVG, the figures' colours from the theme.
+ */
+function convergenceChart(i: SummaryItem): SVGElement {
+  const points = i.curve!;
+  const [width, height, pad] = [120, 36, 2];
+  const lows = points.map((p) => p.value - p.halfWidth);
+  const highs = points.map((p) => p.value + p.halfWidth);
+  const [yMin, yMax] = [Math.min(...lows), Math.max(...highs)];
+  const [xMin, xMax] = [Math.log(points[0].samples), Math.log(points[points.length - 1].samples)];
+  const x = (s: number) => pad + ((Math.log(s) - xMin) / (xMax - xMin || 1)) * (width - 2 * pad);
+  const y = (v: number) => height - pad - ((v - yMin) / (yMax - yMin || 1)) * (height - 2 * pad);
+  const chart = svg('svg', {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'convergence-chart',
+    role: 'img',
+    'data-testid': `summary-${i.key}-convergence`,
+  });
+  const label = `${i.label} against the number of analysis samples: ${points.map((p) => `${formatCount(p.samples)}: ${formatValue(p.value)} ± ${formatValue(p.halfWidth, 2)}`).join('; ')}`;
+  chart.setAttribute('aria-label', label);
+  const title = svg('title', {});
+  title.textContent = label;
+  chart.append(title);
+  const band = [
+    ...points.map((p, k) => `${x(p.samples)},${y(highs[k])}`),
+    ...[...points].reverse().map((p, k) => `${x(p.samples)},${y(lows[points.length - 1 - k])}`),
+  ];
+  chart.append(svg('polygon', { points: band.join(' '), class: 'convergence-band' }));
+  chart.append(svg('polyline', { points: points.map((p) => `${x(p.samples)},${y(p.value)}`).join(' '), class: 'convergence-line' }));
+  return chart;
 }
 
 function layersTable(model: Report['model']): HTMLElement {

@@ -46,6 +46,8 @@ export function analysisRequest(
 ): AnalyzeRequest {
   // A model's sidecar overrides the settings for that model: it travels with the model in the repository.
   const request = analyzeRequestFor(model, data, withDefaults(settings, sidecar?.options ?? {}));
+  // A model's own sample count is a choice for that model: the time budget warns rather than lowers it.
+  if (sidecar?.options.samples !== undefined) request.samplesForced = true;
   if (rescaling?.kind === 'layer-wise') request.rescale = rescaling.factors;
   if (rescaling?.kind === 'random-layer-wise') request.rescaleRandom = { seed: rescaling.seed, spread: rescaling.spread };
   if (rescaling?.kind === 'neuron-wise') request.rescaleNeurons = rescaling.seed;

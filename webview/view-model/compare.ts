@@ -2,6 +2,7 @@
  * The Compare tab: several models (e.g. the same architecture trained with small and large batches)
  * on the same data, their invariant and Euclidean sharpness side by side and per layer.
  */
+import { significance, significanceSentence } from '../../src/shared/report-format.ts';
 import { formatPercent, formatValue, formatWithError } from './numbers.ts';
 import type { LabelledReport } from './state.ts';
 
@@ -42,6 +43,11 @@ export interface CompareSeries {
   perLayerEuclidean: (number | null)[][];
   /** Why the comparison may not be like for like. */
   warnings: string[];
+  /**
+   * Each model against the first, by λ_max(D H D) and λ_max(H): whether the difference exceeds the
+   * combined sampling and solver errors (empty when a report has no sampling intervals).
+   */
+  significance: { model: string; measure: 'invariantSharpness' | 'euclideanSharpness'; significant: boolean; text: string }[];
 }
 
 /** Distinct labels: a repeated label gets the model's path, then a number. */
@@ -103,7 +109,16 @@ export function compareSeries(entries: LabelledReport[]): CompareSeries {
   }
   const unconverged = models.filter((_, i) => entries[i].report.invariant.eigenpairs[0]?.converged === false);
   if (unconverged.length > 0) warnings.push(`λ_max(D H D) did not converge for ${unconverged.map((m) => m.label).join(', ')}.`);
+  const tests = entries.slice(1).flatMap((e, i) =>
+    (['invariantSharpness', 'euclideanSharpness'] as const).flatMap((measure) => {
+      const s = significance(entries[0].report, e.report, measure);
+      return s
+        ? [{ model: labels[i + 1], measure, significant: s.significant, text: significanceSentence(s, { a: labels[0], b: labels[i + 1] }) }]
+        : [];
+    }),
+  );
   return {
+    significance: tests,
     models,
     layers,
     layerMatching,

@@ -2,7 +2,9 @@
 import { SETTING_WORDING } from '../../src/shared/options.ts';
 import { describeProblem } from '../../src/shared/problems.ts';
 import type { ProgressEvent } from '../../src/shared/progress.ts';
-import type { Eigenpair, Report } from '../../src/shared/report.ts';
+import type { ConvergencePoint, Eigenpair, Report, SampledMeasure } from '../../src/shared/report.ts';
+import { formatInterval, recommendationLine } from '../../src/shared/report-format.ts';
+import { formatBytes, formatDuration } from '../../src/shared/progress.ts';
 import { formatCount, formatPercent, formatSeconds, formatShape, formatValue, formatWithError } from './numbers.ts';
 import { frozenParameterCount, weightLabel, weightStatus, type WeightStatus } from './layers.ts';
 import type { Evaluation, RunResults } from './results.ts';
@@ -28,6 +30,33 @@ export interface SummaryItem {
   /** What makes the value uncertain ("not converged, residual 120"): shown with it, never dropped. */
   qualifier: string | null;
   hint: string | null;
+  /** The 95% interval over the choice of analysis samples ("95% over samples: [a, b]"), once the report has it. */
+  interval?: string | null;
+  /** The measure at 128, 256, … samples with its half-width, for the small chart beside the number. */
+  curve?: ConvergencePoint[] | null;
+}
+
+/** The headline items' sampled measures. */
+const SAMPLED_KEYS: Record<string, SampledMeasure> = {
+  'invariant-sharpness': 'invariantSharpness',
+  'euclidean-sharpness': 'euclideanSharpness',
+  'invariant-trace': 'invariantTrace',
+  'euclidean-trace': 'euclideanTrace',
+  loss: 'loss',
+  'gradient-norm': 'gradientNorm',
+};
+
+/** Adds each item's sampling interval and convergence curve from the finished report. */
+function withSampling(items: SummaryItem[], report: Report | null): SummaryItem[] {
+  const sampling = report?.sampling;
+  if (!sampling) return items;
+  const level = Math.round(100 * sampling.level);
+  return items.map((i) => {
+    const measure = SAMPLED_KEYS[i.key];
+    if (!measure) return i;
+    const curve = measure in sampling.convergence ? sampling.convergence[measure as keyof typeof sampling.convergence] : null;
+    return { ...i, interval: `${level}% over samples: ${formatInterval(sampling.measures[measure])}`, curve };
+  });
 }
 
 /** Shown for a measure whose stage has not finished yet. */
@@ -57,6 +86,10 @@ function parametersHint(model: Evaluation['model']): string {
 
 /** The measures at the top of the Summary, the invariant one first; those not computed yet say so. */
 export function headlineItems(results: RunResults): SummaryItem[] {
+  return withSampling(measureItems(results), results.report);
+}
+
+function measureItems(results: RunResults): SummaryItem[] {
   const { evaluation: ev, eigenpairs, traces, report } = results;
   const invariantTop = eigenpairs.invariant?.[0];
   const euclideanTop = eigenpairs.euclidean?.[0];
@@ -166,6 +199,32 @@ export function runItems(results: RunResults): SummaryItem[] {
         stagesText(report),
       ),
     );
+    if (report.sampling) {
+      const s = report.sampling;
+      items.push(
+        item(
+          'sampling',
+          'Sampling error',
+          s.groups,
+          `${Math.round(100 * s.level)}% intervals from ${s.groups} random groups of about ${formatCount(s.groupSize)} samples`,
+          `${s.method}; ${recommendationLine(s) ?? ''}. Assumes: ${s.assumptions.join('; ')}.`,
+        ),
+      );
+    }
+    if (report.estimate) {
+      const e = report.estimate;
+      items.push(
+        item(
+          'estimate',
+          'Estimate',
+          e.seconds,
+          `about ${formatDuration(e.seconds)}, ${formatBytes(e.peakBytes)}`,
+          e.budgetSeconds !== null
+            ? `time budget ${formatDuration(e.budgetSeconds)}${e.choices.length > 0 ? `: ${e.choices.join('; ')}` : ''}`
+            : 'no time budget',
+        ),
+      );
+    }
     if (report.rescaling) {
       items.push(
         item(
@@ -222,7 +281,8 @@ export function progressView(p: ProgressEvent): ProgressView {
   const fraction = p.stageCount > 0 ? Math.min(1, Math.max(0, (p.stageIndex - 1 + withinStage) / p.stageCount)) : 0;
   const iteration =
     p.iteration === null ? null : `iteration ${p.iteration}${p.maxIterations !== null ? ` of at most ${p.maxIterations}` : ''}`;
-  const left = p.etaSeconds === null ? 'estimating time left' : `about ${formatSeconds(p.etaSeconds)} left`;
+  const total = p.estimate ? ` (of about ${formatDuration(p.estimate.seconds)}, ${formatBytes(p.estimate.peakBytes)})` : '';
+  const left = p.etaSeconds === null ? 'estimating time left' : `about ${formatSeconds(p.etaSeconds)} left${total}`;
   return {
     stage: `Stage ${p.stageIndex} of ${p.stageCount}: ${p.stage}`,
     iteration,

@@ -15,11 +15,13 @@ import { SeededRandom } from '../linalg/random';
 import type { LossFunction } from '../loss/losses';
 import type { Network, ParameterBlock } from '../network/network';
 import { horizontalProjection } from './curvature-operator';
+import { lanczos } from '../linalg/lanczos';
+import type { SymmetricOperator } from '../linalg/operator';
 
 /** Coverage of every interval. */
 export const SAMPLING_LEVEL = 0.95;
 /** Rademacher probes per operator for the trace intervals (each costs one grouped pass). */
-export const SAMPLING_TRACE_PROBES = 8;
+export const SAMPLING_TRACE_PROBES = 6;
 /** A measure counts as converged in the sample count when its interval is within this fraction of it. */
 export const CONVERGED_RELATIVE_HALF_WIDTH = 0.05;
 /** Samples per group once there are enough of them: the convergence ladder then reads 128, 256, 512, … */
@@ -34,17 +36,24 @@ export function samplingGroupCount(samples: number): number {
   return Math.min(MAX_GROUPS, Math.floor(samples / GROUP_SAMPLES));
 }
 
-/** Grouped passes the intervals take for a model with `layers` per-layer numbers (plus one loss-and-gradient pass). */
+/** Lanczos steps at most for λ_max on each smaller sample count of the convergence ladder (started from the full-sample eigenvector). */
+export const CONVERGENCE_STEPS = 5;
+
+/**
+ * Grouped passes (full-data HVPs of work) the intervals take for a model with `layers` per-layer
+ * numbers, plus one loss-and-gradient pass: the quotients, the trace probes, and the convergence
+ * ladder's Lanczos runs on its smaller counts (half the samples, a quarter, …: less than one pass a step).
+ */
 export function samplingPasses(layers: number): number {
-  return 2 + 2 * layers + 2 * SAMPLING_TRACE_PROBES;
+  return 2 + 2 * layers + 2 * SAMPLING_TRACE_PROBES + 2 * CONVERGENCE_STEPS;
 }
 
 /** Each group's share of the curvature: the mean over its own samples. */
 export interface GroupedCurvature {
   /** Samples per group. */
   readonly sizes: readonly number[];
-  /** Per group, H_g·u (u read and the product computed on `blocks` only, when given). */
-  products(u: Float64Array, blocks?: readonly number[]): Promise<Float64Array[]>;
+  /** Per group, H_g·u (u read and the product computed on `blocks` only, when given); the first `count` groups only when given. */
+  products(u: Float64Array, blocks?: readonly number[], count?: number): Promise<Float64Array[]>;
   /** Per group, its mean loss and gradient. */
   evaluations(): Promise<{ loss: number; gradient: Float64Array }[]>;
   dispose(): void;
@@ -104,9 +113,9 @@ export class EngineGroups implements GroupedCurvature {
     );
   }
 
-  async products(u: Float64Array, blocks?: readonly number[]): Promise<Float64Array[]> {
+  async products(u: Float64Array, blocks?: readonly number[], count = this.engines.length): Promise<Float64Array[]> {
     const out: Float64Array[] = [];
-    for (const engine of this.engines) {
+    for (const engine of this.engines.slice(0, count)) {
       // Back to the event loop between groups, so a cancellation gets through.
       await new Promise((resolve) => setImmediate(resolve));
       out.push(engine.hvp(u, blocks));
@@ -192,8 +201,12 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   const t = studentTQuantile(0.5 + SAMPLING_LEVEL / 2, K - 1);
   const layers = reported.perLayer.length;
   const passes = samplingPasses(layers) + 1;
-  let pass = 0;
-  const step = (what: string) => inputs.onPass?.(++pass, passes, what);
+  // Work done in full-data passes: a product on the first c groups counts as their share of the samples.
+  let done = 0;
+  const step = (what: string, amount = 1) => {
+    done += amount;
+    inputs.onPass?.(Math.round(done), passes, what);
+  };
   const weightedMean = (values: readonly number[], count = K) => {
     let s = 0;
     let n = 0;
@@ -347,6 +360,49 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
       value: weightedMean(groupValues, c) + offset,
       halfWidth: halfWidthAt(standardError, samplesAt(c)),
     }));
+  // λ_max itself on the first c groups' samples: a short Lanczos run from the full-sample eigenvector
+  // (the first-order quotient alone says little when a few samples carry the top direction).
+  const subsetOperator = (
+    c: number,
+    input: (u: Float64Array) => Float64Array,
+    output: (y: Float64Array) => Float64Array,
+  ): SymmetricOperator => ({
+    dimension: n,
+    apply: async (u) => {
+      const parts = await grouped.products(input(u), undefined, c);
+      step(`λ_max on ${samplesAt(c).toLocaleString('en-US')} samples`, samplesAt(c) / N);
+      const mean = new Float64Array(n);
+      parts.forEach((y, g) => y.forEach((x, i) => (mean[i] += (sizes[g] / samplesAt(c)) * x)));
+      return output(mean);
+    },
+  });
+  const lambdaCurve = async (
+    vector: Float64Array,
+    full: number,
+    offset: number,
+    standardError: number,
+    input: (u: Float64Array) => Float64Array,
+    output: (y: Float64Array) => Float64Array,
+  ): Promise<ConvergencePoint[]> => {
+    const points: ConvergencePoint[] = [];
+    for (const c of steps) {
+      const samples = samplesAt(c);
+      let value = full;
+      if (c < K) {
+        const run = await lanczos(subsetOperator(c, input, output), {
+          k: 1,
+          tolerance: 1e-3,
+          maxIterations: Math.min(n, CONVERGENCE_STEPS),
+          startVector: vector,
+          productPrecision: 1e-6,
+          signal: inputs.signal,
+        });
+        value = run.eigenpairs[0].value + offset;
+      }
+      points.push({ samples, value, halfWidth: halfWidthAt(standardError, samples) });
+    }
+    return points;
+  };
   const traceCurve = (rows: number[][], value: number, standardError: number) => {
     const groupValues = traceGroups(rows);
     return linearCurve(groupValues, value - weightedMean(groupValues), standardError);
@@ -359,8 +415,22 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   });
   const convergence: SamplingReport['convergence'] = {
     gradientNorm: gradientCurve,
-    euclideanSharpness: linearCurve(euclidean.groupValues, euclidean.offset, euclidean.interval.standardError),
-    invariantSharpness: linearCurve(invariant.groupValues, invariant.offset, invariant.interval.standardError),
+    euclideanSharpness: await lambdaCurve(
+      vectors.euclidean,
+      reported.euclideanSharpness,
+      euclidean.offset,
+      euclidean.interval.standardError,
+      (u) => u,
+      (y) => y,
+    ),
+    invariantSharpness: await lambdaCurve(
+      vectors.invariant,
+      reported.invariantSharpness,
+      invariant.offset,
+      invariant.interval.standardError,
+      invariantInput,
+      invariantOutput,
+    ),
     euclideanTrace: traceCurve(euclideanProbes[0], reported.euclideanTrace, measures.euclideanTrace.standardError),
     invariantTrace: traceCurve(invariantProbes[0], reported.invariantTrace, measures.invariantTrace.standardError),
   };
@@ -383,7 +453,7 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
     level: SAMPLING_LEVEL,
     tQuantile: t,
     traceProbes: probes,
-    hvpCount: passes - 1,
+    hvpCount: Math.round(done - 1),
     seconds: (performance.now() - started) / 1000,
     assumptions: SAMPLING_ASSUMPTIONS,
     measures,

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { formatValue } from '../../../src/shared/report-format';
+import {
+  formatCsv,
+  formatHalfWidth,
+  formatInterval,
+  formatTable,
+  formatValue,
+  recommendationLine,
+} from '../../../src/shared/report-format';
+import { FLAG_WORDING } from '../../../src/shared/options';
 import type { Report } from '../../../src/shared/report';
 import { copyFixture, runCli, type CliOutput } from './helpers';
 import { parseReport } from './report-schema';
@@ -92,4 +100,29 @@ test('--format json with --out says where the report went, unless --quiet', asyn
 test('--top-k sets the number of eigenvalues', async () => {
   const three = parseReport((await succeeds(analyze('--format', 'json', '--top-k', '3', '--quiet'))).stdout, 3);
   assert.deepEqual(three.invariant.topEigenvalues, report.invariant.topEigenvalues.slice(0, 3));
+});
+
+test('the table and Markdown carry the sampling intervals, the convergence with samples and the recommendation; CSV their bounds', async () => {
+  const sampling = report.sampling!;
+  assert.equal(sampling.groups, 8);
+  const table = (await succeeds(analyze('--quiet'))).stdout;
+  const interval = row(table, /^λ_max 95% \(samples\)/);
+  assert.ok(interval.includes(formatInterval(sampling.measures.invariantSharpness)), interval);
+  assert.ok(row(table, /^sampling  95% intervals/).includes(`${sampling.groups} random groups`));
+  for (const point of sampling.convergence.invariantSharpness) {
+    const line = row(table, new RegExp(`^${point.samples.toLocaleString('en-US')} `));
+    assert.ok(line.includes(formatHalfWidth(point.value, point.halfWidth)), line);
+  }
+  assert.ok(table.includes(recommendationLine(sampling)!));
+  const markdown = (await succeeds(analyze('--format', 'markdown', '--quiet'))).stdout;
+  assert.match(markdown, /\*\*Sampling error\.\*\* 95% intervals/);
+  const csv = formatCsv(report).trim().split('\n');
+  const header = csv[0].split(',');
+  const network = csv[1].split(',');
+  assert.equal(Number(network[header.indexOf('invariant_lambda_max_low')]), sampling.measures.invariantSharpness.low);
+  assert.equal(Number(network[header.indexOf('euclidean_trace_high')]), sampling.measures.euclideanTrace.high);
+  // --no-intervals: none, and no sampling section.
+  const without = parseReport((await succeeds(analyze('--format', 'json', '--no-intervals'))).stdout);
+  assert.equal(without.sampling, null);
+  assert.ok(!formatTable(without, FLAG_WORDING).includes('(samples)'));
 });

@@ -66,7 +66,7 @@ function exactGroups(groups: Sample[][]): GroupedCurvature {
   const hessians = groups.map(hessianOf);
   return {
     sizes: groups.map((g) => g.length),
-    products: async (u) => hessians.map((h) => multiply(h, u)),
+    products: async (u, _blocks, count = hessians.length) => hessians.slice(0, count).map((h) => multiply(h, u)),
     evaluations: async () =>
       groups.map((g) => {
         const gradient = new Float64Array(N);
@@ -128,9 +128,8 @@ async function draw(samples: Sample[], seed: number) {
     },
     epsilon: 1e-3,
     seed: seed + 1,
-    probes: 8,
   });
-  return { report, euclidean: euclidean.value, invariant: invariant.value, trace: trace(h), gradientNorm: Math.hypot(...gradient) };
+  return { report, groups, euclidean: euclidean.value, invariant: invariant.value, trace: trace(h), gradientNorm: Math.hypot(...gradient) };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -193,6 +192,13 @@ test('on exact per-group Hessians, the intervals match the sampling distribution
     [64, 128, 256, 512],
   );
   assert.ok(Math.abs(convergence.euclideanSharpness.at(-1)!.value - draws[0].euclidean) < 1e-9 * draws[0].euclidean);
+  // The smaller counts are λ_max of those samples' own Hessian (a Lanczos run on the first groups).
+  const [first] = draws[0].groups;
+  const own = top(hessianOf(first)).value;
+  assert.ok(
+    Math.abs(convergence.euclideanSharpness[0].value - own) < 1e-6 * own,
+    `${convergence.euclideanSharpness[0].value} against ${own}`,
+  );
   const widths = convergence.euclideanSharpness.map((p) => p.halfWidth);
   for (let i = 1; i < widths.length; i++) assert.ok(Math.abs(widths[i - 1] / widths[i] - Math.SQRT2) < 1e-9);
 });

@@ -109,6 +109,9 @@ test('the sidecar overrides the settings for its model; the rescaling choice bec
     { kind: 'layer-wise', factors: [2, 0.5] },
   );
   assert.equal(withSidecar.samples, 77);
+  // The sidecar's count is the model's own: the time budget may not lower it; the settings' count is a cap.
+  assert.equal(withSidecar.samplesForced, true);
+  assert.equal(analysisRequest('/w/m.json', { data: '/w/d.npz' }, { samples: 500 }, null).samplesForced, undefined);
   assert.equal(withSidecar.settings!.topK, 4);
   assert.deepEqual(withSidecar.rescale, [2, 0.5]);
   const random = analysisRequest('/w/m.json', { data: '/w/d.npz' }, {}, null, { kind: 'random-layer-wise', seed: 3, spread: 100 });

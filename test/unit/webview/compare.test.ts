@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareSeries, COMPARE_COLUMNS, flattestModel } from '../../../webview/view-model/compare.ts';
+import { significance } from '../../../src/shared/report-format.ts';
 import { copy, mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
 
 const entry = (label: string, report: typeof mlp) => ({ label, modelPath: report.model.path, report });
@@ -80,4 +81,23 @@ test('repeated labels are made distinct', () => {
   );
   const same = compareSeries([entry('run', mlp), entry('run', mlp)]);
   assert.equal(new Set(same.models.map((m) => m.label)).size, 2);
+});
+
+test('each model against the first: whether the difference exceeds the combined errors, never for λ_max(D H D) under a rescaling', () => {
+  const series = compareSeries([entry('original', mlp), entry('rescaled', mlpRescaled)]);
+  const by = (measure: string) => series.significance.find((s) => s.measure === measure)!;
+  assert.equal(by('invariantSharpness').significant, false);
+  assert.match(
+    by('invariantSharpness').text,
+    /^λ_max\(D H D\): rescaled − original = .*, not larger than the combined sampling and solver errors/,
+  );
+  // λ_max(H) moves ×88, but on this fixture's 64 samples its sampling error is as large (SE ≈ 70%):
+  // the Compare tab says so rather than calling it a difference.
+  const euclidean = significance(mlp, mlpRescaled, 'euclideanSharpness')!;
+  assert.ok(euclidean.difference > 80 * mlp.euclidean.topEigenvalues[0]);
+  assert.equal(by('euclideanSharpness').significant, euclidean.significant);
+  // Without intervals (older reports) there is no verdict.
+  const old = copy(mlp);
+  delete old.sampling;
+  assert.deepEqual(compareSeries([entry('a', old), entry('b', mlpRescaled)]).significance, []);
 });

@@ -12,6 +12,7 @@ import {
   warningTexts,
   type SummaryItem,
 } from '../../../webview/view-model/summary.ts';
+import { formatInterval } from '../../../src/shared/report-format.ts';
 import { mlp, mlpMedium, mlpRescaled } from './fixtures.ts';
 
 const byKey = (items: SummaryItem[], key: string) => items.find((i) => i.key === key)!;
@@ -66,7 +67,45 @@ test('while running: what the finished stages gave, the rest marked as computing
   assert.deepEqual(facts, ['backend', 'threads', 'data', 'samples', 'loss-function', 'model'], 'no method or cost before the report');
   assert.deepEqual(
     runItems(reportResults(mlpMedium)).map((i) => i.key),
-    ['backend', 'threads', 'method', 'cost', 'data', 'samples', 'loss-function', 'model'],
+    ['backend', 'threads', 'method', 'cost', 'data', 'samples', 'loss-function', 'model', 'sampling', 'estimate'],
+  );
+});
+
+test('each headline number carries its sampling interval and its convergence with samples, from the report', () => {
+  const items = headlineItems(reportResults(mlpMedium));
+  const sampling = mlpMedium.sampling!;
+  const invariant = byKey(items, 'invariant-sharpness');
+  assert.equal(invariant.interval, `95% over samples: ${formatInterval(sampling.measures.invariantSharpness)}`);
+  assert.deepEqual(invariant.curve, sampling.convergence.invariantSharpness);
+  assert.equal(invariant.curve!.at(-1)!.samples, mlpMedium.data.sampleCount);
+  assert.deepEqual(byKey(items, 'euclidean-trace').curve, sampling.convergence.euclideanTrace);
+  assert.match(byKey(items, 'gradient-norm').interval!, /^95% over samples: \[/);
+  assert.equal(byKey(items, 'accuracy').interval, undefined);
+  // While running there is no interval yet.
+  const { model, data, backend, threads, loss, accuracy, gradientNorm } = mlpMedium;
+  const soFar = partialResults([{ kind: 'evaluation', model, data, backend, threads, loss, accuracy, gradientNorm }])!;
+  assert.ok(headlineItems(soFar).every((i) => !i.interval));
+  const facts = runItems(reportResults(mlpMedium));
+  assert.match(byKey(facts, 'sampling').text, new RegExp(`from ${sampling.groups} random groups`));
+  assert.match(byKey(facts, 'estimate').text, /^about \d+ s, \d+ MB$/);
+});
+
+test('the progress shows the estimate of the whole analysis once it is made', () => {
+  const base = {
+    stage: 'traces',
+    stageIndex: 4,
+    stageCount: 6,
+    iteration: 3,
+    maxIterations: 60,
+    detail: null,
+    hvpCount: 50,
+    elapsedSeconds: 12,
+    etaSeconds: 28,
+  };
+  assert.equal(progressView(base).time, '12 s elapsed, about 28 s left, 50 HVPs');
+  assert.equal(
+    progressView({ ...base, estimate: { seconds: 40, peakBytes: 600 * 2 ** 20 } }).time,
+    '12 s elapsed, about 28 s left (of about 40 s, 600 MB), 50 HVPs',
   );
 });
 
