@@ -46,6 +46,10 @@ interface ChunkState {
   targets: Tensor[];
   records: CachedRecord[];
   adjoints: (Tensor | null)[];
+  /** Nodes the loss's adjoint reaches (their adjoint may have been dropped: see `trimAdjoints`). */
+  reached: boolean[];
+  /** Adjoints no HVP reads were dropped, so dθ can no longer be formed from this state. */
+  trimmed: boolean;
   /** The loss's view of each output (the logits before a fused activation). */
   z: Tensor[];
 }
@@ -75,6 +79,10 @@ export class CurvatureEngine {
   private chunkBase = 0;
   /** Per active node, the first (lowest) active node that reads its output: past it, R{y} is not needed. */
   private readonly lastReader: number[] = [];
+  /** Per active node, whether its R-backward step reads its adjoint dy in some HVP. */
+  private readonly readsAdjoint: boolean[] = [];
+  /** What rBackward gets for a dropped adjoint (ops that do not read it). */
+  private placeholder: Tensor | null = null;
 
   constructor(
     readonly network: Network,
@@ -90,6 +98,11 @@ export class CurvatureEngine {
     this.active = this.ancestors(this.lossNodes);
     this.reachesTheta = this.mark((i) => Object.keys(network.nodes[i].blocks).length > 0);
     for (const i of this.active) for (const j of network.nodes[i].inputs) if (!isInputNode(j)) this.lastReader[j] ??= i;
+    for (const i of this.active) {
+      const node = network.nodes[i];
+      const rInputs = node.inputs.map((j) => !isInputNode(j) && this.reachesTheta[j]);
+      this.readsAdjoint[i] = node.op.readsAdjoint?.({ rInputs, needInputs: rInputs.some(Boolean) }) ?? true;
+    }
     this.chunkCount = Math.ceil(samples.count / options.chunkSize);
     this.budget.limit = options.cacheBytes;
   }
@@ -161,7 +174,27 @@ export class CurvatureEngine {
         adjoints[j] = adjoints[j] ? tf.add(adjoints[j]!, d) : d;
       });
     }
-    return { memo: null, inputs: x, targets, records, adjoints, z };
+    const reached = adjoints.map((a) => a !== null && a !== undefined);
+    return { memo: null, inputs: x, targets, records, adjoints, reached, trimmed: false, z };
+  }
+
+  /**
+   * Drops the adjoints no HVP reads (those of ReLUs, poolings, reshapes, a first layer's), once dθ has
+   * been formed: a cached chunk then holds about half the activations it did. A tensor still held
+   * elsewhere in the state (an op may pass dy through as dx) is kept.
+   */
+  private trimAdjoints(state: ChunkState): void {
+    const dropped = new Set<Tensor>();
+    for (const i of this.active) {
+      const a = state.adjoints[i];
+      if (a && !this.readsAdjoint[i]) {
+        dropped.add(a);
+        state.adjoints[i] = null;
+      }
+    }
+    state.trimmed = true;
+    const held = CurvatureEngine.tensorsOf(state);
+    for (const t of dropped) if (!held.has(t)) t.dispose();
   }
 
   private keepChunk(state: ChunkState): ChunkState {
@@ -190,7 +223,13 @@ export class CurvatureEngine {
     const cached = this.cache.get(c);
     this.chunkBase = tf.memory().numBytes;
     return scoped(() => {
-      const result = use(cached ?? this.computeChunk(c));
+      let state = cached;
+      if (!state) {
+        state = this.computeChunk(c);
+        this.notePeak();
+        this.trimAdjoints(state);
+      }
+      const result = use(state);
       this.notePeak();
       return result;
     });
@@ -205,7 +244,9 @@ export class CurvatureEngine {
     for (let c = 0; c < this.chunkCount; c++) {
       this.chunkBase = tf.memory().numBytes;
       const stateOut = scoped(() => {
-        const state = this.cache.get(c) ?? this.computeChunk(c);
+        // A cached chunk has dropped the adjoints dθ needs: recomputed here.
+        const cached = this.cache.get(c);
+        const state = cached && !cached.trimmed ? cached : this.computeChunk(c);
         const parts = this.backwardWeights(state);
         this.losses.forEach((lossFunction, k) => {
           const value = tf.sum(lossFunction.value(state.z[k], state.targets[k])).dataSync()[0] / this.options.totalSamples;
@@ -217,6 +258,7 @@ export class CurvatureEngine {
         this.accumulate(gradient, parts);
         this.notePeak();
         if (!this.cache.has(c)) {
+          this.trimAdjoints(state);
           const bytes = CurvatureEngine.bytes(state);
           if (this.budget.used + bytes <= this.budget.limit) {
             this.budget.used += bytes;
@@ -376,8 +418,8 @@ export class CurvatureEngine {
     if (!rdy && rInputs.every((r) => r === null) && Object.keys(v).length === 0) return;
     const needInputs = node.inputs.some((j) => !isInputNode(j) && reaches[j]);
     if (!needInputs && !ownsWanted) return;
-    const dy = state.adjoints[i];
-    if (!dy) return;
+    if (!state.reached[i]) return;
+    const dy = state.adjoints[i] ?? this.placeholderTensor();
     const { dInputs, dWeights } = tidyNode(() =>
       node.op.rBackward(dy, rdy, rInputs, v, state.records[i], this.network.weightsOf(node.layer), needInputs),
     );
@@ -401,6 +443,11 @@ export class CurvatureEngine {
     for (const d of Object.values(dWeights)) release(d);
   }
 
+  private placeholderTensor(): Tensor {
+    this.placeholder ??= tf.keep(tf.scalar(0));
+    return this.placeholder;
+  }
+
   /** The model's predictions (after each output's activation) for every sample of this set, one array per output. */
   predictions(): Float32Array[] {
     const parts: Float32Array[][] = this.losses.map(() => []);
@@ -421,5 +468,7 @@ export class CurvatureEngine {
   dispose(): void {
     for (const state of this.cache.values()) this.release(state);
     this.cache.clear();
+    this.placeholder?.dispose();
+    this.placeholder = null;
   }
 }

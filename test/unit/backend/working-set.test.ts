@@ -1,6 +1,7 @@
 // The HVP sweep's memory: R{y} and R{dy} are freed as the backward sweep passes them, so a cached
-// chunk's HVP holds about one set of R{y} (not R{y} and R{dy} for every node), nothing leaks, and the
-// product does not change with caching or with repetition. Byte counts are the backend's own
+// chunk's HVP holds about one set of R{y} (not R{y} and R{dy} for every node); a cached chunk keeps
+// only the adjoints an HVP reads; nothing leaks, and the product does not change with caching or
+// with repetition. Byte counts are the backend's own
 // accounting (tf.memory), not timings.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -54,7 +55,12 @@ for (const backend of BACKENDS) {
     assert.ok(relativeDifference(uncached.hvp(v), first) < 1e-6, 'caching does not change the product');
 
     // Every active node's output: what R{y} takes for the whole network.
-    const state = (cached as unknown as { cache: Map<number, { records: ({ output: tf.Tensor } | undefined)[] }> }).cache.get(0)!;
+    type State = { records: ({ output: tf.Tensor } | undefined)[]; adjoints: (tf.Tensor | null)[]; reached: boolean[] };
+    const state = (cached as unknown as { cache: Map<number, State> }).cache.get(0)!;
+    // Only the Dense nodes past the first read dy in an HVP; every ReLU's and the first Dense's adjoint is dropped.
+    const kept = state.adjoints.filter((a) => a).length;
+    const reached = state.reached.filter(Boolean).length;
+    assert.equal(kept, DEPTH, `adjoints kept: ${kept} of ${reached}`);
     const outputBytes = state.records.reduce((sum, r) => sum + (r ? r.output.size * 4 : 0), 0);
     // Holding R{y} and R{dy} of every node (nothing freed during the sweep) would take about twice this.
     assert.ok(
