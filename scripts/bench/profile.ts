@@ -1,12 +1,15 @@
 /**
  * Profiles exact Hessian-vector products on one workload, the way analyze computes them:
  *
- *   node --import tsx scripts/bench/profile.ts <convnet|mlp|path/to/model.json> [--data file.npz]
+ *   node --import tsx scripts/bench/profile.ts <convnet|mlp|imagenet-cnn|path/to/model.json> [--data file.npz]
  *     [--samples N] [--backend wasm|cpu] [--hvps K] [--threads T] [--shapes] [--no-kernels] [--no-reference]
  *
  * - convnet: the classic Keras MNIST convnet (Conv2D 32 3×3 relu → MaxPool 2 → Conv2D 64 3×3 relu →
  *   MaxPool 2 → Flatten → Dropout → Dense 10 softmax, 34,826 parameters); mlp: 784-256-256-10 ReLU.
  *   Both are trained for one epoch on the first N real digits (seeded) and cached in the temp dir.
+ *   imagenet-cnn: an ImageNet-style CNN of about 1M parameters on 224×224×3 inputs (five 3×3
+ *   Conv2D without bias, each with BatchNormalization and LeakyReLU, four of stride 2, then global
+ *   average pooling and Dense 10), seeded weights and seeded random images (no reference).
  * - The chunk size is planned as analyze plans it (the measured working set within the working
  *   budget); the records are cached within the default cache budget, so the K timed products after a
  *   warm-up one see what analyze's products see.
@@ -76,7 +79,7 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unexpected argument ${arg}`);
   }
   if (!options.workload)
-    throw new Error('usage: profile.ts <convnet|mlp|model.json> [--data npz] [--samples N] [--backend wasm|cpu] [--hvps K]');
+    throw new Error('usage: profile.ts <convnet|mlp|imagenet-cnn|model.json> [--data npz] [--samples N] [--backend wasm|cpu] [--hvps K]');
   if (options.backend !== 'wasm' && options.backend !== 'cpu') throw new Error('--backend must be wasm or cpu');
   return options;
 }
@@ -107,6 +110,49 @@ function mlp(): tfl.Sequential {
     tfl.layers.dense({ name: 'output', units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
   );
   return model;
+}
+
+function imagenetCnn(): tfl.Sequential {
+  const model = tfl.sequential();
+  const widths = [32, 64, 128, 256, 256];
+  widths.forEach((filters, k) => {
+    model.add(
+      tfl.layers.conv2d({
+        name: `conv${k + 1}`,
+        filters,
+        kernelSize: 3,
+        strides: k < 4 ? 2 : 1,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tfl.initializers.heNormal({ seed: k + 1 }),
+        ...(k === 0 ? { inputShape: [224, 224, 3] } : {}),
+      }),
+    );
+    model.add(tfl.layers.batchNormalization({ name: `bn${k + 1}` }));
+    model.add(tfl.layers.leakyReLU({ name: `leaky${k + 1}`, alpha: 0.1 }));
+  });
+  model.add(tfl.layers.globalAveragePooling2d({ name: 'pool' }));
+  model.add(
+    tfl.layers.dense({ name: 'output', units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 9 }) }),
+  );
+  return model;
+}
+
+/** Seeded random 224×224×3 images with labels k mod 10, for the ImageNet-style CNN. */
+async function ensureImagenetWorkload(samples: number): Promise<{ model: string; data: string }> {
+  const folder = join(tmpdir(), `sharpness-lens-profile`, `imagenet-cnn-${samples}-v1`);
+  const paths = { model: join(folder, 'model.json'), data: join(folder, 'data.npz') };
+  if (existsSync(paths.data)) return paths;
+  mkdirSync(folder, { recursive: true });
+  const model = imagenetCnn();
+  model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+  await saveLayersModel(model, folder, { profile: 'imagenet-cnn' });
+  model.dispose();
+  const random = new SeededRandom(5);
+  const x = Float32Array.from({ length: samples * 224 * 224 * 3 }, () => random.uniform());
+  const y = Uint8Array.from({ length: samples }, (_, k) => k % 10);
+  writeFileSync(paths.data, encodeNpz({ x: { values: x, shape: [samples, 224, 224, 3] }, y: { values: y, shape: [samples] } }));
+  return paths;
 }
 
 /** The named workload's folder (model.json, weights.bin, data.npz), made once: one epoch of training on the first `samples` digits. */
@@ -151,6 +197,7 @@ async function main(): Promise<void> {
   const backend = await initializeBackend(options.backend);
   let paths: { model: string; data: string };
   if (options.workload === 'convnet' || options.workload === 'mlp') paths = await ensureWorkload(options.workload, options.samples);
+  else if (options.workload === 'imagenet-cnn') paths = await ensureImagenetWorkload(options.samples);
   else {
     if (!options.data) throw new Error('a model.json workload needs --data');
     paths = { model: resolve(options.workload), data: resolve(options.data) };

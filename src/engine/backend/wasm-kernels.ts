@@ -169,6 +169,91 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs
 };
 
 /**
+ * Conv2DBackpropInput for strides above 1, by phases: the rows h with (h + padTop) mod s = a only
+ * meet the taps i = a + s·t, so dx[m·s + a − padTop] = Σ_t dy[m − t]·W[a + s·t] is a stride-1
+ * correlation of dy (padded by T − 1 before) with that phase's flipped sub-filter. One small
+ * convolution per phase (s_h·s_w of them), interleaved into dx by reshapes and two concats: the
+ * convolutions do a forward pass's work, where dilating dy does s_h·s_w times as much on zeros.
+ */
+function phasedBackpropInput(dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, backend: unknown): TensorInfo {
+  const heap = backend as WasmHeapBackend;
+  const temporaries: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temporaries.push(t), t);
+  try {
+    const [n, outH, outW, f] = dy.shape;
+    const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels: c } = info;
+    const { top, left } = info.padInfo;
+    // Rows g = h + padTop on a grid of mh·sh rows (columns alike); dx is its slice [top, top + H).
+    const [mh, mw] = [Math.ceil((info.inHeight + top) / sh), Math.ceil((info.inWidth + left) / sw)];
+    const [rowsUsed, colsUsed] = [Math.min(outH, mh), Math.min(outW, mw)];
+    let source: TensorInfo = dy;
+    if (rowsUsed < outH || colsUsed < outW)
+      source = keep(callKernel('Slice', backend, { x: dy }, { begin: [0, 0, 0, 0], size: [n, rowsUsed, colsUsed, f] }));
+    const rowsOfPhases: TensorInfo[] = [];
+    for (let ah = 0; ah < sh; ah++) {
+      const phases: TensorInfo[] = [];
+      for (let aw = 0; aw < sw; aw++) {
+        const [th, tw] = [Math.ceil((kh - ah) / sh), Math.ceil((kw - aw) / sw)];
+        let phase: TensorInfo;
+        if (th <= 0 || tw <= 0) {
+          // No tap of this phase: its rows of dx get nothing (a kernel shorter than the stride).
+          phase = keep(heap.makeOutput([n, mh, mw, c], 'float32'));
+          heap.typedArrayFromHeap(phase).fill(0);
+        } else {
+          // Sub-filter [th, tw, F, C]: tap (t', u') = W[ah + sh·(th − 1 − t'), aw + sw·(tw − 1 − u')], channels swapped.
+          const sub = keep(heap.makeOutput([th, tw, f, c], 'float32'));
+          // Views of the heap taken after the allocation: growing the heap detaches older ones.
+          const values = heap.typedArrayFromHeap(sub);
+          const filterValues = heap.typedArrayFromHeap(filter);
+          for (let t = 0; t < th; t++)
+            for (let u = 0; u < tw; u++) {
+              const [i, j] = [ah + sh * (th - 1 - t), aw + sw * (tw - 1 - u)];
+              for (let ch = 0; ch < c; ch++)
+                for (let o = 0; o < f; o++) values[((t * tw + u) * f + o) * c + ch] = filterValues[((i * kw + j) * c + ch) * f + o];
+            }
+          const padded = keep(
+            callKernel(
+              'PadV2',
+              backend,
+              { x: source },
+              {
+                paddings: [
+                  [0, 0],
+                  [th - 1, mh - rowsUsed],
+                  [tw - 1, mw - colsUsed],
+                  [0, 0],
+                ],
+                constantValue: 0,
+              },
+            ),
+          );
+          phase = keep(
+            callKernel(
+              'Conv2D',
+              backend,
+              { x: padded, filter: sub },
+              { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
+            ),
+          );
+        }
+        phases.push(keep(callKernel('Reshape', backend, { x: phase }, { shape: [n, mh, 1, mw, 1, c] })));
+      }
+      rowsOfPhases.push(
+        phases.length === 1 ? phases[0] : keep(callKernel('Concat', backend, phases as unknown as NamedTensorInfoMap, { axis: 4 })),
+      );
+    }
+    const grid =
+      rowsOfPhases.length === 1
+        ? rowsOfPhases[0]
+        : keep(callKernel('Concat', backend, rowsOfPhases as unknown as NamedTensorInfoMap, { axis: 2 }));
+    const flat = keep(callKernel('Reshape', backend, { x: grid }, { shape: [n, mh * sh, mw * sw, c] }));
+    return callKernel('Slice', backend, { x: flat }, { begin: [0, top, left, 0], size: [n, info.inHeight, info.inWidth, c] });
+  } finally {
+    for (const t of temporaries) heap.disposeData(t.dataId);
+  }
+}
+
+/**
  * dx[h] = Σ_i dy[(h + padTop − i)/s] · W[i] over the positions where the division is exact: with dy
  * dilated by the stride (s − 1 zeros between rows and columns) and padded by k − 1 − padTop before,
  * a valid, stride-1 correlation with the flipped filter (in and out channels swapped).
@@ -191,6 +276,7 @@ const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs)
   const temporaries: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temporaries.push(t), t);
   try {
+    if (info.strideHeight > 1 || info.strideWidth > 1) return phasedBackpropInput(dy, filter, info, backend);
     const [n, outH, outW] = dy.shape;
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     let spread: TensorInfo = dy;

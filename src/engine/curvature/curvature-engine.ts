@@ -46,6 +46,10 @@ interface ChunkState {
   targets: Tensor[];
   records: CachedRecord[];
   adjoints: (Tensor | null)[];
+  /** Nodes the loss's adjoint reaches (their adjoint may have been dropped: see `trimAdjoints`). */
+  reached: boolean[];
+  /** Adjoints no HVP reads were dropped, so dθ can no longer be formed from this state. */
+  trimmed: boolean;
   /** The loss's view of each output (the logits before a fused activation). */
   z: Tensor[];
 }
@@ -71,6 +75,14 @@ export class CurvatureEngine {
   private readonly budget: MemoryBudget = { limit: 0, used: 0 };
   /** The most backend memory one chunk's work has added so far (its transient working set). */
   peakChunkBytes = 0;
+  /** Backend bytes before the current chunk's work began (the base of peakChunkBytes). */
+  private chunkBase = 0;
+  /** Per active node, the first (lowest) active node that reads its output: past it, R{y} is not needed. */
+  private readonly lastReader: number[] = [];
+  /** Per active node, whether its R-backward step reads its adjoint dy in some HVP. */
+  private readonly readsAdjoint: boolean[] = [];
+  /** What rBackward gets for a dropped adjoint (ops that do not read it). */
+  private placeholder: Tensor | null = null;
 
   constructor(
     readonly network: Network,
@@ -85,6 +97,12 @@ export class CurvatureEngine {
     });
     this.active = this.ancestors(this.lossNodes);
     this.reachesTheta = this.mark((i) => Object.keys(network.nodes[i].blocks).length > 0);
+    for (const i of this.active) for (const j of network.nodes[i].inputs) if (!isInputNode(j)) this.lastReader[j] ??= i;
+    for (const i of this.active) {
+      const node = network.nodes[i];
+      const rInputs = node.inputs.map((j) => !isInputNode(j) && this.reachesTheta[j]);
+      this.readsAdjoint[i] = node.op.readsAdjoint?.({ rInputs, needInputs: rInputs.some(Boolean) }) ?? true;
+    }
     this.chunkCount = Math.ceil(samples.count / options.chunkSize);
     this.budget.limit = options.cacheBytes;
   }
@@ -156,7 +174,27 @@ export class CurvatureEngine {
         adjoints[j] = adjoints[j] ? tf.add(adjoints[j]!, d) : d;
       });
     }
-    return { memo: null, inputs: x, targets, records, adjoints, z };
+    const reached = adjoints.map((a) => a !== null && a !== undefined);
+    return { memo: null, inputs: x, targets, records, adjoints, reached, trimmed: false, z };
+  }
+
+  /**
+   * Drops the adjoints no HVP reads (those of ReLUs, poolings, reshapes, a first layer's), once dθ has
+   * been formed: a cached chunk then holds about half the activations it did. A tensor still held
+   * elsewhere in the state (an op may pass dy through as dx) is kept.
+   */
+  private trimAdjoints(state: ChunkState): void {
+    const dropped = new Set<Tensor>();
+    for (const i of this.active) {
+      const a = state.adjoints[i];
+      if (a && !this.readsAdjoint[i]) {
+        dropped.add(a);
+        state.adjoints[i] = null;
+      }
+    }
+    state.trimmed = true;
+    const held = CurvatureEngine.tensorsOf(state);
+    for (const t of dropped) if (!held.has(t)) t.dispose();
   }
 
   private keepChunk(state: ChunkState): ChunkState {
@@ -183,11 +221,16 @@ export class CurvatureEngine {
   /** Runs `use` on chunk c's state, from the cache or computed afresh (and then freed). */
   private withChunk<T>(c: number, use: (state: ChunkState) => T): T {
     const cached = this.cache.get(c);
-    const before = tf.memory().numBytes;
+    this.chunkBase = tf.memory().numBytes;
     return scoped(() => {
-      const result = use(cached ?? this.computeChunk(c));
-      // Nothing made in the scope is freed before it ends, so this is the chunk's peak.
-      this.peakChunkBytes = Math.max(this.peakChunkBytes, tf.memory().numBytes - before);
+      let state = cached;
+      if (!state) {
+        state = this.computeChunk(c);
+        this.notePeak();
+        this.trimAdjoints(state);
+      }
+      const result = use(state);
+      this.notePeak();
       return result;
     });
   }
@@ -199,9 +242,11 @@ export class CurvatureEngine {
     const outputLosses = this.losses.map(() => 0);
     const correct: (number | null)[] = this.losses.map(() => 0);
     for (let c = 0; c < this.chunkCount; c++) {
-      const before = tf.memory().numBytes;
+      this.chunkBase = tf.memory().numBytes;
       const stateOut = scoped(() => {
-        const state = this.cache.get(c) ?? this.computeChunk(c);
+        // A cached chunk has dropped the adjoints dθ needs: recomputed here.
+        const cached = this.cache.get(c);
+        const state = cached && !cached.trimmed ? cached : this.computeChunk(c);
         const parts = this.backwardWeights(state);
         this.losses.forEach((lossFunction, k) => {
           const value = tf.sum(lossFunction.value(state.z[k], state.targets[k])).dataSync()[0] / this.options.totalSamples;
@@ -211,8 +256,9 @@ export class CurvatureEngine {
           correct[k] = hits === null || correct[k] === null ? null : correct[k]! + hits.dataSync()[0];
         });
         this.accumulate(gradient, parts);
-        this.peakChunkBytes = Math.max(this.peakChunkBytes, tf.memory().numBytes - before);
+        this.notePeak();
         if (!this.cache.has(c)) {
+          this.trimAdjoints(state);
           const bytes = CurvatureEngine.bytes(state);
           if (this.budget.used + bytes <= this.budget.limit) {
             this.budget.used += bytes;
@@ -296,6 +342,11 @@ export class CurvatureEngine {
     this.budget.used -= CurvatureEngine.bytes(state);
   }
 
+  /** Records the chunk's working set so far (a sweep frees as it goes, so its end is not its peak). */
+  private notePeak(): void {
+    this.peakChunkBytes = Math.max(this.peakChunkBytes, tf.memory().numBytes - this.chunkBase);
+  }
+
   private rSweep(state: ChunkState, directions: Map<string, WeightMap>, wanted: Set<number>, reaches: boolean[]): Map<number, Tensor> {
     const nodes = this.network.nodes;
     const none: WeightMap = {};
@@ -307,6 +358,17 @@ export class CurvatureEngine {
         node.op.rForward(rInputsOf(i), directions.get(node.layer) ?? none, state.records[i], this.network.weightsOf(node.layer)),
       );
     }
+    this.notePeak();
+    // The backward sweep frees each R{y} after its last reader and each R{dy} once its node is done,
+    // so the chunk holds a frontier of them, not all. A tensor is freed only when nothing still holds
+    // it: an op may return its input, a direction or a record as its result.
+    const fixed = new Set<Tensor>(CurvatureEngine.tensorsOf(state));
+    for (const map of directions.values()) for (const t of Object.values(map)) if (t) fixed.add(t);
+    const release = (t: Tensor | null | undefined) => {
+      if (!t || fixed.has(t) || t.isDisposed) return;
+      if (rOut.includes(t) || rAdjoint.includes(t) || [...parts.values()].includes(t)) return;
+      t.dispose();
+    };
     const rAdjoint: (Tensor | null)[] = [];
     this.lossNodes.forEach((node, k) => {
       const rz = rOut[node];
@@ -317,32 +379,73 @@ export class CurvatureEngine {
     const parts = new Map<number, Tensor>();
     for (let k = this.active.length - 1; k >= 0; k--) {
       const i = this.active[k];
-      if (!reaches[i]) continue;
-      const node = nodes[i];
-      const v = directions.get(node.layer) ?? none;
-      const rInputs = rInputsOf(i);
-      const rdy = rAdjoint[i] ?? null;
-      const ownsWanted = node.op.trainableRoles.some((role) => wanted.has(node.blocks[role]!.index));
-      if (!rdy && rInputs.every((r) => r === null) && Object.keys(v).length === 0) continue;
-      const needInputs = node.inputs.some((j) => !isInputNode(j) && reaches[j]);
-      if (!needInputs && !ownsWanted) continue;
-      const dy = state.adjoints[i];
-      if (!dy) continue;
-      const { dInputs, dWeights } = tidyNode(() =>
-        node.op.rBackward(dy, rdy, rInputs, v, state.records[i], this.network.weightsOf(node.layer), needInputs),
-      );
-      for (const role of node.op.trainableRoles as WeightRole[]) {
-        const block = node.blocks[role]!;
-        const d = dWeights[role];
-        if (d && wanted.has(block.index)) parts.set(block.index, parts.has(block.index) ? tf.add(parts.get(block.index)!, d) : d);
+      this.rBackwardNode(i, state, directions, wanted, reaches, rOut, rAdjoint, parts, release);
+      const done = rAdjoint[i];
+      rAdjoint[i] = null;
+      release(done);
+      for (const j of nodes[i].inputs) {
+        if (isInputNode(j) || this.lastReader[j] !== i) continue;
+        const value = rOut[j];
+        rOut[j] = null;
+        release(value);
       }
-      node.inputs.forEach((j, n) => {
-        const d = dInputs[n];
-        if (isInputNode(j) || !d || !reaches[j]) return;
-        rAdjoint[j] = rAdjoint[j] ? tf.add(rAdjoint[j]!, d) : d;
-      });
+      this.notePeak();
     }
     return parts;
+  }
+
+  /** One node of the backward R-sweep: adds its R{dθ} into `parts` and its R{dx} into its inputs' R{dy}. */
+  private rBackwardNode(
+    i: number,
+    state: ChunkState,
+    directions: Map<string, WeightMap>,
+    wanted: Set<number>,
+    reaches: boolean[],
+    rOut: (Tensor | null)[],
+    rAdjoint: (Tensor | null)[],
+    parts: Map<number, Tensor>,
+    release: (t: Tensor | null | undefined) => void,
+  ): void {
+    const nodes = this.network.nodes;
+    const none: WeightMap = {};
+    const rInputsOf = (n: number) => nodes[n].inputs.map((j) => (isInputNode(j) ? null : (rOut[j] ?? null)));
+    if (!reaches[i]) return;
+    const node = nodes[i];
+    const v = directions.get(node.layer) ?? none;
+    const rInputs = rInputsOf(i);
+    const rdy = rAdjoint[i] ?? null;
+    const ownsWanted = node.op.trainableRoles.some((role) => wanted.has(node.blocks[role]!.index));
+    if (!rdy && rInputs.every((r) => r === null) && Object.keys(v).length === 0) return;
+    const needInputs = node.inputs.some((j) => !isInputNode(j) && reaches[j]);
+    if (!needInputs && !ownsWanted) return;
+    if (!state.reached[i]) return;
+    const dy = state.adjoints[i] ?? this.placeholderTensor();
+    const { dInputs, dWeights } = tidyNode(() =>
+      node.op.rBackward(dy, rdy, rInputs, v, state.records[i], this.network.weightsOf(node.layer), needInputs),
+    );
+    for (const role of node.op.trainableRoles as WeightRole[]) {
+      const block = node.blocks[role]!;
+      const d = dWeights[role];
+      if (!d || !wanted.has(block.index)) continue;
+      const previous = parts.get(block.index);
+      parts.set(block.index, previous ? tf.add(previous, d) : d);
+      if (previous) [previous, d].forEach(release);
+    }
+    node.inputs.forEach((j, n) => {
+      const d = dInputs[n];
+      if (isInputNode(j) || !d || !reaches[j]) return;
+      const previous = rAdjoint[j];
+      rAdjoint[j] = previous ? tf.add(previous, d) : d;
+      if (previous) [previous, d].forEach(release);
+    });
+    // What the node returned and nothing took (an R{dx} towards an input that does not reach θ).
+    for (const d of dInputs) release(d);
+    for (const d of Object.values(dWeights)) release(d);
+  }
+
+  private placeholderTensor(): Tensor {
+    this.placeholder ??= tf.keep(tf.scalar(0));
+    return this.placeholder;
   }
 
   /** The model's predictions (after each output's activation) for every sample of this set, one array per output. */
@@ -365,5 +468,7 @@ export class CurvatureEngine {
   dispose(): void {
     for (const state of this.cache.values()) this.release(state);
     this.cache.clear();
+    this.placeholder?.dispose();
+    this.placeholder = null;
   }
 }

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ElementwiseActivation } from './activations';
 import type { Memo } from './memo';
-import type { BackwardResult, ForwardRecord, NodeOp, Tensor, WeightMap, WeightRole } from './types';
+import type { AdjointContext, BackwardResult, ForwardRecord, NodeOp, Tensor, WeightMap, WeightRole } from './types';
 
 type MaybeTensor = Tensor | null;
 
@@ -87,6 +87,9 @@ export function bilinearOp(spec: BilinearSpec): NodeOp {
       if (!vBias) return linear;
       return linear ? tf.add(linear, vBias) : tf.add(tf.zerosLike(record.output), vBias);
     },
+    // dy meets R{x} in the kernel's term and a direction's kernel in R{dx}.
+    readsAdjoint: ({ rInputs, needInputs }: AdjointContext) =>
+      spec.inputDifferentiable && ((spec.kernelTrainable && rInputs[0]) || needInputs),
     rBackward(dy, rdy, [rx], v, record, w, needInputs) {
       const x = record.inputs[0];
       const dWeights: BackwardResult['dWeights'] = {};
@@ -141,6 +144,7 @@ export function linearOp(spec: LinearSpec): NodeOp {
       dInputs: needInputs && rdy ? spec.adjoint(rdy, record) : record.inputs.map(() => null),
       dWeights: {},
     }),
+    readsAdjoint: () => false,
   };
 }
 
@@ -169,6 +173,8 @@ export function activationOp(activation: ElementwiseActivation): NodeOp {
           : null;
       return { dInputs: [sumTerms(rdy ? tf.mul(rdy, derivative(record)) : null, curvature)], dWeights: {} };
     },
+    // Only the curvature term σ''·dy·R{x} reads dy (none for ReLU, whose σ'' is zero).
+    readsAdjoint: ({ rInputs, needInputs }: AdjointContext) => needInputs && rInputs[0] && activation.secondDerivative !== null,
   };
 }
 
@@ -393,6 +399,7 @@ export function selectionOp(spec: {
       dInputs: [needInputs && rdy ? spec.scatter(rdy, selectionOf(record), record.inputs[0].shape, record) : null],
       dWeights: {},
     }),
+    readsAdjoint: () => false,
   };
 }
 
@@ -438,6 +445,7 @@ export function reparameterizedOp(
     rForward: (rInputs, v, record, w) => inner.rForward(rInputs, directionsOf(v), record, weightsOf(w, record)),
     rBackward: (dy, rdy, rInputs, v, record, w, needInputs) =>
       outer(inner.rBackward(dy, rdy, rInputs, directionsOf(v), record, weightsOf(w, record), needInputs)),
+    ...(inner.readsAdjoint ? { readsAdjoint: inner.readsAdjoint } : {}),
   };
 }
 

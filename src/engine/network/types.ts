@@ -49,6 +49,13 @@ export interface BackwardResult {
   dWeights: Partial<Record<WeightRole, Tensor>>;
 }
 
+/** What rBackward will be asked for at one node, over every HVP of a chunk. */
+export interface AdjointContext {
+  /** Per input, whether an R{x} may arrive (an ancestor reads θ). */
+  rInputs: boolean[];
+  needInputs: boolean;
+}
+
 /**
  * One node of the executor. `rForward` returns R{y} = J_x·R{x} + J_θ·v, `rBackward` returns the
  * R-operator applied to the backward pass: R{dx} and R{dθ} given dy, R{dy}, R{x} and v.
@@ -66,6 +73,12 @@ export interface NodeOp {
    */
   backward(dy: Tensor, record: ForwardRecord, weights: WeightMap, needInputs: boolean, needWeights?: boolean): BackwardResult;
   rForward(rInputs: (Tensor | null)[], v: WeightMap, record: ForwardRecord, weights: WeightMap): Tensor | null;
+  /**
+   * Whether rBackward reads dy, given which inputs may carry an R{x} and whether R{dx} is wanted;
+   * false lets the engine drop that adjoint from a cached chunk (and pass rBackward a placeholder).
+   * Absent means it does.
+   */
+  readsAdjoint?(context: AdjointContext): boolean;
   rBackward(
     dy: Tensor,
     rdy: Tensor | null,

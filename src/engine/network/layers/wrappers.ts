@@ -77,6 +77,7 @@ function withRolePrefix(op: NodeOp, prefix: string): NodeOp {
     rForward: (rInputs, v, record, w) => op.rForward(rInputs, inner(v), record, inner(w)),
     rBackward: (dy, rdy, rInputs, v, record, w, needInputs) =>
       outer(op.rBackward(dy, rdy, rInputs, inner(v), record, inner(w), needInputs)),
+    ...(op.readsAdjoint ? { readsAdjoint: op.readsAdjoint } : {}),
   };
 }
 
