@@ -9,7 +9,7 @@
  */
 import type { ConvergencePoint, SampledMeasure, SamplingInterval, SamplingReport } from '../../shared/report';
 import { jackknifeStandardError, probedBetweenGroupVariance, studentTQuantile } from '../../shared/statistics';
-import { CurvatureEngine, type SampleSet } from '../curvature/curvature-engine';
+import { CurvatureEngine, type CurvatureOptions, type SampleSet } from '../curvature/curvature-engine';
 import type { SampleArray } from '../data/samples';
 import { SeededRandom } from '../linalg/random';
 import type { LossFunction } from '../loss/losses';
@@ -84,6 +84,24 @@ export function randomGroups(count: number, groups: number, seed: number): numbe
   );
 }
 
+/** Each group's samples, gathered from the analysis samples. */
+export function groupSampleSets(samples: SampleSet, groups: readonly number[][]): SampleSet[] {
+  return groups.map((indices) => ({
+    inputs: samples.inputs.map((a) => gather(a, indices)),
+    targets: samples.targets.map((a) => gather(a, indices)),
+    count: indices.length,
+  }));
+}
+
+/** Each group's engine options: the mean over its own samples, an equal share of the cache. */
+export function groupEngineOptions(groups: readonly number[][], chunkSize: number, cacheBytes: number): CurvatureOptions[] {
+  return groups.map((indices) => ({
+    chunkSize: Math.min(chunkSize, indices.length),
+    cacheBytes: cacheBytes / groups.length,
+    totalSamples: indices.length,
+  }));
+}
+
 /** The groups as curvature engines of their own (one per group, the mean over its samples), on this thread. */
 export class EngineGroups implements GroupedCurvature {
   private readonly engines: CurvatureEngine[];
@@ -98,19 +116,8 @@ export class EngineGroups implements GroupedCurvature {
     cacheBytes: number,
   ) {
     this.sizes = groups.map((g) => g.length);
-    this.engines = groups.map(
-      (indices) =>
-        new CurvatureEngine(
-          network,
-          losses,
-          {
-            inputs: samples.inputs.map((a) => gather(a, indices)),
-            targets: samples.targets.map((a) => gather(a, indices)),
-            count: indices.length,
-          },
-          { chunkSize: Math.min(chunkSize, indices.length), cacheBytes: cacheBytes / groups.length, totalSamples: indices.length },
-        ),
-    );
+    const options = groupEngineOptions(groups, chunkSize, cacheBytes);
+    this.engines = groupSampleSets(samples, groups).map((set, g) => new CurvatureEngine(network, losses, set, options[g]));
   }
 
   async products(u: Float64Array, blocks?: readonly number[], count = this.engines.length): Promise<Float64Array[]> {
