@@ -61,7 +61,8 @@ export const DEFAULTS: Readonly<AnalysisOptions> = Object.freeze({
   perLayer: true,
   // The grouped pass behind the intervals costs about 2 + 2 × layers + 12 full-data products plus a
   // short Lanczos run per smaller sample count: 30 against the 136 HVPs of the bundled MNIST models'
-  // analysis (22%), within the 25% that keeps them on by default (docs/measures.md, "Sampling error").
+  // analysis (22% of the products, but 27-46% of its time measured on a loaded 2-core machine:
+  // docs/measures.md, "Sampling error").
   intervals: true,
   // A minute: what an interactive analysis should take. The budget lowers the sample count (never
   // below 256) and then the estimators' work when the estimate exceeds it; --samples forces a count.

@@ -9,7 +9,7 @@
  */
 import type { ConvergencePoint, SampledMeasure, SamplingInterval, SamplingReport } from '../../shared/report';
 import { jackknifeStandardError, probedBetweenGroupVariance, studentTQuantile } from '../../shared/statistics';
-import { CurvatureEngine, type SampleSet } from '../curvature/curvature-engine';
+import { CurvatureEngine, type CurvatureOptions, type SampleSet } from '../curvature/curvature-engine';
 import type { SampleArray } from '../data/samples';
 import { SeededRandom } from '../linalg/random';
 import type { LossFunction } from '../loss/losses';
@@ -84,6 +84,72 @@ export function randomGroups(count: number, groups: number, seed: number): numbe
   );
 }
 
+/**
+ * The unbiased estimate of ‖g‖² from K group means x_g (each of n_g samples) of a vector-valued
+ * sample mean with true mean g: U = ‖m‖² − Σ n_g‖x_g − m‖² / ((K − 1)N), m the pooled mean (the
+ * subtracted term is tr Σ̂/N, exact in expectation for any sizes), and its delete-one-group
+ * jackknife standard error. All from the groups' Gram matrix, so the K leave-one-out values cost
+ * K² instead of K²·n. Needs K ≥ 3 for the standard error.
+ */
+export function unbiasedSquaredNorm(means: readonly Float64Array[], sizes: readonly number[]): { estimate: number; standardError: number } {
+  const K = means.length;
+  const gram = Array.from({ length: K }, () => new Float64Array(K));
+  for (let a = 0; a < K; a++)
+    for (let b = a; b < K; b++) {
+      let s = 0;
+      const [x, y] = [means[a], means[b]];
+      for (let i = 0; i < x.length; i++) s += x[i] * y[i];
+      gram[a][b] = s;
+      gram[b][a] = s;
+    }
+  const over = (kept: number[]) => {
+    const total = kept.reduce((s, g) => s + sizes[g], 0);
+    let square = 0;
+    for (const a of kept) for (const b of kept) square += sizes[a] * sizes[b] * gram[a][b];
+    square /= total * total;
+    const spread = kept.reduce((s, g) => s + sizes[g] * gram[g][g], 0) - total * square;
+    return square - spread / ((kept.length - 1) * total);
+  };
+  const all = Array.from({ length: K }, (_, g) => g);
+  const estimate = over(all);
+  if (K < 3) return { estimate, standardError: NaN };
+  const leaveOut = all.map((g) => over(all.filter((h) => h !== g)));
+  const mean = leaveOut.reduce((s, x) => s + x, 0) / K;
+  return { estimate, standardError: Math.sqrt(((K - 1) / K) * leaveOut.reduce((s, x) => s + (x - mean) ** 2, 0)) };
+}
+
+/**
+ * The 95% interval of ‖g‖ from K group means: the t-interval (K − 1 degrees of freedom) of ‖g‖²
+ * around its unbiased estimate, each end square-rooted (0 when negative); `centre` is √U.
+ */
+export function squaredNormInterval(
+  means: readonly Float64Array[],
+  sizes: readonly number[],
+): { low: number; high: number; centre: number } {
+  const { estimate, standardError } = unbiasedSquaredNorm(means, sizes);
+  const t = studentTQuantile(0.5 + SAMPLING_LEVEL / 2, Math.max(1, means.length - 1));
+  const root = (x: number) => Math.sqrt(Math.max(0, x));
+  return { low: root(estimate - t * standardError), high: root(estimate + t * standardError), centre: root(estimate) };
+}
+
+/** Each group's samples, gathered from the analysis samples. */
+export function groupSampleSets(samples: SampleSet, groups: readonly number[][]): SampleSet[] {
+  return groups.map((indices) => ({
+    inputs: samples.inputs.map((a) => gather(a, indices)),
+    targets: samples.targets.map((a) => gather(a, indices)),
+    count: indices.length,
+  }));
+}
+
+/** Each group's engine options: the mean over its own samples, an equal share of the cache. */
+export function groupEngineOptions(groups: readonly number[][], chunkSize: number, cacheBytes: number): CurvatureOptions[] {
+  return groups.map((indices) => ({
+    chunkSize: Math.min(chunkSize, indices.length),
+    cacheBytes: cacheBytes / groups.length,
+    totalSamples: indices.length,
+  }));
+}
+
 /** The groups as curvature engines of their own (one per group, the mean over its samples), on this thread. */
 export class EngineGroups implements GroupedCurvature {
   private readonly engines: CurvatureEngine[];
@@ -98,19 +164,8 @@ export class EngineGroups implements GroupedCurvature {
     cacheBytes: number,
   ) {
     this.sizes = groups.map((g) => g.length);
-    this.engines = groups.map(
-      (indices) =>
-        new CurvatureEngine(
-          network,
-          losses,
-          {
-            inputs: samples.inputs.map((a) => gather(a, indices)),
-            targets: samples.targets.map((a) => gather(a, indices)),
-            count: indices.length,
-          },
-          { chunkSize: Math.min(chunkSize, indices.length), cacheBytes: cacheBytes / groups.length, totalSamples: indices.length },
-        ),
-    );
+    const options = groupEngineOptions(groups, chunkSize, cacheBytes);
+    this.engines = groupSampleSets(samples, groups).map((set, g) => new CurvatureEngine(network, losses, set, options[g]));
   }
 
   async products(u: Float64Array, blocks?: readonly number[], count = this.engines.length): Promise<Float64Array[]> {
@@ -323,15 +378,18 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
     });
   }
 
-  // ‖∇L‖ is biased upward on a sample, E‖ĝ‖² = ‖g‖² + tr Σ/N, and noticeably so near a minimum:
-  // the interval is centred on the bias-corrected value, tr Σ/N estimated from the groups' spread.
+  // ‖∇L‖ is biased upward on a sample, E‖ĝ‖² = ‖g‖² + tr Σ/N, and noticeably so near a minimum, where
+  // the norm's sampling distribution is also far from normal. The interval is for ‖g‖², on its
+  // unbiased estimate U = ‖ĝ‖² − tr Σ̂/N (tr Σ̂ from the groups' spread, so U is a U-statistic of the
+  // groups), with U's own delete-one-group jackknife; its square-rooted ends are the norm's.
   const gradientInterval = (): SamplingInterval => {
     const value = Math.sqrt(dot(reported.gradient, reported.gradient));
     const standardError = jackknifeStandardError(gradients, sizes, normOf);
-    let spread = 0;
-    for (let g = 0; g < K; g++) for (let i = 0; i < n; i++) spread += (gradients[g][i] - meanGradient[i]) ** 2;
-    const centre = Math.sqrt(Math.max(0, value * value - spread / (K * (K - 1))));
-    return { value, standardError, low: Math.max(0, centre - t * standardError), high: centre + t * standardError, centre };
+    const square = squaredNormInterval(
+      gradients.map((x) => Float64Array.from(x, (v, i) => v + gradientOffset[i])),
+      sizes,
+    );
+    return { value, standardError, ...square };
   };
   const measures: Record<SampledMeasure, SamplingInterval> = {
     gradientNorm: gradientInterval(),

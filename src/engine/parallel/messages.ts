@@ -20,10 +20,15 @@ export type ShardRequestBody =
   | { kind: 'init'; init: ShardInit }
   | { kind: 'evaluate' }
   | { kind: 'hvp'; v: Float64Array; blocks: number[] | null }
-  | { kind: 'predictions' };
+  | { kind: 'predictions' }
+  /** Replace this worker's share by sampling groups of its own (each the mean over its samples): `indices` are their places among all groups. */
+  | { kind: 'groups'; indices: number[]; samples: SampleSet[]; options: CurvatureOptions[] }
+  /** H_g·v for each of this worker's groups whose place is below `count`, in place order. */
+  | { kind: 'groupHvp'; v: Float64Array; blocks: number[] | null; count: number }
+  | { kind: 'groupEvaluate' };
 
 export type ShardRequest = ShardRequestBody & { id: number };
 
-export type ShardValue = null | Evaluation | Float64Array | Float32Array[];
+export type ShardValue = null | Evaluation | Evaluation[] | Float64Array | Float64Array[] | Float32Array[];
 
 export type ShardResponse = { id: number; ok: true; value: ShardValue } | { id: number; ok: false; error: string };

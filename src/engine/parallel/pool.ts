@@ -10,6 +10,8 @@ import { SharpnessError } from '../errors';
 import { sliceSamples, type Evaluation, type SampleSet } from '../curvature/curvature-engine';
 import type { CurvatureProvider } from '../curvature/provider';
 import type { ParameterBlock } from '../network/network';
+import type { CurvatureOptions } from '../curvature/curvature-engine';
+import type { GroupedCurvature } from '../analysis/sampling';
 import type { ShardInit, ShardRequestBody, ShardResponse, ShardValue } from './messages';
 
 /** The worker entry: the bundled dist/engine-worker.js, or this folder's worker.ts under tsx. */
@@ -136,6 +138,48 @@ export class ParallelCurvatureProvider implements CurvatureProvider {
       }
       return out;
     });
+  }
+
+  /**
+   * The sampling groups spread over the workers, group g on worker g mod threads, each a curvature
+   * engine of its own there (the same engine and options as on one thread, so each group's numbers
+   * do not depend on where it runs). The workers' shares of the analysis are released: call it once
+   * the provider's own products are done.
+   */
+  async groups(samples: readonly SampleSet[], options: readonly CurvatureOptions[]): Promise<GroupedCurvature> {
+    const count = this.workers.length;
+    const placesOf = (w: number) => samples.map((_, g) => g).filter((g) => g % count === w);
+    await Promise.all(
+      this.workers.map((worker, w) => {
+        const places = placesOf(w);
+        const sets = places.map((g) => samples[g]);
+        return worker.request(
+          { kind: 'groups', indices: places, samples: sets, options: places.map((g) => options[g]) },
+          sets.flatMap((set) => [...set.inputs, ...set.targets].map((a) => a.values.buffer as ArrayBuffer)),
+        );
+      }),
+    );
+    const workers = this.workers;
+    /** Each worker's answers, one per group of its own below `limit`, put back in group order. */
+    const gather = <T>(parts: T[][], limit: number): T[] => {
+      const out: T[] = new Array<T>(limit);
+      parts.forEach((values, w) => values.forEach((value, k) => (out[placesOf(w)[k]] = value)));
+      return out;
+    };
+    return {
+      sizes: samples.map((s) => s.count),
+      products: async (u, blocks, limit = samples.length) =>
+        gather(
+          await Promise.all(
+            workers.map((w) => w.request<Float64Array[]>({ kind: 'groupHvp', v: u, blocks: blocks ? [...blocks] : null, count: limit })),
+          ),
+          limit,
+        ),
+      evaluations: async () =>
+        gather(await Promise.all(workers.map((w) => w.request<Evaluation[]>({ kind: 'groupEvaluate' }))), samples.length),
+      // The groups live as long as the workers: the provider's dispose ends them.
+      dispose: () => undefined,
+    };
   }
 
   async dispose(): Promise<void> {

@@ -15,6 +15,8 @@ import {
   randomGroups,
   samplingGroupCount,
   samplingIntervals,
+  squaredNormInterval,
+  unbiasedSquaredNorm,
   type GroupedCurvature,
 } from '../../../src/engine/analysis/sampling';
 import { SeededRandom } from '../../../src/engine/linalg/random';
@@ -260,4 +262,49 @@ test("the engine's grouped pass gives the exact group Rayleigh quotients of a li
     assert.ok(Math.abs(sampling.perLayer[0].euclideanSharpness.standardError / se - 1) < 2e-3);
     assert.ok(sampling.hvpCount > 0 && report.cost.stages.some((s) => s.name === 'sampling error'));
   }
+});
+
+test('‖∇L‖: the interval of ‖g‖² around its unbiased estimate covers ‖g‖ at its rate, near a minimum and far from one', () => {
+  // Per-sample gradients g + s·ε with a random scale s per sample (heavy-tailed) in 20 dimensions;
+  // ‖g‖² is `ratio` times the upward bias tr Σ/N of ‖ĝ‖².
+  const dim = 20;
+  const count = 512;
+  const random = new SeededRandom(5);
+  for (const ratio of [0.1, 1, 30]) {
+    const g = new Float64Array(dim).fill(Math.sqrt((ratio * 1.25 ** 2) / count));
+    const truth = Math.hypot(...g);
+    let covered = 0;
+    let naive = 0;
+    const draws = 300;
+    for (let d = 0; d < draws; d++) {
+      const samples = Array.from({ length: count }, () => {
+        const s = 1.25 * Math.abs(random.normal());
+        return Float64Array.from(g, (x) => x + s * random.normal());
+      });
+      const groups = randomGroups(count, 8, d);
+      const means = groups.map((indices) => {
+        const m = new Float64Array(dim);
+        for (const i of indices) for (let j = 0; j < dim; j++) m[j] += samples[i][j] / indices.length;
+        return m;
+      });
+      const sizes = groups.map((x) => x.length);
+      const interval = squaredNormInterval(means, sizes);
+      if (interval.low <= truth && truth <= interval.high) covered++;
+      // The plain jackknife of the norm, around the norm, misses near a minimum.
+      const norm = (m: number[]) => Math.hypot(...m);
+      const se = jackknifeStandardError(
+        means.map((m) => Array.from(m)),
+        sizes,
+        norm,
+      );
+      const full = norm(Array.from({ length: dim }, (_, j) => means.reduce((s, m) => s + m[j], 0) / means.length));
+      if (Math.abs(full - truth) <= studentTQuantile(0.975, 7) * se) naive++;
+    }
+    const rate = covered / draws;
+    assert.ok(rate >= 0.92 && rate <= 0.995, `‖g‖² = ${ratio}·tr Σ/N: covered in ${(100 * rate).toFixed(1)}% of draws`);
+    if (ratio <= 1) assert.ok(naive / draws < 0.8, `the plain interval covers in ${naive}/${draws}`);
+  }
+  // U is unbiased: two groups of one sample each, x and y, give U = x·y.
+  const { estimate } = unbiasedSquaredNorm([Float64Array.from([1, 2]), Float64Array.from([3, -1])], [1, 1]);
+  assert.ok(Math.abs(estimate - 1) < 1e-12);
 });
