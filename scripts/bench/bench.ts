@@ -10,6 +10,7 @@
  * the README's "## Performance" section.
  *
  *   npm run bench -- [--workloads mlp,convnet] [--runs N] [--quick] [--markdown] [--skip-reference]
+ *   npm run bench -- --from bench-results/bench.json [--markdown]   # re-render a saved run
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -298,7 +299,8 @@ interface Machine {
   node: string;
   backend: string;
   loadStart: number[];
-  loadEnd: number[];
+  /** null for a run stopped before its end. */
+  loadEnd: number[] | null;
 }
 
 function cpuModel(): string {
@@ -324,8 +326,13 @@ async function main(): Promise<void> {
       markdown: { type: 'boolean', default: false },
       'skip-reference': { type: 'boolean', default: false },
       'leak-analyses': { type: 'string' },
+      from: { type: 'string' },
     },
   });
+  if (values.from) {
+    publish(fromFile(values.from), values.markdown);
+    return;
+  }
   const names = values.workloads.split(',').map((s) => s.trim()) as WorkloadName[];
   const unknown = names.filter((n) => !WORKLOAD_NAMES.includes(n));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')}: choose among ${WORKLOAD_NAMES.join(', ')}`);
@@ -354,7 +361,10 @@ async function main(): Promise<void> {
       : null;
     results.push({ workload, engine, reference, agreement });
     // Kept as it goes: a long run stopped later still has the workloads it finished.
-    writeFileSync(join(out, 'bench-partial.json'), JSON.stringify({ loadStart, settings, results }, null, 2) + '\n');
+    writeFileSync(
+      join(out, 'bench-partial.json'),
+      JSON.stringify({ date: new Date().toISOString(), loadStart, settings, results }, null, 2) + '\n',
+    );
     log(`${workload.name}: λ_max engine ${engine.top5.values[0]}, reference ${reference?.lambdaMaxCheck.value ?? '—'}`);
   }
   const mlp = workloads.find((w) => w.name === 'mlp');
@@ -363,8 +373,25 @@ async function main(): Promise<void> {
     log(`${leakAnalyses} consecutive analyses of the MLP in one process…`);
     leaks = leakCheck(mlp, leakAnalyses);
   }
+  const summary: Summary = {
+    date: new Date().toISOString(),
+    machine: machineOf(settings, results, loadStart, loadavg()),
+    settings,
+    results,
+    leaks,
+  };
+  writeFileSync(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  publish(summary, values.markdown);
+  const disagreeing = results.filter((r) => r.agreement !== null && r.agreement > AGREEMENT);
+  if (disagreeing.length > 0) {
+    log(`λ_max disagrees by more than ${AGREEMENT} on ${disagreeing.map((r) => r.workload.name).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function machineOf(settings: Settings, results: Result[], loadStart: number[], loadEnd: number[] | null): Machine {
   const firstReference = results.find((r) => r.reference)?.reference ?? null;
-  const machine: Machine = {
+  return {
     cpu: cpuModel(),
     cores: availableParallelism(),
     threads: settings.threads,
@@ -373,23 +400,34 @@ async function main(): Promise<void> {
     node: process.version,
     backend: 'wasm',
     loadStart,
-    loadEnd: loadavg(),
+    loadEnd,
   };
-  const summary: Summary = { date: new Date().toISOString(), machine, settings, results, leaks };
-  writeFileSync(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+/** A saved run: bench.json, or bench-partial.json of a run stopped before its end (no end load, no memory check). */
+function fromFile(path: string): Summary {
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as
+    Summary | { date: string; loadStart: number[]; settings: Settings; results: Result[] };
+  if ('machine' in saved) return saved;
+  return {
+    date: saved.date,
+    machine: machineOf(saved.settings, saved.results, saved.loadStart, null),
+    settings: saved.settings,
+    results: saved.results,
+    leaks: null,
+  };
+}
+
+/** Prints the run and writes bench-results/bench.md; with `markdown`, docs/bench.md and the README's section too. */
+function publish(summary: Summary, markdown: boolean): void {
   const text = render(summary);
-  writeFileSync(join(out, 'bench.md'), text.markdown);
+  writeFileSync(join(ROOT, 'bench-results', 'bench.md'), text.markdown);
   process.stdout.write(text.plain + '\n');
-  if (values.markdown) {
+  if (markdown) {
     writeFileSync(join(ROOT, 'docs', 'bench.md'), text.markdown);
     const readmePath = join(ROOT, 'README.md');
     writeFileSync(readmePath, replaceSection(readFileSync(readmePath, 'utf8'), '## Performance', readmeSection(summary)));
-    log('wrote docs/bench.md and the README’s Performance section');
-  }
-  const disagreeing = results.filter((r) => r.agreement !== null && r.agreement > AGREEMENT);
-  if (disagreeing.length > 0) {
-    log(`λ_max disagrees by more than ${AGREEMENT} on ${disagreeing.map((r) => r.workload.name).join(', ')}`);
-    process.exitCode = 1;
+    process.stderr.write('wrote docs/bench.md and the README’s Performance section\n');
   }
 }
 
@@ -405,7 +443,7 @@ const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : s < 100 
 const ratio = (engine: number | null | undefined, reference: number | null | undefined) =>
   engine && reference ? `${(engine / reference).toFixed(2)}×` : '—';
 const star = (extrapolated: boolean | undefined) => (extrapolated ? '*' : '');
-const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
+const load = (l: number[] | null) => (l ? l.map((x) => x.toFixed(2)).join(', ') : 'not recorded (the run was stopped before its end)');
 
 function machineLine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores; engine: TF.js wasm backend, Node ${m.node}; reference: PyTorch ${m.torch ?? '—'} on ${m.threads} threads, BLAS ${m.blas ?? '—'}`;
@@ -537,7 +575,7 @@ function memoryLines(leaks: LeakCheck | null): string[] {
 function render(summary: Summary): { plain: string; markdown: string } {
   const { machine: m, settings: s } = summary;
   const notes = [
-    `machine: ${machineLine(m)}`,
+    `run: ${summary.date ? summary.date.slice(0, 16).replace('T', ' ') + ' UTC' : 'date not recorded'}; machine: ${machineLine(m)}`,
     `load average (1, 5, 15 min) at the start: ${load(m.loadStart)}; at the end: ${load(m.loadEnd)}`,
     `${s.runs === 1 ? 'one run' : `medians of ${s.runs} runs`}${s.quick ? ' (--quick)' : ''}; ratio = engine / reference (below 1: the engine is faster); * = extrapolated past ${s.traceCap} samples from the variance; † = the dataloader's measured HVP time × the HVPs of PyHessian's top-5 + trace`,
   ];
