@@ -56,6 +56,8 @@ interface Reference {
   loadSeconds: number;
   constructSeconds: number;
   hvpSeconds: number;
+  /** The same HVP with torch.set_num_threads(1) (absent from runs saved before it was measured). */
+  hvpSecondsOneThread?: number;
   top5: { seconds: number; hvps: number; eigenvalues: number[]; firstSeconds: number; firstHvps: number };
   trace: { seconds: number; hvps: number; value: number; standardError: number | null };
   traceToOnePercent: {
@@ -94,6 +96,7 @@ function runReference(workload: Workload, settings: Settings): Reference {
     loadSeconds: m((r) => r.loadSeconds),
     constructSeconds: m((r) => r.constructSeconds),
     hvpSeconds: m((r) => r.hvpSeconds),
+    hvpSecondsOneThread: first.hvpSecondsOneThread === undefined ? undefined : m((r) => r.hvpSecondsOneThread!),
     top5: { ...first.top5, seconds: m((r) => r.top5.seconds) },
     trace: { ...first.trace, seconds: m((r) => r.trace.seconds) },
     traceToOnePercent: { ...first.traceToOnePercent, seconds: m((r) => r.traceToOnePercent.seconds) },
@@ -468,9 +471,9 @@ function figureRows(summary: Summary): string[][] {
       'one HVP (1 thread)',
       seconds(e.hvpOneThread),
       '1',
-      ref ? seconds(ref.hvpSeconds) : '—',
+      ref?.hvpSecondsOneThread ? seconds(ref.hvpSecondsOneThread) : '—',
       '1',
-      ratio(e.hvpOneThread, ref?.hvpSeconds),
+      ratio(e.hvpOneThread, ref?.hvpSecondsOneThread),
     );
     row(
       `one HVP (${summary.settings.threads} threads)`,
