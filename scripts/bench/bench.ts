@@ -636,7 +636,8 @@ function readmeSection(summary: Summary): string {
   const { machine: m } = summary;
   const header = [
     'workload',
-    'one HVP',
+    'one HVP, 1 thread',
+    `one HVP, ${summary.settings.threads} threads`,
     'top-5 of H',
     'trace to 1%',
     'default analyze vs PyHessian top-5 + trace',
@@ -648,6 +649,7 @@ function readmeSection(summary: Summary): string {
   const mb = (x: number) => `${x.toFixed(0)} MB`;
   const rows = summary.results.map(({ workload, engine: e, reference: r }) => [
     `${workload.description} (${e.parameters.toLocaleString('en-US')} parameters)`,
+    cell(e.hvpOneThread, r?.hvpSecondsOneThread, seconds),
     cell(e.hvpThreads, r?.hvpSeconds, seconds),
     cell(e.top5.seconds, r?.top5.seconds, seconds),
     cell(e.traceToOnePercent.seconds, r?.traceToOnePercent.seconds, seconds),
