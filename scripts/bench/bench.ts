@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.from) {
-    publish(fromFile(values.from), values.markdown);
+    publish(merged(values.from.split(',').map(fromFile)), values.markdown);
     return;
   }
   const names = values.workloads.split(',').map((s) => s.trim()) as WorkloadName[];
@@ -421,6 +421,28 @@ function fromFile(path: string): Summary {
   };
 }
 
+/**
+ * Several saved runs as one: each later run's workloads replace the earlier ones' (a workload rerun on
+ * its own); the load averages of every run are kept.
+ */
+function merged(summaries: Summary[]): Summary {
+  const [first, ...rest] = summaries;
+  const results = [...first.results];
+  for (const later of rest)
+    for (const result of later.results) {
+      const at = results.findIndex((r) => r.workload.name === result.workload.name);
+      if (at >= 0) results[at] = result;
+      else results.push(result);
+    }
+  const runs = summaries.map((x) => ({
+    workloads: x.results.map((r) => r.workload.name),
+    start: x.machine.loadStart,
+    end: x.machine.loadEnd,
+  }));
+  const leaks = [...summaries].reverse().find((x) => x.leaks)?.leaks ?? null;
+  return { ...first, results, leaks, runs: summaries.length > 1 ? runs : undefined };
+}
+
 /** Prints the run and writes bench-results/bench.md; with `markdown`, docs/bench.md and the README's section too. */
 function publish(summary: Summary, markdown: boolean): void {
   const text = render(summary);
@@ -436,6 +458,8 @@ function publish(summary: Summary, markdown: boolean): void {
 
 interface Summary {
   date: string;
+  /** For runs merged with --from a,b: each run's workloads and load averages. */
+  runs?: { workloads: string[]; start: number[]; end: number[] | null }[];
   machine: Machine;
   settings: Settings;
   results: Result[];
@@ -579,7 +603,9 @@ function render(summary: Summary): { plain: string; markdown: string } {
   const { machine: m, settings: s } = summary;
   const notes = [
     `run: ${summary.date ? summary.date.slice(0, 16).replace('T', ' ') + ' UTC' : 'date not recorded'}; machine: ${machineLine(m)}`,
-    `load average (1, 5, 15 min) at the start: ${load(m.loadStart)}; at the end: ${load(m.loadEnd)}`,
+    summary.runs
+      ? `merged from ${summary.runs.length} runs; load average (1, 5, 15 min) ${summary.runs.map((r) => `of the run of ${r.workloads.join(', ')}: ${load(r.start)} at the start, ${load(r.end)} at the end`).join('; ')}`
+      : `load average (1, 5, 15 min) at the start: ${load(m.loadStart)}; at the end: ${load(m.loadEnd)}`,
     `${s.runs === 1 ? 'one run' : `medians of ${s.runs} runs`}${s.quick ? ' (--quick)' : ''}; ratio = engine / reference (below 1: the engine is faster); * = extrapolated past ${s.traceCap} samples from the variance; † = the dataloader's measured HVP time × the HVPs of PyHessian's top-5 + trace`,
   ];
   const rows = figureRows(summary);
@@ -657,6 +683,14 @@ function readmeSection(summary: Summary): string {
     cell(e.analyze.firstNumberSeconds, r?.firstNumberSeconds, seconds),
     cell(e.analyze.peakRssMb, r?.peakRssMb, mb),
   ]);
+  const loads = summary.runs ?? [{ workloads: [], start: m.loadStart, end: m.loadEnd }];
+  const busy = Math.max(...loads.flatMap((r) => [r.start[0], r.end?.[0] ?? 0])) > m.cores;
+  const loadText = loads
+    .map(
+      (r) =>
+        `${r.workloads.length > 0 ? `run of ${r.workloads.join(', ')}: ` : ''}${load(r.start)} at the start, ${load(r.end)} at the end`,
+    )
+    .join('; ');
   const faster = summary.results
     .filter((r) => r.reference && r.engine.analyze.seconds < r.reference.top5PlusTraceSeconds)
     .map((r) => r.workload.name);
@@ -676,16 +710,19 @@ function readmeSection(summary: Summary): string {
     'HVP as one backward pass through the retained graph. The benchmark now reproduces that method exactly',
     '(scripts/bench/reference_pyhessian.py), and the table below is regenerated from a run by',
     '`npm run bench -- --markdown`. Each cell is engine vs PyHessian and their ratio (below 1×: the engine is faster),',
-    'measured in the same run, same weights and samples, float32, the same number of threads.',
+    'measured in the same run, same weights and samples, float32, as many threads on both sides.',
     '',
     markdownTable(header, rows),
     '',
     `${verdict} The engine's analysis also computes the spectrum and trace of D·H·D and the per-layer`,
     'sharpness, which PyHessian does not; "first number" is the time to its first result (λ_max of D·H·D) against',
     "PyHessian's λ_max. The run: " +
-      `${machineLine(m)}; a shared machine (load average ${load(m.loadStart)} at the start, ${load(m.loadEnd)} at the end), so`,
-    'the absolute times are noisy and the ratios are what to read. All figures, HVP counts per stage, the',
+      `${machineLine(m)}; ${busy ? 'a shared machine, busy with other work' : 'an otherwise idle machine'} (load average ${loadText})${busy ? ', so the absolute times are noisy' : ''}.`,
+    busy
+      ? "Under such load the reference's two OpenMP threads wait for each other more than the engine's workers do (compare the one-thread column). All figures, HVP counts per stage, the"
+      : 'All figures, HVP counts per stage, the',
     'dataloader variant of PyHessian, the λ_max agreement check and the memory check: [docs/bench.md](docs/bench.md).',
+    '',
     '',
   ].join('\n');
 }
