@@ -653,6 +653,13 @@ const METHOD = `## Method
 - **The λ_max check**: the engine's top eigenvalue of H against the reference's, computed untimed by Lanczos with
   full re-orthogonalisation on the same PyTorch HVPs (PyHessian's power iteration stops at a 1e-3 relative
   change, which is not a 1e-3 accuracy); the bench fails when they differ by more than 1e-3 relative.
+- **The PyTorch model**: a Sequential of Dense, Conv2D, MaxPooling2D, Flatten and Dropout layers (mlp, cnn,
+  convnet) is rebuilt natively (NCHW, kernels permuted once, TensorFlow's 'same' padding, a Flatten that reads
+  channels last as Keras does); any other model (mobilenet) is read by this project's PyTorch reading of Keras
+  files (scripts/reference/keras_reference), cast to float32, which computes channels last and permutes around
+  each convolution. The loss, computed on both sides and printed, shows that both compute the same function.
+- **Workloads** (scripts/bench/workloads.ts) are made on first use into bench-results/workloads/ and analysed
+  on all their samples (the default analysis is given \`--samples\` = the workload's size).
 - The engine's default analysis computes more than PyHessian's top-5 + trace: the top-5 of H and of D·H·D, the
   traces of both, and the per-layer sharpness; its HVPs per stage are listed above.
 `;
