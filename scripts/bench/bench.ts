@@ -726,7 +726,7 @@ function readmeSection(summary: Summary): string {
     "PyHessian's λ_max. The run: " +
       `${machineLine(m)}; ${busy ? 'a shared machine, busy with other work' : 'an otherwise idle machine'} (load average ${loadText})${busy ? ', so the absolute times are noisy' : ''}.`,
     busy
-      ? "Under such load the reference's two OpenMP threads wait for each other more than the engine's workers do (compare the one-thread column), so a busy run's ratios are that run's, not the engine's speed on an idle machine: rerun `npm run bench -- --markdown` on one. All figures, HVP counts per stage, the"
+      ? "Under such load the reference's two OpenMP threads wait for each other more than the engine's workers do (compare the one-thread column), and the reference and the engine run one after the other, so a load that changes during the run shifts the ratios: a busy run's ratios are that run's, not the engine's speed on an idle machine: rerun `npm run bench -- --markdown` on one. All figures, HVP counts per stage, the"
       : 'All figures, HVP counts per stage, the',
     'dataloader variant of PyHessian, the λ_max agreement check and the memory check: [docs/bench.md](docs/bench.md).',
     '',
