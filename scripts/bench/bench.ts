@@ -10,6 +10,7 @@
  * the README's "## Performance" section.
  *
  *   npm run bench -- [--workloads mlp,convnet] [--runs N] [--quick] [--markdown] [--skip-reference]
+ *   npm run bench -- --from bench-results/bench.json [--markdown]   # re-render a saved run
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,8 @@ interface Reference {
   loadSeconds: number;
   constructSeconds: number;
   hvpSeconds: number;
+  /** The same HVP with torch.set_num_threads(1) (absent from runs saved before it was measured). */
+  hvpSecondsOneThread?: number;
   top5: { seconds: number; hvps: number; eigenvalues: number[]; firstSeconds: number; firstHvps: number };
   trace: { seconds: number; hvps: number; value: number; standardError: number | null };
   traceToOnePercent: {
@@ -93,6 +96,7 @@ function runReference(workload: Workload, settings: Settings): Reference {
     loadSeconds: m((r) => r.loadSeconds),
     constructSeconds: m((r) => r.constructSeconds),
     hvpSeconds: m((r) => r.hvpSeconds),
+    hvpSecondsOneThread: first.hvpSecondsOneThread === undefined ? undefined : m((r) => r.hvpSecondsOneThread!),
     top5: { ...first.top5, seconds: m((r) => r.top5.seconds) },
     trace: { ...first.trace, seconds: m((r) => r.trace.seconds) },
     traceToOnePercent: { ...first.traceToOnePercent, seconds: m((r) => r.traceToOnePercent.seconds) },
@@ -298,7 +302,8 @@ interface Machine {
   node: string;
   backend: string;
   loadStart: number[];
-  loadEnd: number[];
+  /** null for a run stopped before its end. */
+  loadEnd: number[] | null;
 }
 
 function cpuModel(): string {
@@ -324,8 +329,13 @@ async function main(): Promise<void> {
       markdown: { type: 'boolean', default: false },
       'skip-reference': { type: 'boolean', default: false },
       'leak-analyses': { type: 'string' },
+      from: { type: 'string' },
     },
   });
+  if (values.from) {
+    publish(merged(values.from.split(',').map(fromFile)), values.markdown);
+    return;
+  }
   const names = values.workloads.split(',').map((s) => s.trim()) as WorkloadName[];
   const unknown = names.filter((n) => !WORKLOAD_NAMES.includes(n));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')}: choose among ${WORKLOAD_NAMES.join(', ')}`);
@@ -354,7 +364,10 @@ async function main(): Promise<void> {
       : null;
     results.push({ workload, engine, reference, agreement });
     // Kept as it goes: a long run stopped later still has the workloads it finished.
-    writeFileSync(join(out, 'bench-partial.json'), JSON.stringify({ loadStart, settings, results }, null, 2) + '\n');
+    writeFileSync(
+      join(out, 'bench-partial.json'),
+      JSON.stringify({ date: new Date().toISOString(), loadStart, settings, results }, null, 2) + '\n',
+    );
     log(`${workload.name}: λ_max engine ${engine.top5.values[0]}, reference ${reference?.lambdaMaxCheck.value ?? '—'}`);
   }
   const mlp = workloads.find((w) => w.name === 'mlp');
@@ -363,8 +376,25 @@ async function main(): Promise<void> {
     log(`${leakAnalyses} consecutive analyses of the MLP in one process…`);
     leaks = leakCheck(mlp, leakAnalyses);
   }
+  const summary: Summary = {
+    date: new Date().toISOString(),
+    machine: machineOf(settings, results, loadStart, loadavg()),
+    settings,
+    results,
+    leaks,
+  };
+  writeFileSync(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+  publish(summary, values.markdown);
+  const disagreeing = results.filter((r) => r.agreement !== null && r.agreement > AGREEMENT);
+  if (disagreeing.length > 0) {
+    log(`λ_max disagrees by more than ${AGREEMENT} on ${disagreeing.map((r) => r.workload.name).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function machineOf(settings: Settings, results: Result[], loadStart: number[], loadEnd: number[] | null): Machine {
   const firstReference = results.find((r) => r.reference)?.reference ?? null;
-  const machine: Machine = {
+  return {
     cpu: cpuModel(),
     cores: availableParallelism(),
     threads: settings.threads,
@@ -373,28 +403,63 @@ async function main(): Promise<void> {
     node: process.version,
     backend: 'wasm',
     loadStart,
-    loadEnd: loadavg(),
+    loadEnd,
   };
-  const summary: Summary = { date: new Date().toISOString(), machine, settings, results, leaks };
-  writeFileSync(join(out, 'bench.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+/** A saved run: bench.json, or bench-partial.json of a run stopped before its end (no end load, no memory check). */
+function fromFile(path: string): Summary {
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as
+    Summary | { date: string; loadStart: number[]; settings: Settings; results: Result[] };
+  if ('machine' in saved) return saved;
+  return {
+    date: saved.date,
+    machine: machineOf(saved.settings, saved.results, saved.loadStart, null),
+    settings: saved.settings,
+    results: saved.results,
+    leaks: null,
+  };
+}
+
+/**
+ * Several saved runs as one: each later run's workloads replace the earlier ones' (a workload rerun on
+ * its own); the load averages of every run are kept.
+ */
+function merged(summaries: Summary[]): Summary {
+  const [first, ...rest] = summaries;
+  const results = [...first.results];
+  for (const later of rest)
+    for (const result of later.results) {
+      const at = results.findIndex((r) => r.workload.name === result.workload.name);
+      if (at >= 0) results[at] = result;
+      else results.push(result);
+    }
+  const runs = summaries.map((x) => ({
+    workloads: x.results.map((r) => r.workload.name),
+    start: x.machine.loadStart,
+    end: x.machine.loadEnd,
+  }));
+  const leaks = [...summaries].reverse().find((x) => x.leaks)?.leaks ?? null;
+  return { ...first, results, leaks, runs: summaries.length > 1 ? runs : undefined };
+}
+
+/** Prints the run and writes bench-results/bench.md; with `markdown`, docs/bench.md and the README's section too. */
+function publish(summary: Summary, markdown: boolean): void {
   const text = render(summary);
-  writeFileSync(join(out, 'bench.md'), text.markdown);
+  writeFileSync(join(ROOT, 'bench-results', 'bench.md'), text.markdown);
   process.stdout.write(text.plain + '\n');
-  if (values.markdown) {
+  if (markdown) {
     writeFileSync(join(ROOT, 'docs', 'bench.md'), text.markdown);
     const readmePath = join(ROOT, 'README.md');
     writeFileSync(readmePath, replaceSection(readFileSync(readmePath, 'utf8'), '## Performance', readmeSection(summary)));
-    log('wrote docs/bench.md and the README’s Performance section');
-  }
-  const disagreeing = results.filter((r) => r.agreement !== null && r.agreement > AGREEMENT);
-  if (disagreeing.length > 0) {
-    log(`λ_max disagrees by more than ${AGREEMENT} on ${disagreeing.map((r) => r.workload.name).join(', ')}`);
-    process.exitCode = 1;
+    process.stderr.write('wrote docs/bench.md and the README’s Performance section\n');
   }
 }
 
 interface Summary {
   date: string;
+  /** For runs merged with --from a,b: each run's workloads and load averages. */
+  runs?: { workloads: string[]; start: number[]; end: number[] | null }[];
   machine: Machine;
   settings: Settings;
   results: Result[];
@@ -405,7 +470,7 @@ const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : s < 100 
 const ratio = (engine: number | null | undefined, reference: number | null | undefined) =>
   engine && reference ? `${(engine / reference).toFixed(2)}×` : '—';
 const star = (extrapolated: boolean | undefined) => (extrapolated ? '*' : '');
-const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
+const load = (l: number[] | null) => (l ? l.map((x) => x.toFixed(2)).join(', ') : 'not recorded (the run was stopped before its end)');
 
 function machineLine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores; engine: TF.js wasm backend, Node ${m.node}; reference: PyTorch ${m.torch ?? '—'} on ${m.threads} threads, BLAS ${m.blas ?? '—'}`;
@@ -430,9 +495,9 @@ function figureRows(summary: Summary): string[][] {
       'one HVP (1 thread)',
       seconds(e.hvpOneThread),
       '1',
-      ref ? seconds(ref.hvpSeconds) : '—',
+      ref?.hvpSecondsOneThread ? seconds(ref.hvpSecondsOneThread) : '—',
       '1',
-      ratio(e.hvpOneThread, ref?.hvpSeconds),
+      ratio(e.hvpOneThread, ref?.hvpSecondsOneThread),
     );
     row(
       `one HVP (${summary.settings.threads} threads)`,
@@ -537,8 +602,10 @@ function memoryLines(leaks: LeakCheck | null): string[] {
 function render(summary: Summary): { plain: string; markdown: string } {
   const { machine: m, settings: s } = summary;
   const notes = [
-    `machine: ${machineLine(m)}`,
-    `load average (1, 5, 15 min) at the start: ${load(m.loadStart)}; at the end: ${load(m.loadEnd)}`,
+    `run: ${summary.date ? summary.date.slice(0, 16).replace('T', ' ') + ' UTC' : 'date not recorded'}; machine: ${machineLine(m)}`,
+    summary.runs
+      ? `merged from ${summary.runs.length} runs; load average (1, 5, 15 min) ${summary.runs.map((r) => `of the run of ${r.workloads.join(', ')}: ${load(r.start)} at the start, ${load(r.end)} at the end`).join('; ')}`
+      : `load average (1, 5, 15 min) at the start: ${load(m.loadStart)}; at the end: ${load(m.loadEnd)}`,
     `${s.runs === 1 ? 'one run' : `medians of ${s.runs} runs`}${s.quick ? ' (--quick)' : ''}; ratio = engine / reference (below 1: the engine is faster); * = extrapolated past ${s.traceCap} samples from the variance; † = the dataloader's measured HVP time × the HVPs of PyHessian's top-5 + trace`,
   ];
   const rows = figureRows(summary);
@@ -586,6 +653,13 @@ const METHOD = `## Method
 - **The λ_max check**: the engine's top eigenvalue of H against the reference's, computed untimed by Lanczos with
   full re-orthogonalisation on the same PyTorch HVPs (PyHessian's power iteration stops at a 1e-3 relative
   change, which is not a 1e-3 accuracy); the bench fails when they differ by more than 1e-3 relative.
+- **The PyTorch model**: a Sequential of Dense, Conv2D, MaxPooling2D, Flatten and Dropout layers (mlp, cnn,
+  convnet) is rebuilt natively (NCHW, kernels permuted once, TensorFlow's 'same' padding, a Flatten that reads
+  channels last as Keras does); any other model (mobilenet) is read by this project's PyTorch reading of Keras
+  files (scripts/reference/keras_reference), cast to float32, which computes channels last and permutes around
+  each convolution. The loss, computed on both sides and printed, shows that both compute the same function.
+- **Workloads** (scripts/bench/workloads.ts) are made on first use into bench-results/workloads/ and analysed
+  on all their samples (the default analysis is given \`--samples\` = the workload's size).
 - The engine's default analysis computes more than PyHessian's top-5 + trace: the top-5 of H and of D·H·D, the
   traces of both, and the per-layer sharpness; its HVPs per stage are listed above.
 `;
@@ -595,7 +669,8 @@ function readmeSection(summary: Summary): string {
   const { machine: m } = summary;
   const header = [
     'workload',
-    'one HVP',
+    'one HVP, 1 thread',
+    `one HVP, ${summary.settings.threads} threads`,
     'top-5 of H',
     'trace to 1%',
     'default analyze vs PyHessian top-5 + trace',
@@ -607,6 +682,7 @@ function readmeSection(summary: Summary): string {
   const mb = (x: number) => `${x.toFixed(0)} MB`;
   const rows = summary.results.map(({ workload, engine: e, reference: r }) => [
     `${workload.description} (${e.parameters.toLocaleString('en-US')} parameters)`,
+    cell(e.hvpOneThread, r?.hvpSecondsOneThread, seconds),
     cell(e.hvpThreads, r?.hvpSeconds, seconds),
     cell(e.top5.seconds, r?.top5.seconds, seconds),
     cell(e.traceToOnePercent.seconds, r?.traceToOnePercent.seconds, seconds),
@@ -614,6 +690,14 @@ function readmeSection(summary: Summary): string {
     cell(e.analyze.firstNumberSeconds, r?.firstNumberSeconds, seconds),
     cell(e.analyze.peakRssMb, r?.peakRssMb, mb),
   ]);
+  const loads = summary.runs ?? [{ workloads: [], start: m.loadStart, end: m.loadEnd }];
+  const busy = Math.max(...loads.flatMap((r) => [r.start[0], r.end?.[0] ?? 0])) > m.cores;
+  const loadText = loads
+    .map(
+      (r) =>
+        `${r.workloads.length > 0 ? `run of ${r.workloads.join(', ')}: ` : ''}${load(r.start)} at the start, ${load(r.end)} at the end`,
+    )
+    .join('; ');
   const faster = summary.results
     .filter((r) => r.reference && r.engine.analyze.seconds < r.reference.top5PlusTraceSeconds)
     .map((r) => r.workload.name);
@@ -633,16 +717,19 @@ function readmeSection(summary: Summary): string {
     'HVP as one backward pass through the retained graph. The benchmark now reproduces that method exactly',
     '(scripts/bench/reference_pyhessian.py), and the table below is regenerated from a run by',
     '`npm run bench -- --markdown`. Each cell is engine vs PyHessian and their ratio (below 1×: the engine is faster),',
-    'measured in the same run, same weights and samples, float32, the same number of threads.',
+    'measured in the same run, same weights and samples, float32, as many threads on both sides.',
     '',
     markdownTable(header, rows),
     '',
     `${verdict} The engine's analysis also computes the spectrum and trace of D·H·D and the per-layer`,
     'sharpness, which PyHessian does not; "first number" is the time to its first result (λ_max of D·H·D) against',
     "PyHessian's λ_max. The run: " +
-      `${machineLine(m)}; a shared machine (load average ${load(m.loadStart)} at the start, ${load(m.loadEnd)} at the end), so`,
-    'the absolute times are noisy and the ratios are what to read. All figures, HVP counts per stage, the',
+      `${machineLine(m)}; ${busy ? 'a shared machine, busy with other work' : 'an otherwise idle machine'} (load average ${loadText})${busy ? ', so the absolute times are noisy' : ''}.`,
+    busy
+      ? "Under such load the reference's two OpenMP threads wait for each other more than the engine's workers do (compare the one-thread column), and the reference and the engine run one after the other, so a load that changes during the run shifts the ratios: a busy run's ratios are that run's, not the engine's speed on an idle machine: rerun `npm run bench -- --markdown` on one. All figures, HVP counts per stage, the"
+      : 'All figures, HVP counts per stage, the',
     'dataloader variant of PyHessian, the λ_max agreement check and the memory check: [docs/bench.md](docs/bench.md).',
+    '',
     '',
   ].join('\n');
 }

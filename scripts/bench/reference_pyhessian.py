@@ -345,6 +345,15 @@ def main():
         hessian.hvp(v)
         times.append(time.perf_counter() - start)
     hvp_seconds = statistics.median(times)
+    # The same on one thread: on a loaded machine OpenMP's threads wait for each other, one thread does not.
+    torch.set_num_threads(1)
+    times = []
+    for _ in range(args.hvp_repeats):
+        start = time.perf_counter()
+        hessian.hvp(v)
+        times.append(time.perf_counter() - start)
+    hvp_seconds_one_thread = statistics.median(times)
+    torch.set_num_threads(args.threads)
 
     # Hutchinson (PyHessian's probes) until a 1% relative standard error: at least 10 samples, at most the
     # cap; past the cap the samples needed are extrapolated from the variance (n·(SE/(0.01·|mean|))²).
@@ -389,6 +398,7 @@ def main():
         'loadSeconds': load_seconds,
         'constructSeconds': construct_seconds,
         'hvpSeconds': hvp_seconds,
+        'hvpSecondsOneThread': hvp_seconds_one_thread,
         'top5': top,
         'trace': trace,
         'traceToOnePercent': trace_rse,
