@@ -7,6 +7,24 @@ import type { CorpusCase } from '../corpus-case';
 
 type Layers = typeof tfl;
 
+/**
+ * MobileNetV2's first layers under their Keras names: Conv1 (stride 2, no bias) → BN → ReLU6, then the
+ * first inverted-residual block (depthwise → BN → ReLU6 → 1×1 project → BN) added to its input.
+ */
+function mobileNetStem(L: Layers, input: tfl.SymbolicTensor): tfl.SymbolicTensor {
+  let x = L.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'Conv1' }).apply(input) as tfl.SymbolicTensor;
+  x = L.layers.batchNormalization({ name: 'bn_Conv1' }).apply(x) as tfl.SymbolicTensor;
+  x = L.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x) as tfl.SymbolicTensor;
+  let y = L.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'expanded_conv_depthwise' })
+    .apply(x) as tfl.SymbolicTensor;
+  y = L.layers.batchNormalization({ name: 'expanded_conv_depthwise_BN' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.reLU({ maxValue: 6, name: 'expanded_conv_depthwise_relu' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'expanded_conv_project' }).apply(y) as tfl.SymbolicTensor;
+  y = L.layers.batchNormalization({ name: 'expanded_conv_project_BN' }).apply(y) as tfl.SymbolicTensor;
+  return L.layers.add({ name: 'expanded_conv_add' }).apply([x, y]) as tfl.SymbolicTensor;
+}
+
 /** Sequential[Sequential[Functional MobileNet-style block, GAP], Sequential[Dense, Dense]], as Teachable Machine exports. */
 function teachableMachine(L: Layers): tfl.LayersModel {
   const input = L.input({ shape: [8, 8, 3], name: 'input_1' });
@@ -19,19 +37,7 @@ function teachableMachine(L: Layers): tfl.LayersModel {
       name: 'Conv1_pad',
     })
     .apply(input) as tfl.SymbolicTensor;
-  x = L.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'Conv1' }).apply(x) as tfl.SymbolicTensor;
-  x = L.layers.batchNormalization({ name: 'bn_Conv1' }).apply(x) as tfl.SymbolicTensor;
-  x = L.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x) as tfl.SymbolicTensor;
-  const shortcut = x;
-  let y = L.layers
-    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'expanded_conv_depthwise' })
-    .apply(x) as tfl.SymbolicTensor;
-  y = L.layers.batchNormalization({ name: 'expanded_conv_depthwise_BN' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.reLU({ maxValue: 6, name: 'expanded_conv_depthwise_relu' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'expanded_conv_project' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.batchNormalization({ name: 'expanded_conv_project_BN' }).apply(y) as tfl.SymbolicTensor;
-  const added = L.layers.add({ name: 'expanded_conv_add' }).apply([shortcut, y]) as tfl.SymbolicTensor;
-  const base = L.model({ inputs: input, outputs: added, name: 'model2' });
+  const base = L.model({ inputs: input, outputs: mobileNetStem(L, x), name: 'model2' });
   const trunk = L.sequential({
     name: 'sequential_1',
     layers: [base, L.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_GlobalAveragePooling2D1' })],
@@ -54,18 +60,7 @@ function teachableMachine(L: Layers): tfl.LayersModel {
  */
 function kerasTransferMobileNet(L: Layers): tfl.LayersModel {
   const input = L.input({ shape: [9, 9, 3], name: 'input_layer' });
-  let x = L.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'Conv1' }).apply(input) as tfl.SymbolicTensor;
-  x = L.layers.batchNormalization({ name: 'bn_Conv1' }).apply(x) as tfl.SymbolicTensor;
-  x = L.layers.reLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x) as tfl.SymbolicTensor;
-  let y = L.layers
-    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'expanded_conv_depthwise' })
-    .apply(x) as tfl.SymbolicTensor;
-  y = L.layers.batchNormalization({ name: 'expanded_conv_depthwise_BN' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.reLU({ maxValue: 6, name: 'expanded_conv_depthwise_relu' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.conv2d({ filters: 4, kernelSize: 1, useBias: false, name: 'expanded_conv_project' }).apply(y) as tfl.SymbolicTensor;
-  y = L.layers.batchNormalization({ name: 'expanded_conv_project_BN' }).apply(y) as tfl.SymbolicTensor;
-  const added = L.layers.add({ name: 'expanded_conv_add' }).apply([x, y]) as tfl.SymbolicTensor;
-  const base = L.model({ inputs: input, outputs: added, name: 'mobilenetv2_1.00_224' });
+  const base = L.model({ inputs: input, outputs: mobileNetStem(L, input), name: 'mobilenetv2_1.00_224' });
   return L.sequential({
     name: 'sequential',
     layers: [
