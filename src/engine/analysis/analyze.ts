@@ -25,6 +25,7 @@ import type { MeasureSettings } from '../../shared/analysis-request';
 import { DEFAULTS } from '../../shared/defaults';
 import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations } from '../linalg/lanczos';
+import { NonFiniteProductError } from '../linalg/operator';
 import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks, type Measures } from './measures';
 import { openInputs, outputResults } from './inputs';
 import { blockUnitDirections, normalizationScales } from './curvature-operator';
@@ -148,7 +149,7 @@ async function finiteMeasures(pending: Promise<Measures>, rescaling: string | nu
   try {
     measures = await pending;
   } catch (error) {
-    if (rescaling && error instanceof SharpnessError && /non-finite/.test(error.message))
+    if (rescaling && error instanceof NonFiniteProductError)
       throw rescalingOverflow('a Hessian-vector product of the rescaled model is not finite', rescaling, file);
     throw error;
   }

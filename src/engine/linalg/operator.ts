@@ -58,6 +58,13 @@ export function countingOperator(inner: SymmetricOperator): CountingOperator {
  * and again after it, so an abort during a 10 s product takes effect as soon as it returns;
  * the result is checked because one NaN would silently poison every later step.
  */
+/** A product by the operator held a NaN or an infinity: a caller that knows why (a rescaling) can say so. */
+export class NonFiniteProductError extends SharpnessError {
+  constructor(value: number, index: number) {
+    super(`operator returned a non-finite value (${value}) at index ${index}`);
+  }
+}
+
 export async function applyChecked(op: SymmetricOperator, v: Float64Array, signal: AbortSignal | undefined): Promise<Float64Array> {
   throwIfAborted(signal);
   const y = await op.apply(v, signal);
@@ -66,7 +73,7 @@ export async function applyChecked(op: SymmetricOperator, v: Float64Array, signa
     throw new SharpnessError(`operator returned a vector of length ${y.length}, expected ${op.dimension}`);
   }
   for (let i = 0; i < y.length; i++) {
-    if (!Number.isFinite(y[i])) throw new SharpnessError(`operator returned a non-finite value (${y[i]}) at index ${i}`);
+    if (!Number.isFinite(y[i])) throw new NonFiniteProductError(y[i], i);
   }
   return y;
 }
