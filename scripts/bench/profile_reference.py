@@ -16,28 +16,23 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'reference'))
+from keras_reference.model_file import read_model_file  # noqa: E402  (the project's reader of model files)
+
 
 def load_model(path):
-    with open(path) as f:
-        spec = json.load(f)
-    folder = os.path.dirname(path)
-    manifest = [w for group in spec['weightsManifest'] for w in group['weights']]
-    buffer = b''.join(open(os.path.join(folder, p), 'rb').read() for group in spec['weightsManifest'] for p in group['paths'])
-    weights, offset = {}, 0
-    for w in manifest:
-        count = int(np.prod(w['shape'])) if w['shape'] else 1
-        weights[w['name']] = np.frombuffer(buffer, dtype='<f4', count=count, offset=offset).reshape(w['shape']).copy()
-        offset += 4 * count
-    topology = spec['modelTopology']
-    config = topology.get('model_config', topology)['config']
+    """The layer list and the float32 weights by name, read by the project's model-file reader."""
+    model_config, _, _, weights = read_model_file(path)
+    config = model_config['config']
     layers = config['layers'] if isinstance(config, dict) else config
-    return layers, weights
+    return layers, {name: value.astype(np.float32) for name, value in weights.items()}
 
 
 def same_padding(size, kernel, stride):

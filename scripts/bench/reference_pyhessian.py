@@ -38,7 +38,11 @@ import warnings
 
 import numpy as np
 import torch
+
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'reference'))
+from keras_reference.model_file import read_model_file  # noqa: E402  (the project's reader of model files)
 
 # PyHessian's loss.backward(create_graph=True) makes torch warn about the parameter/gradient cycle; expected here.
 warnings.filterwarnings('ignore', message='Using backward\\(\\) with create_graph=True')
@@ -47,18 +51,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def read_layers_model(folder):
-    with open(os.path.join(folder, 'model.json')) as f:
-        spec = json.load(f)
-    manifest = [w for group in spec['weightsManifest'] for w in group['weights']]
-    buffer = b''.join(open(os.path.join(folder, p), 'rb').read() for group in spec['weightsManifest'] for p in group['paths'])
-    weights, offset = {}, 0
-    for w in manifest:
-        count = int(np.prod(w['shape'])) if w['shape'] else 1
-        weights[w['name']] = np.frombuffer(buffer, dtype='<f4', count=count, offset=offset).reshape(w['shape']).copy()
-        offset += 4 * count
-    topology = spec['modelTopology']
-    config = topology.get('model_config', topology)
-    return config, weights, [w['name'] for w in manifest]
+    """The model config, the float32 weights by name and their manifest order, read by the project's model-file reader."""
+    config, _, _, weights = read_model_file(os.path.join(folder, 'model.json'))
+    return config, {name: value.astype(np.float32) for name, value in weights.items()}, list(weights)
 
 
 NATIVE = ('Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'InputLayer')
@@ -128,7 +123,6 @@ class KerasReferenceModel:
     """Any model file through keras_reference, in float32, with one leaf tensor per trainable weight."""
 
     def __init__(self, folder, sample_shape):
-        sys.path.insert(0, os.path.join(HERE, '..', 'reference'))
         import keras_reference.model as reference
         reference.Kinks = NullKinks
         self.model = reference.ReferenceModel(os.path.join(folder, 'model.json'), [sample_shape])
@@ -339,20 +333,18 @@ def main():
 
     # One HVP, warm (median).
     v = normalization([torch.randn(p.size()) for p in hessian.params])
-    times = []
-    for _ in range(args.hvp_repeats):
-        start = time.perf_counter()
-        hessian.hvp(v)
-        times.append(time.perf_counter() - start)
-    hvp_seconds = statistics.median(times)
+    def median_hvp_seconds():
+        times = []
+        for _ in range(args.hvp_repeats):
+            start = time.perf_counter()
+            hessian.hvp(v)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    hvp_seconds = median_hvp_seconds()
     # The same on one thread: on a loaded machine OpenMP's threads wait for each other, one thread does not.
     torch.set_num_threads(1)
-    times = []
-    for _ in range(args.hvp_repeats):
-        start = time.perf_counter()
-        hessian.hvp(v)
-        times.append(time.perf_counter() - start)
-    hvp_seconds_one_thread = statistics.median(times)
+    hvp_seconds_one_thread = median_hvp_seconds()
     torch.set_num_threads(args.threads)
 
     # Hutchinson (PyHessian's probes) until a 1% relative standard error: at least 10 samples, at most the
