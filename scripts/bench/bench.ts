@@ -131,18 +131,8 @@ interface Engine {
   chunkSize: number;
   top5: { seconds: number; hvps: number; values: number[] };
   traceToOnePercent: { seconds: number; hvps: number; extrapolated: boolean; value: number; standardError: number };
-  analyze: {
-    seconds: number;
-    firstNumberSeconds: number | null;
-    firstNumber: number | null;
-    firstNumberHvps: number | null;
-    hvps: number;
-    threads: number;
-    stages: AnalysisRun['stages'];
-    peakRssMb: number;
-    lambdaMax: number;
-    loss: number;
-  };
+  /** The default analysis (medians over runs where timed), and the peak RSS of its processes. */
+  analyze: Omit<AnalysisRun, 'tensors' | 'rssMb' | 'heapUsedMb'> & { peakRssMb: number };
 }
 
 /** The engine's figures: its providers and estimators driven directly, then default analyses in fresh processes. */
