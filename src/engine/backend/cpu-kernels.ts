@@ -8,8 +8,8 @@
  *   convolution would (0.1 s).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backend_util, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { segmentSum } from './wasm-kernels';
+import { type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { nhwcConvInfo, segmentSum } from './wasm-kernels';
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU used here. */
 interface CpuBackend {
@@ -32,16 +32,7 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
 const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as NamedTensorInfoMap & { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filterShape, { strides, pad, dimRoundingMode });
   const cpu = backend as unknown as CpuBackend;
   const xs = cpu.data.get(x.dataId).values;
   const dys = cpu.data.get(dy.dataId).values;

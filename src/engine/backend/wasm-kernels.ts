@@ -99,6 +99,30 @@ function im2colFilterGradient(
   }
 }
 
+/** TensorFlow's geometry of one channels-last (NHWC) convolution, from a kernel's attributes. */
+export function nhwcConvInfo(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: number | [number, number];
+    dilations?: number | [number, number];
+    pad: tf.Conv2DAttrs['pad'];
+    dimRoundingMode?: tf.Conv2DAttrs['dimRoundingMode'];
+    depthwise?: boolean;
+  },
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    attrs.depthwise ?? false,
+    'channelsLast',
+  );
+}
+
 /**
  * dW[i, j, c, f] = Σ_{n,p,q} x[n, p·s + i − padTop, q·s + j − padLeft, c] · dy[n, p, q, f]: a valid
  * convolution of xᵀ = [C, H', W', N] with dyᵀ = [Ho, Wo, N, F] as the filter, dilated by the stride
@@ -107,16 +131,7 @@ function im2colFilterGradient(
 const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, dy } = inputsOf(inputs, 'x', 'dy');
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filterShape, { strides, pad, dimRoundingMode });
   if (info.inChannels <= IM2COL_FILTER_CHANNELS && (pad === 'valid' || pad === 'same'))
     return im2colFilterGradient(x, dy, info, pad, backend);
   const heap = backend as WasmHeapBackend;
@@ -262,16 +277,7 @@ const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs)
   const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const [kh, kw, , outChannels] = filter.shape;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(inputShape, filter.shape, { strides, pad, dimRoundingMode });
   const heap = backend as WasmHeapBackend;
   const temporaries: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temporaries.push(t), t);
@@ -377,15 +383,7 @@ function forEachDepthwiseTerm(
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, dy } = inputsOf(inputs, 'x', 'dy');
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const info = nhwcConvInfo(x.shape, filterShape, { strides, dilations, pad, dimRoundingMode, depthwise: true });
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(filterShape, 'float32');
   const [xs, dys, dw] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out)];
@@ -403,15 +401,7 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelA
 const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const info = nhwcConvInfo(inputShape, filter.shape, { strides, dilations, pad, dimRoundingMode, depthwise: true });
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(inputShape, 'float32');
   const [dys, ws, dx] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out)];
@@ -536,15 +526,7 @@ function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFu
     const { x, filter } = inputsOf(inputs, 'x', 'filter');
     const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
     if (pad !== 'same') return original({ inputs, backend: backend as tf.KernelBackend, attrs });
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      depthwise,
-    );
+    const info = nhwcConvInfo(x.shape, filter.shape, { strides, dilations, pad, dimRoundingMode, depthwise });
     const { top, bottom, left, right } = info.padInfo;
     if (top + bottom + left + right === 0)
       return original({ inputs, backend: backend as tf.KernelBackend, attrs: { ...attrs, pad: 'valid' } });
