@@ -28,7 +28,7 @@ function mobileNetStem(L: Layers, input: tfl.SymbolicTensor): tfl.SymbolicTensor
 /** Sequential[Sequential[Functional MobileNet-style block, GAP], Sequential[Dense, Dense]], as Teachable Machine exports. */
 function teachableMachine(L: Layers): tfl.LayersModel {
   const input = L.input({ shape: [8, 8, 3], name: 'input_1' });
-  let x = L.layers
+  const x = L.layers
     .zeroPadding2d({
       padding: [
         [0, 1],
