@@ -18,6 +18,7 @@ import { DATA_FILE_EXTENSIONS } from './shared/data-files';
 import { DEFAULTS, type AnalysisOptions } from './shared/defaults';
 import {
   analyzeRequestFor,
+  forComparison,
   FLAG_WORDING,
   OPTION_SPECS,
   OptionValueError,
@@ -332,7 +333,7 @@ async function runCompare(positionals: string[], values: Values, signal: AbortSi
   try {
     for (const model of positionals)
       reports.push(
-        await analyze(analyzeRequest(model, values), {
+        await analyze(forComparison(analyzeRequest(model, values)), {
           signal,
           onProgress: progress.update,
           onWarning: warningPrinter(values, progress, io.stderr),

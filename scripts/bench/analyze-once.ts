@@ -21,6 +21,10 @@ export interface AnalysisRun {
   /** HVPs done when the first number arrived (the last progress event's count). */
   firstNumberHvps: number | null;
   hvps: number;
+  /** The analysis' own estimate of its time and peak memory, made before the curvature stages. */
+  estimate: { seconds: number; peakMb: number } | null;
+  /** Whether the sampling intervals were computed, or why not (the intervals-skipped warning). */
+  intervals: { computed: boolean; note: string | null };
   threads: number;
   stages: { name: string; hvps: number; seconds: number }[];
   lambdaMax: number;
@@ -73,6 +77,11 @@ async function main(): Promise<void> {
       firstNumber,
       firstNumberHvps,
       hvps: report.cost.hvpCount,
+      estimate: report.estimate ? { seconds: report.estimate.seconds, peakMb: report.estimate.peakBytes / 2 ** 20 } : null,
+      intervals: {
+        computed: report.sampling !== null,
+        note: report.warnings.find((w) => w.code === 'intervals-skipped')?.message ?? null,
+      },
       threads: report.threads,
       stages: report.cost.stages.map((s) => ({ name: s.name, hvps: s.hvpCount, seconds: s.seconds })),
       lambdaMax: report.euclidean.topEigenvalues[0],

@@ -222,6 +222,8 @@ async function measureEngine(workload: Workload, settings: Settings, log: (line:
       firstNumber: runs[0].firstNumber,
       firstNumberHvps: runs[0].firstNumberHvps,
       hvps: runs[0].hvps,
+      estimate: runs[0].estimate,
+      intervals: runs[0].intervals,
       threads: runs[0].threads,
       stages: runs[0].stages,
       peakRssMb: Math.max(...analyses.map((a) => a.peakRssMb)),
@@ -547,6 +549,18 @@ function figureRows(summary: Summary): string[][] {
 
 const HEADER = ['workload', 'figure', 'engine', 'HVPs', 'PyHessian (one batch)', 'HVPs', 'ratio', 'PyHessian with a dataloader', 'ratio'];
 
+/** The analysis' estimate made before its curvature stages against what the run then took, and what 'auto' did with the intervals. */
+function estimateLine(run: Engine['analyze']): string {
+  // Runs saved before these were recorded (re-rendered with --from) have neither.
+  const intervals = !(run.intervals as typeof run.intervals | undefined)
+    ? 'sampling intervals not recorded'
+    : run.intervals.computed
+      ? 'sampling intervals computed'
+      : `sampling intervals not computed${run.intervals.note ? ` (${run.intervals.note})` : ''}`;
+  if (!run.estimate) return `no time estimate recorded; ${intervals}`;
+  return `estimate before the curvature stages: ${seconds(run.estimate.seconds)} and ${run.estimate.peakMb.toFixed(0)} MB; measured ${seconds(run.seconds)} (estimate/measured ${(run.estimate.seconds / run.seconds).toFixed(2)}) and ${run.peakRssMb.toFixed(0)} MB peak RSS (${(run.estimate.peakMb / run.peakRssMb).toFixed(2)}); ${intervals} — an estimate includes the intervals under 'auto'`;
+}
+
 function details(summary: Summary): string[] {
   return summary.results.map(({ workload, engine: e, reference: ref, agreement }) => {
     const lines = [
@@ -568,6 +582,7 @@ function details(summary: Summary): string[] {
     }
     lines.push(
       `  engine: default analyze on ${e.analyze.threads} thread(s), first number λ_max(D·H·D) = ${e.analyze.firstNumber?.toPrecision(5) ?? '—'}; HVPs and seconds per stage: ${e.analyze.stages.map((s) => `${s.name} ${s.hvps} (${s.seconds.toFixed(1)} s)`).join(', ')}`,
+      `  ${estimateLine(e.analyze)}`,
     );
     return lines.join('\n');
   });

@@ -23,10 +23,11 @@ export async function assessModel(
   hooks: AnalyzeHooks = {},
 ): Promise<Assessment> {
   const common = { model: request.model, data: request.trainData, rescale: request.rescale ?? null };
-  const report = await analyze(common, hooks);
+  // The demo's verdict on the pair needs the sampling intervals whatever they cost ('auto' could skip them).
+  const report = await analyze({ ...common, intervals: true }, hooks);
   // Only λ_max is wanted from the element-normalised run; the minimum of trace probes keeps it cheap.
   const element = await analyze(
-    { ...common, settings: { normalization: 'element', topK: 1, perLayer: false, traceMaxSamples: 10 } },
+    { ...common, intervals: false, settings: { normalization: 'element', topK: 1, perLayer: false, traceMaxSamples: 10 } },
     hooks,
   );
   const test = await evaluateModel({ model: request.model, data: request.testData });

@@ -7,7 +7,7 @@
 import { basename, dirname, extname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalyzeRequest } from '../shared/analysis-request';
-import { SETTING_WORDING } from '../shared/options';
+import { forComparison, SETTING_WORDING } from '../shared/options';
 import { needsMainRun } from '../shared/panel-model';
 import type { ExportFormat, HostToPanel, PanelState, PanelToHost, RescalingChoice, RunRole, RunState } from '../shared/protocol';
 import type { Report } from '../shared/report';
@@ -152,7 +152,7 @@ export class SharpnessPanel implements vscode.Disposable {
   /** Adds another model to the comparison. */
   async startCompare(modelPath: string): Promise<void> {
     const request = await this.deps.requestFor(modelPath);
-    if (request) this.start('compare', request, titleOf(modelPath), null);
+    if (request) this.start('compare', forComparison(request), titleOf(modelPath), null);
   }
 
   private start(role: RunRole, request: AnalyzeRequest, label: string, rescaling: RescalingChoice | null): void {

@@ -52,8 +52,10 @@ export interface AnalyzeRequest {
   /** A seeded random neuron-wise rescaling applied first. */
   rescaleNeurons?: number | null;
   maxParameters?: number;
-  /** Data-sampling intervals (default DEFAULTS.intervals). */
-  intervals?: boolean;
+  /** Data-sampling intervals: always, never, or 'auto' (by their measured cost, the default). */
+  intervals?: boolean | 'auto';
+  /** When 'auto' keeps the intervals (default INTERVALS_AUTO_MAX_SHARE and INTERVALS_AUTO_FREE_SECONDS). */
+  intervalsAuto?: { maxShare: number; freeSeconds: number };
   /** Fit the analysis in about this many seconds (null or absent: no budget). */
   budgetSeconds?: number | null;
   /** `samples` was asked for explicitly: the budget may not lower it, only warn. */

@@ -7,6 +7,17 @@
 import type { BackendChoice } from './analysis-request';
 import type { LossName, NormalizationKind } from './report';
 
+/** When the data-sampling intervals are computed: by their measured cost, always, or never. */
+export type IntervalsChoice = 'auto' | 'on' | 'off';
+export const INTERVALS_CHOICES: readonly IntervalsChoice[] = ['auto', 'on', 'off'];
+/**
+ * `intervals: auto` keeps the grouped pass when it is projected to take at most this share of the
+ * whole analysis (its own time included), measured on its first grouped products.
+ */
+export const INTERVALS_AUTO_MAX_SHARE = 0.25;
+/** …or when it is projected to take at most this many seconds, whatever its share (a small model's analysis is all overhead). */
+export const INTERVALS_AUTO_FREE_SECONDS = 2;
+
 /** What a user can choose for one analysis, under the names the settings and the sidecar use. */
 export interface AnalysisOptions {
   /** At most this many samples: a seeded subsample when the data has more. */
@@ -22,8 +33,12 @@ export interface AnalysisOptions {
   density: boolean;
   crossCheck: boolean;
   perLayer: boolean;
-  /** Intervals for the data-sampling error of every measure (one extra grouped pass per vector). */
-  intervals: boolean;
+  /**
+   * Intervals for the data-sampling error of every measure (one extra grouped pass per vector):
+   * `auto` computes them when they take at most INTERVALS_AUTO_MAX_SHARE of the analysis or at
+   * most INTERVALS_AUTO_FREE_SECONDS.
+   */
+  intervals: IntervalsChoice;
   /** Seconds an analysis should fit: fewer samples, then cheaper estimators, when the estimate exceeds it; 0 for none. */
   budgetSeconds: number;
   exactThreshold: number;
@@ -61,9 +76,10 @@ export const DEFAULTS: Readonly<AnalysisOptions> = Object.freeze({
   perLayer: true,
   // The grouped pass behind the intervals costs about 2 + 2 × layers + 12 full-data products plus a
   // short Lanczos run per smaller sample count: 30 against the 136 HVPs of the bundled MNIST models'
-  // analysis (22% of the products, but 27-46% of its time measured on a loaded 2-core machine:
-  // docs/measures.md, "Sampling error").
-  intervals: true,
+  // analysis (22% of the products), but a grouped product costs 0.9–2× a full one depending on the
+  // model (docs/measures.md, "Sampling error"). So the default measures that cost on the first
+  // grouped products and keeps the pass when it is at most INTERVALS_AUTO_MAX_SHARE of the analysis.
+  intervals: 'auto',
   // A minute: what an interactive analysis should take. The budget lowers the sample count (never
   // below 256) and then the estimators' work when the estimate exceeds it; --samples forces a count.
   budgetSeconds: 60,

@@ -5,7 +5,14 @@
  * and a sidecar key cannot drift apart, and the defaults come from defaults.ts alone.
  */
 import type { AnalyzeRequest } from './analysis-request';
-import { DEFAULTS, type AnalysisOptions } from './defaults';
+import {
+  DEFAULTS,
+  INTERVALS_AUTO_FREE_SECONDS,
+  INTERVALS_AUTO_MAX_SHARE,
+  INTERVALS_CHOICES,
+  type AnalysisOptions,
+  type IntervalsChoice,
+} from './defaults';
 import type { OptionWording } from './problems';
 import type { LossName } from './report';
 
@@ -112,9 +119,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     key: 'intervals',
-    flag: 'no-intervals',
-    kind: { type: 'boolean', negated: true },
-    help: 'skip the data-sampling intervals (a grouped pass over the analysis samples)',
+    flag: 'intervals',
+    kind: { type: 'choice', choices: INTERVALS_CHOICES },
+    placeholder: 'WHEN',
+    help: `data-sampling intervals (a grouped pass over the analysis samples): auto (when they take at most ${INTERVALS_AUTO_MAX_SHARE * 100}% of the analysis or ${INTERVALS_AUTO_FREE_SECONDS} s), on, off; compare computes them unless off`,
     group: 'measures',
   },
   {
@@ -315,6 +323,19 @@ export function withDefaults(...layers: Partial<AnalysisOptions>[]): AnalysisOpt
   return Object.assign({}, DEFAULTS, ...layers) as AnalysisOptions;
 }
 
+/** The engine's form of an intervals choice: always (true), never (false), or by their measured cost. */
+export function intervalsRequest(choice: IntervalsChoice): boolean | 'auto' {
+  return choice === 'auto' ? 'auto' : choice === 'on';
+}
+
+/**
+ * A request for a model that is compared with others: whether two minima differ needs the sampling
+ * intervals, so 'auto' computes them whatever they cost (an explicit off stays off).
+ */
+export function forComparison(request: AnalyzeRequest): AnalyzeRequest {
+  return request.intervals === 'auto' ? { ...request, intervals: true } : request;
+}
+
 /** The engine's request for a model, its data and the chosen options (the rescaling is the caller's). */
 export function analyzeRequestFor(model: string, data: { data: string; labels?: string }, options: AnalysisOptions): AnalyzeRequest {
   return {
@@ -332,7 +353,7 @@ export function analyzeRequestFor(model: string, data: { data: string; labels?: 
     cacheMegabytes: options.cacheMb,
     workingMegabytes: options.workingMb,
     maxParameters: options.maxParameters,
-    intervals: options.intervals,
+    intervals: intervalsRequest(options.intervals),
     budgetSeconds: options.budgetSeconds > 0 ? options.budgetSeconds : null,
     settings: {
       topK: options.topK,

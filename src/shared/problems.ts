@@ -27,6 +27,8 @@ export type ProblemCode =
   | 'budget-choice'
   /** The analysis is expected to take longer than its time budget. */
   | 'over-budget'
+  /** `intervals: auto` skipped the sampling intervals: they would have taken too large a share of the analysis. */
+  | 'intervals-skipped'
   | 'internal';
 
 /** The options a problem can point to: the analysis options, and the inputs and rescalings. */
@@ -36,7 +38,7 @@ export type ProblemOption = OptionKey | 'data' | 'labels' | 'rescale' | 'rescale
  * How the option enters the sentence: `value` puts it in front ("--samples must be at least 1"), the
  * others add a hint after the message ("raise it with --max-parameters").
  */
-export type OptionAction = 'value' | 'raise' | 'choose' | 'give' | 'include';
+export type OptionAction = 'value' | 'raise' | 'choose' | 'give' | 'include' | 'turn-on';
 
 export interface Problem {
   code: ProblemCode;
@@ -66,6 +68,8 @@ function hint(action: Exclude<OptionAction, 'value'>, option: string): string {
       return `give ${option}`;
     case 'include':
       return `${option} includes them`;
+    case 'turn-on':
+      return `set ${option} to on to compute them`;
   }
 }
 

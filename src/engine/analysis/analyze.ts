@@ -22,11 +22,12 @@ import { ParallelCurvatureProvider } from '../parallel/pool';
 import { requestedRescaling } from '../rescaling/rescale';
 import { analyzeSymmetries, homogeneityOf } from '../rescaling/symmetries';
 import type { MeasureSettings } from '../../shared/analysis-request';
-import { DEFAULTS } from '../../shared/defaults';
+import { DEFAULTS, INTERVALS_AUTO_FREE_SECONDS, INTERVALS_AUTO_MAX_SHARE } from '../../shared/defaults';
+import { intervalsRequest } from '../../shared/options';
 import type { Problem } from '../../shared/problems';
-import { defaultLanczosIterations } from '../linalg/lanczos';
+import { defaultLanczosIterations, lanczosStartVector } from '../linalg/lanczos';
 import { NonFiniteProductError } from '../linalg/operator';
-import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, type LayerBlocks, type Measures } from './measures';
+import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, spectrumOperators, type LayerBlocks, type Measures } from './measures';
 import { openInputs, outputResults } from './inputs';
 import { blockUnitDirections, normalizationScales } from './curvature-operator';
 import { ProgressTracker } from './progress-tracker';
@@ -210,8 +211,8 @@ function layerReports(model: LoadedModel): LayerReport[] {
 }
 
 const SAMPLING_STAGE = 'sampling error';
-/** HVPs timed for the estimate, after the loss and gradient. */
-const TIMED_HVPS = 3;
+/** HVPs taken for the estimate after the loss and gradient (both reused as the spectrum stages' first steps). */
+const TIMED_HVPS = 2;
 /**
  * A grouped pass's cost in HVPs of the analysis: the groups are spread over the same threads, in
  * chunks no larger than a group, each group's engine filling its own cache on its first pass
@@ -316,10 +317,13 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
     const difference = rescaling ? maxOutputDifference(original, network, data, chunkSize) : null;
     // The stages' products, and the plan's, once the time budget has had its say.
 
+    const theta = network.theta();
     const regularizerTerms = findRegularizers(model, network.blocks);
     const regularizers = request.includeRegularizers ? regularizerTerms : [];
     const layers = layerGroups(model, network);
-    let intervals = request.intervals ?? DEFAULTS.intervals;
+    const intervalsMode = request.intervals ?? intervalsRequest(DEFAULTS.intervals);
+    // 'auto' plans for the intervals (the estimate includes them) and decides on their measured cost.
+    let intervals = intervalsMode !== false;
     let measureSettings = fittedSettings;
     const stagesFor = (s: MeasureSettings, withIntervals: boolean, samples: number): PlannedStage[] => {
       const groups = withIntervals ? samplingGroupCount(samples) : 0;
@@ -361,17 +365,22 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
           : new LocalCurvatureProvider(network, losses, samples, options);
       held.provider = provider;
       const result = await provider.evaluate();
-      const probe = new SeededRandom(settings.seed + 8).rademacherVector(network.dimension);
-      // The first products warm the kernels up (several times slower): the fastest of three is the one timed.
-      let seconds = Infinity;
-      for (let i = 0; i < TIMED_HVPS; i++) {
-        const timed = performance.now();
-        await provider.hvp(probe);
-        seconds = Math.min(seconds, (performance.now() - timed) / 1000);
-      }
-      return { evaluation: result, hvpSeconds: seconds };
+      // The timed products are the spectrum stages' first Lanczos steps (the same start vector), handed
+      // to them so that none is spent on the estimate alone. The first warms the kernels and fills the
+      // caches (several times slower): the second is the one timed.
+      const vector = lanczosStartVector(network.dimension, settings.seed);
+      const operators = spectrumOperators({ provider, theta, settings: fittedSettings, regularizers });
+      const invariant = await operators.invariant.apply(vector);
+      const timed = performance.now();
+      const euclidean = await operators.hessian.apply(vector);
+      const seconds = (performance.now() - timed) / 1000;
+      return {
+        evaluation: result,
+        hvpSeconds: seconds,
+        firstProducts: { invariant: { vector, product: invariant }, euclidean: { vector, product: euclidean } },
+      };
     };
-    let { evaluation, hvpSeconds } = await start(data);
+    let { evaluation, hvpSeconds, firstProducts } = await start(data);
     const budgetSeconds = request.budgetSeconds ?? null;
     const choices: string[] = [];
     if (budgetSeconds !== null) {
@@ -395,7 +404,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         hvpsBefore = held.provider!.hvpCount;
         await held.provider!.dispose();
         data = randomSubset(data, budgetPlan.samples, settings.seed + 9);
-        ({ evaluation, hvpSeconds } = await start(data));
+        ({ evaluation, hvpSeconds, firstProducts } = await start(data));
       }
       measureSettings = budgetPlan.settings;
       intervals = budgetPlan.intervals;
@@ -434,7 +443,6 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
           hooks.onWarning?.(problem);
         });
     }
-    const theta = network.theta();
     let lossValue = evaluation.loss;
     if (regularizers.length > 0) {
       lossValue += regularizerValue(regularizers, network.blocks, theta);
@@ -504,12 +512,14 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         tracker,
         signal: hooks.signal,
         onPartial: hooks.onPartial,
+        firstProducts,
       }),
       rescaling?.description ?? null,
       request.model,
     );
     let sampling: SamplingReport | null = null;
     if (samplingGroups >= 2) {
+      const stageStarted = performance.now();
       tracker.begin(SAMPLING_STAGE, `${samplingGroups} random groups of about ${Math.round(data.count / samplingGroups)} samples`);
       const groups = randomGroups(data.count, samplingGroups, groupSeed(settings.seed));
       // Each thread holds its groups' working sets at once, as the analysis held its shares'.
@@ -548,6 +558,25 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
           groupedPasses = pass;
           tracker.tick(pass, passes, what);
         },
+        afford:
+          intervalsMode === 'auto'
+            ? (remainingSeconds) => {
+                const projected = (performance.now() - stageStarted) / 1000 + remainingSeconds;
+                const share = projected / ((stageStarted - started) / 1000 + projected);
+                const { maxShare, freeSeconds } = request.intervalsAuto ?? {
+                  maxShare: INTERVALS_AUTO_MAX_SHARE,
+                  freeSeconds: INTERVALS_AUTO_FREE_SECONDS,
+                };
+                if (share <= maxShare || projected <= freeSeconds) return true;
+                notes.push({
+                  code: 'intervals-skipped',
+                  message: `the sampling intervals were skipped: they would have taken about ${formatDuration(projected)}, ${Math.round(share * 100)}% of the analysis, and intervals "auto" computes them when they take at most ${Math.round(maxShare * 100)}% or ${formatDuration(freeSeconds)}`,
+                  option: { name: 'intervals', action: 'turn-on' },
+                });
+                hooks.onWarning?.(notes[notes.length - 1]);
+                return false;
+              }
+            : undefined,
       });
     }
     const stages = tracker.finish();

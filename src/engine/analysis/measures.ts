@@ -12,7 +12,7 @@ import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
 import { deflatedSampleValues, krylovTracePart } from '../linalg/deflated-trace';
-import { defaultLanczosIterations, lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
+import { defaultLanczosIterations, lanczos, type KnownProduct, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
 import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
@@ -59,6 +59,11 @@ export interface MeasureContext {
   tracker: ProgressTracker;
   signal?: AbortSignal;
   onPartial?: (partial: PartialResult) => void;
+  /**
+   * Products already taken of each spectrum operator on the first Lanczos vector (those timed for
+   * the estimate): the Lanczos runs use them as their first step instead of recomputing it.
+   */
+  firstProducts?: { euclidean: KnownProduct; invariant: KnownProduct };
 }
 
 export interface Measures {
@@ -177,10 +182,23 @@ async function powerIterationCheck(context: MeasureContext, measures: Measures):
   };
 }
 
-function scalesFor(context: MeasureContext): { scales: Float64Array; horizontal?: Float64Array } {
+function scalesFor(context: Pick<MeasureContext, 'theta' | 'provider' | 'settings'>): { scales: Float64Array; horizontal?: Float64Array } {
   const { theta, provider, settings } = context;
   const scales = normalizationScales(theta, provider.blocks, settings.normalization);
   return settings.operator === 'horizontal' ? { scales, horizontal: blockUnitDirections(theta, provider.blocks) } : { scales };
+}
+
+/** The two operators whose top eigenpairs the spectrum stages compute: H and D H D (projected when horizontal). */
+export function spectrumOperators(context: Pick<MeasureContext, 'theta' | 'provider' | 'settings' | 'regularizers'>): {
+  hessian: CurvatureOperator;
+  invariant: CurvatureOperator;
+} {
+  const { provider, regularizers } = context;
+  const { scales, horizontal } = scalesFor(context);
+  return {
+    hessian: new CurvatureOperator(provider, { regularizers }),
+    invariant: new CurvatureOperator(provider, { regularizers, scales, horizontal }),
+  };
 }
 
 function layerIndices(context: MeasureContext, layer: LayerBlocks): number[] {
@@ -335,6 +353,7 @@ async function topEigenpairs(
   label: string,
   tolerance = context.settings.lanczosTolerance,
   stream?: 'euclidean' | 'invariant',
+  firstProduct?: KnownProduct,
 ): Promise<{ pairs: Eigenpair[]; decomposition: LanczosDecomposition; top: Float64Array }> {
   const { settings, tracker } = context;
   const progress = lanczosProgress(tracker, label);
@@ -359,6 +378,7 @@ async function topEigenpairs(
     returnDecomposition: true,
     returnVectors: true,
     productPrecision: HVP_PRECISION,
+    firstProduct,
   });
   return {
     pairs: result.eigenpairs.map(({ value, residual, converged }) => ({ value, residual, converged })),
@@ -370,23 +390,30 @@ async function topEigenpairs(
 async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
   const { provider, tracker, settings, regularizers } = context;
   const warnings: Problem[] = [];
-  const { scales, horizontal } = scalesFor(context);
-  const hessian = new CurvatureOperator(provider, { regularizers });
-  const invariant = new CurvatureOperator(provider, { regularizers, scales, horizontal });
+  const { scales } = scalesFor(context);
+  const { hessian, invariant } = spectrumOperators(context);
 
   tracker.begin('invariant spectrum');
   const {
     pairs: invariantPairs,
     decomposition: invariantKrylov,
     top: invariantVector,
-  } = await topEigenpairs(invariant, settings.topK, context, 'λ₁(DHD)', settings.lanczosTolerance, 'invariant');
+  } = await topEigenpairs(
+    invariant,
+    settings.topK,
+    context,
+    'λ₁(DHD)',
+    settings.lanczosTolerance,
+    'invariant',
+    context.firstProducts?.invariant,
+  );
   context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   tracker.begin('Euclidean spectrum');
   const {
     pairs: euclideanPairs,
     decomposition: euclideanKrylov,
     top: euclideanVector,
-  } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)');
+  } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)', settings.lanczosTolerance, undefined, context.firstProducts?.euclidean);
   context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
   for (const [name, pairs] of [
     ['H', euclideanPairs],

@@ -222,6 +222,13 @@ export interface SamplingInputs {
   signal?: AbortSignal;
   /** After each grouped pass. */
   onPass?: (pass: number, passes: number, what: string) => void;
+  /**
+   * Asked once, after the first three grouped passes (the loss and gradient, the λ_max quotients of
+   * H and of D H D), with the seconds the rest is projected to take: the last of those passes (its
+   * groups' caches already filled) times the passes left. False stops the intervals there, and
+   * samplingIntervals returns null.
+   */
+  afford?: (remainingSeconds: number) => boolean;
 }
 
 function dot(a: Float64Array, b: Float64Array, indices?: readonly number[]): number {
@@ -245,8 +252,11 @@ function ladder(sizes: readonly number[]): number[] {
   return counts;
 }
 
-/** Sampling intervals, convergence with samples and a recommended sample count for every measure. */
-export async function samplingIntervals(inputs: SamplingInputs): Promise<SamplingReport> {
+/**
+ * Sampling intervals, convergence with samples and a recommended sample count for every measure;
+ * null when `afford` declined the rest.
+ */
+export async function samplingIntervals(inputs: SamplingInputs): Promise<SamplingReport | null> {
   const started = performance.now();
   const { grouped, blocks, scales, horizontal, vectors, reported } = inputs;
   const sizes = grouped.sizes;
@@ -258,8 +268,13 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   const passes = samplingPasses(layers) + 1;
   // Work done in full-data passes: a product on the first c groups counts as their share of the samples.
   let done = 0;
+  let lastStep = performance.now();
+  let lastPassSeconds = 0;
   const step = (what: string, amount = 1) => {
     done += amount;
+    const now = performance.now();
+    lastPassSeconds = (now - lastStep) / 1000 / amount;
+    lastStep = now;
     inputs.onPass?.(Math.round(done), passes, what);
   };
   const weightedMean = (values: readonly number[], count = K) => {
@@ -319,6 +334,7 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   const euclidean = linear(await quotients(vectors.euclidean, 'λ_max(H) by group'), reported.euclideanSharpness);
   const invariantVector = invariantInput(vectors.invariant);
   const invariant = linear(await quotients(invariantVector, 'λ_max(D H D) by group'), reported.invariantSharpness);
+  if (inputs.afford && !inputs.afford(Math.max(0, passes - done) * lastPassSeconds)) return null;
   const normalized = (lambda: number, loss: number) => (lambda * inputs.epsilon ** 2) / (2 * (1 + loss));
   const normalizedValue = normalized(reported.invariantSharpness, reported.loss);
   const normalizedError = jackknifeStandardError(

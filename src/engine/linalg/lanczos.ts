@@ -10,7 +10,18 @@
  * makes converged eigenvalues reappear as spurious copies (Paige 1971); with it the basis stays
  * orthonormal to machine precision, at 4·n·j flops in step j and n·m numbers of memory.
  */
-import { applyChecked, axpy, checkLength, dot, norm, scale, type StoredVector, type SymmetricOperator } from './operator';
+import { SharpnessError } from '../errors';
+import {
+  applyChecked,
+  axpy,
+  checkLength,
+  dot,
+  NonFiniteProductError,
+  norm,
+  scale,
+  type StoredVector,
+  type SymmetricOperator,
+} from './operator';
 import { nonNegativeNumber, positiveInteger } from './options';
 import { DEFAULT_SEED, SeededRandom } from './random';
 import { tridiagonalEigen, tridiagonalEigenComponents } from './symmetric-eigen';
@@ -46,6 +57,42 @@ export interface LanczosProcessOptions {
   afterStep?: (sofar: LanczosDecomposition) => boolean;
   /** A float64 basis above this many bytes is stored in float32 (default FLOAT64_BASIS_BYTES). */
   float64BasisBytes?: number;
+  /** A product already taken: used as A·v₀ when `vector` is exactly the first basis vector v₀, else ignored. */
+  firstProduct?: KnownProduct;
+}
+
+/** A product of the operator computed before the process started (e.g. the one timed for an estimate). */
+export interface KnownProduct {
+  vector: Float64Array;
+  product: Float64Array;
+}
+
+/**
+ * The first basis vector of a Lanczos run from the seeded random start, exactly as the process forms
+ * it (in float64: a run whose basis is stored in float32 rounds it, and a product of this vector is
+ * then not used).
+ */
+export function lanczosStartVector(n: number, seed: number = DEFAULT_SEED): Float64Array {
+  return unit(new SeededRandom(seed).normalVector(n));
+}
+
+function unit(start: Float64Array): Float64Array {
+  const v = start.slice();
+  scale(v, 1 / norm(start));
+  return v;
+}
+
+/** A copy of a known product (the process modifies w), checked as applyChecked checks a fresh one. */
+function checkedKnown(product: Float64Array, n: number): Float64Array {
+  if (product.length !== n) throw new SharpnessError(`the known product has length ${product.length}, expected ${n}`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(product[i])) throw new NonFiniteProductError(product[i], i);
+  return product.slice();
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -82,8 +129,7 @@ export async function lanczosDecomposition(
   const beta = new Float64Array(maxSteps);
   const basis: StoredVector[] = [];
   const compact = 8 * n * maxSteps > (options.float64BasisBytes ?? FLOAT64_BASIS_BYTES);
-  let v: Float64Array = startVector.slice();
-  scale(v, 1 / startNorm);
+  let v: Float64Array = unit(startVector);
   // Largest Gershgorin row sum of T so far: between ‖T‖ and √3‖A‖, a free estimate of A's scale.
   let normEstimate = 0;
   for (let j = 0; ; j++) {
@@ -92,7 +138,8 @@ export async function lanczosDecomposition(
       basis.push(stored);
       v = Float64Array.from(stored);
     } else basis.push(v);
-    const w = await applyChecked(op, v, options.signal);
+    const known = j === 0 && options.firstProduct && sameValues(options.firstProduct.vector, v) ? options.firstProduct.product : null;
+    const w = known ? checkedKnown(known, n) : await applyChecked(op, v, options.signal);
     // w ← (I − V Vᵀ)² A v. The coefficient on v_j is α_j (plus its tiny second-pass correction);
     // the others are β_{j−1} on v_{j−1} and rounding-level values that T does not keep.
     const coefficients = new Float64Array(j + 1);
@@ -152,6 +199,8 @@ export interface LanczosOptions {
   returnDecomposition?: boolean;
   /** A float64 basis above this many bytes is stored in float32 (default FLOAT64_BASIS_BYTES). */
   float64BasisBytes?: number;
+  /** A product already taken (see LanczosProcessOptions.firstProduct). */
+  firstProduct?: KnownProduct;
 }
 
 export interface LanczosProgress {
@@ -214,6 +263,7 @@ export async function lanczos(op: SymmetricOperator, options: LanczosOptions = {
     maxSteps: maxIterations,
     signal: options.signal,
     float64BasisBytes: options.float64BasisBytes,
+    firstProduct: options.firstProduct,
     afterStep: (sofar) => {
       const pairs = wantedRitzPairs(sofar, which, k, tolerance, false, precision);
       const convergedCount = pairs.filter((pair) => pair.converged).length;

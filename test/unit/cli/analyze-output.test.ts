@@ -18,7 +18,8 @@ import { copyFixture, runCli, type CliOutput } from './helpers';
 import { parseReport } from './report-schema';
 
 const fixture = copyFixture('mlp');
-const analyze = (...options: string[]) => ['analyze', fixture.model, '--data', fixture.data, ...options];
+// The intervals are asked for: under the default 'auto' their presence would depend on the machine's speed.
+const analyze = (...options: string[]) => ['analyze', fixture.model, '--data', fixture.data, '--intervals', 'on', ...options];
 
 async function succeeds(args: string[]): Promise<CliOutput> {
   const run = await runCli(args);
@@ -121,8 +122,8 @@ test('the table and Markdown carry the sampling intervals, the convergence with 
   const network = csv[1].split(',');
   assert.equal(Number(network[header.indexOf('invariant_lambda_max_low')]), sampling.measures.invariantSharpness.low);
   assert.equal(Number(network[header.indexOf('euclidean_trace_high')]), sampling.measures.euclideanTrace.high);
-  // --no-intervals: none, and no sampling section.
-  const without = parseReport((await succeeds(analyze('--format', 'json', '--no-intervals'))).stdout);
+  // --intervals off: none, and no sampling section.
+  const without = parseReport((await succeeds(analyze('--format', 'json', '--intervals', 'off'))).stdout);
   assert.equal(without.sampling, null);
   assert.ok(!formatTable(without, FLAG_WORDING).includes('(samples)'));
 });

@@ -12,7 +12,20 @@ import { parseReport, withoutTimings } from './report-schema';
 
 test('analyze: exit 0, the JSON report alone on stdout, progress only on stderr, the numbers of the sources', async () => {
   const fixture = copyFixture('mlp-medium');
-  const args = ['analyze', fixture.model, '--data', fixture.data, '--format', 'json', '--seed', '7', '--samples', '100'];
+  const args = [
+    'analyze',
+    fixture.model,
+    '--data',
+    fixture.data,
+    '--format',
+    'json',
+    '--seed',
+    '7',
+    '--samples',
+    '100',
+    '--intervals',
+    'on',
+  ];
   const piped = runBuiltCli(args);
   assert.equal(piped.status, 0, piped.stderr);
   assert.equal(piped.stderr, '', 'no progress when stderr is not a terminal');

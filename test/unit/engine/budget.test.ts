@@ -88,3 +88,44 @@ test('an analysis reports its estimate, and a tight budget analyses fewer sample
     tight.estimate!.choices,
   );
 });
+
+test("intervals 'auto' keeps or skips the grouped pass by its measured share of the analysis, and says why when it skips", async () => {
+  const dir = temporaryDirectory();
+  const model = writeSequentialModel(join(dir, 'mlp'), [12], [dense(8, 12, 'relu'), dense(3, 8, 'softmax')], {
+    loss: 'sparse_categorical_crossentropy',
+  });
+  const data = join(dir, 'data.json');
+  writeTeacherData(data, 256, 12, 3);
+  const request = { model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: null, intervals: 'auto' as const };
+  // Any share is at most 1: kept, with the same intervals as asking for them.
+  const kept = await analyze({ ...request, intervalsAuto: { maxShare: 1, freeSeconds: 0 } });
+  const on = await analyze({ ...request, intervals: true });
+  assert.ok(kept.sampling && on.sampling);
+  assert.deepEqual(kept.sampling.measures, on.sampling.measures);
+  assert.ok(!kept.warnings.some((w) => w.code === 'intervals-skipped'));
+  // No share is at most 0: skipped after the first three grouped passes, and the warning says what they would have cost.
+  const warnings: Problem[] = [];
+  const skipped = await analyze({ ...request, intervalsAuto: { maxShare: 0, freeSeconds: 0 } }, { onWarning: (p) => warnings.push(p) });
+  assert.equal(skipped.sampling, null);
+  const [note] = skipped.warnings.filter((w) => w.code === 'intervals-skipped');
+  assert.ok(note, JSON.stringify(skipped.warnings));
+  assert.match(
+    note.message,
+    /would have taken about .+, \d+% of the analysis, and intervals "auto" computes them when they take at most 0% or \d+ s/,
+  );
+  assert.deepEqual(note.option, { name: 'intervals', action: 'turn-on' });
+  assert.ok(
+    warnings.some((w) => w.code === note.code && w.message === note.message),
+    'said when decided',
+  );
+  // The three grouped passes were done and counted (the report's cost counts the loss-and-gradient
+  // pass, the sampling section's HVPs do not); the numbers themselves are those of the full run.
+  assert.equal(skipped.cost.hvpCount, on.cost.hvpCount - on.sampling.hvpCount - 1 + 3);
+  assert.deepEqual(skipped.invariant.topEigenvalues, on.invariant.topEigenvalues);
+  // A pass projected under the free seconds is kept whatever its share.
+  const free = await analyze({ ...request, intervalsAuto: { maxShare: 0, freeSeconds: 3600 } });
+  assert.deepEqual(free.sampling?.measures, on.sampling.measures);
+  // The default is 'auto': either the intervals or the note, never both, never neither.
+  const byDefault = await analyze({ model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: null });
+  assert.notEqual(byDefault.sampling === null, !byDefault.warnings.some((w) => w.code === 'intervals-skipped'));
+});

@@ -113,7 +113,7 @@ async function draw(samples: Sample[], seed: number) {
     loss += (e.loss * groups[g].length) / samples.length;
     e.gradient.forEach((x, i) => (gradient[i] += (x * groups[g].length) / samples.length));
   });
-  const report = await samplingIntervals({
+  const inputs = {
     grouped,
     blocks: BLOCKS,
     scales,
@@ -130,8 +130,17 @@ async function draw(samples: Sample[], seed: number) {
     },
     epsilon: 1e-3,
     seed: seed + 1,
-  });
-  return { report, groups, euclidean: euclidean.value, invariant: invariant.value, trace: trace(h), gradientNorm: Math.hypot(...gradient) };
+  };
+  const report = (await samplingIntervals(inputs))!;
+  return {
+    report,
+    inputs,
+    groups,
+    euclidean: euclidean.value,
+    invariant: invariant.value,
+    trace: trace(h),
+    gradientNorm: Math.hypot(...gradient),
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -205,6 +214,30 @@ test('on exact per-group Hessians, the intervals match the sampling distribution
   for (let i = 1; i < widths.length; i++) assert.ok(Math.abs(widths[i - 1] / widths[i] - Math.SQRT2) < 1e-9);
 });
 
+test('afford is asked once, after the loss-and-gradient pass and both λ_max passes, with the projected rest; declining stops the intervals', async () => {
+  const pool = population(2_000, 3);
+  const { inputs } = await draw(pool.slice(0, 256), 3);
+  const passesAt: number[] = [];
+  let seen = 0;
+  const asked: number[] = [];
+  const declined = await samplingIntervals({
+    ...inputs,
+    onPass: (pass) => (seen = pass),
+    afford: (remaining) => {
+      passesAt.push(seen);
+      asked.push(remaining);
+      return false;
+    },
+  });
+  assert.equal(declined, null);
+  assert.deepEqual(passesAt, [3]);
+  // The rest: the 2 trace probes × SAMPLING_TRACE_PROBES passes and the ladder, priced at the last pass's time.
+  assert.ok(asked[0] >= 0 && Number.isFinite(asked[0]));
+  assert.equal(seen, 3, 'no grouped pass runs after declining');
+  const kept = await samplingIntervals({ ...inputs, afford: () => true });
+  assert.ok(kept && kept.measures.euclideanSharpness.standardError > 0);
+});
+
 test("the engine's grouped pass gives the exact group Rayleigh quotients of a linear model with squared loss", async () => {
   const dir = temporaryDirectory();
   // 80 features: more parameters than a Lanczos run's steps, so the iterative path runs too.
@@ -239,7 +272,7 @@ test("the engine's grouped pass gives the exact group Rayleigh quotients of a li
   const groups = randomGroups(rounded.length, K, groupSeed(0)).map((indices) => indices.map((i) => rounded[i]));
   const exact = (h: Float64Array) => top(h);
   for (const exactThreshold of [400, 0]) {
-    const report = await analyze({ model: model.modelPath, data, settings: { exactThreshold, topK: 1 } });
+    const report = await analyze({ model: model.modelPath, data, settings: { exactThreshold, topK: 1 }, intervals: true });
     assert.equal(report.method, exactThreshold > 0 ? 'exact' : 'iterative');
     const sampling = report.sampling!;
     assert.equal(sampling.groups, 8);

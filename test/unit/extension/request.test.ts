@@ -57,7 +57,7 @@ test('every CLI analysis option has a setting, and the request carries each of t
     cacheMb: 64,
     workingMb: 128,
     maxParameters: 5000,
-    intervals: false,
+    intervals: 'off',
     budgetSeconds: 0,
   });
   const request = analysisRequest('/w/model.json', { data: '/w/data.csv' }, settings, null);

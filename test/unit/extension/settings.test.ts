@@ -5,13 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULTS, EXTENSION_DEFAULTS } from '../../../src/shared/defaults';
+import { DEFAULTS, EXTENSION_DEFAULTS, INTERVALS_AUTO_FREE_SECONDS, INTERVALS_AUTO_MAX_SHARE } from '../../../src/shared/defaults';
 import { OPTION_SPECS, parseOption } from '../../../src/shared/options';
 
 interface SettingSchema {
   type: string | string[];
   default: unknown;
   enum?: string[];
+  enumDescriptions?: string[];
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -91,4 +92,9 @@ test('@tensorflow/tfjs-node is an optional peer, so npm ci never builds it', () 
   assert.equal(pkg.optionalDependencies, undefined);
   const lock = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package-lock.json'), 'utf8'));
   assert.equal(lock.packages['node_modules/@tensorflow/tfjs-node'], undefined, 'the lock file installs no tfjs-node');
+});
+
+test("the intervals setting's description states the 'auto' rule's thresholds", () => {
+  const auto = setting('intervals').enumDescriptions?.[0] ?? '';
+  assert.ok(auto.includes(`at most ${INTERVALS_AUTO_MAX_SHARE * 100}% of the analysis or at most ${INTERVALS_AUTO_FREE_SECONDS} s`), auto);
 });

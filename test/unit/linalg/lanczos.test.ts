@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError } from '../../../src/engine/errors';
-import { lanczos, lanczosDecomposition, type LanczosProgress, type LanczosResult } from '../../../src/engine/linalg/lanczos';
+import {
+  lanczos,
+  lanczosDecomposition,
+  lanczosStartVector,
+  type LanczosProgress,
+  type LanczosResult,
+} from '../../../src/engine/linalg/lanczos';
 import { countingOperator, denseOperator, type StoredVector } from '../../../src/engine/linalg/operator';
 import { SeededRandom } from '../../../src/engine/linalg/random';
 import { assertAllClose, assertClose, diagonalMatrix, laplacian, matrixWithSpectrum, multiply, residualNorm } from './fixtures';
@@ -31,6 +37,30 @@ describe('lanczos', () => {
   const matrix = matrixWithSpectrum(spectrum, 5);
   const op = denseOperator(matrix, n);
   const sorted = [...spectrum].sort((a, b) => b - a);
+
+  it('uses a product already taken on its first vector as its first step, and ignores one on any other vector', async () => {
+    const plain = await lanczos(op, { k: 3, seed: 9, returnVectors: true, returnDecomposition: true });
+    const vector = lanczosStartVector(n, 9);
+    // Exactly the run's first basis vector, bit for bit (the analysis times its products on it).
+    assert.deepEqual(Array.from(plain.decomposition!.basis[0]), Array.from(vector));
+    const known = { vector, product: await op.apply(vector) };
+    const counted = countingOperator(op);
+    const primed = await lanczos(counted, { k: 3, seed: 9, returnVectors: true, firstProduct: known });
+    assert.equal(counted.applications, plain.iterations - 1, 'one product fewer');
+    assert.deepEqual(
+      primed.eigenpairs.map((p) => p.value),
+      plain.eigenpairs.map((p) => p.value),
+    );
+    // The known product is not modified (the process works on a copy).
+    assertAllClose(known.product, await op.apply(vector), 0);
+    // On another vector (another seed's start) it is not used: every product is taken.
+    const other = countingOperator(op);
+    const unprimed = await lanczos(other, { k: 3, seed: 10, firstProduct: known });
+    assert.equal(other.applications, unprimed.iterations);
+    // A non-finite known product is refused like a computed one.
+    const bad = { vector, product: known.product.map((x, i) => (i === 3 ? NaN : x)) };
+    await assert.rejects(lanczos(op, { k: 3, seed: 9, firstProduct: bad }), /not finite|NaN/);
+  });
 
   it('finds the largest eigenpairs to the tolerance, with true residuals', async () => {
     const counted = countingOperator(op);

@@ -52,6 +52,11 @@ test('every kind of hint, and a value problem that starts with the option', () =
       'm (the setting sharpnessLens.includeRegularizers or "includeRegularizers" in the model\'s .sharpness.json sidecar includes them)',
     ],
     [
+      problem({ name: 'intervals', action: 'turn-on' }),
+      'm (set --intervals to on to compute them)',
+      'm (set the setting sharpnessLens.intervals or "intervals" in the model\'s .sharpness.json sidecar to on to compute them)',
+    ],
+    [
       problem({ name: 'threads', action: 'value' }, 'must be a positive integer, got 0'),
       '--threads must be a positive integer, got 0',
       'the setting sharpnessLens.threads must be a positive integer, got 0',
