@@ -27,7 +27,16 @@ import { intervalsRequest } from '../../shared/options';
 import type { Problem } from '../../shared/problems';
 import { defaultLanczosIterations, lanczosStartVector } from '../linalg/lanczos';
 import { NonFiniteProductError } from '../linalg/operator';
-import { computeMeasures, DEFAULT_MEASURE_SETTINGS, plannedStages, spectrumOperators, type LayerBlocks, type Measures } from './measures';
+import {
+  computeMeasures,
+  DEFAULT_MEASURE_SETTINGS,
+  plannedStages,
+  spectrumOperators,
+  traceProbeSeed,
+  type LayerBlocks,
+  type Measures,
+} from './measures';
+import { hutchinsonFirstProbe } from '../linalg/hutchinson';
 import { openInputs, outputResults } from './inputs';
 import { blockUnitDirections, normalizationScales } from './curvature-operator';
 import { ProgressTracker } from './progress-tracker';
@@ -211,8 +220,8 @@ function layerReports(model: LoadedModel): LayerReport[] {
 }
 
 const SAMPLING_STAGE = 'sampling error';
-/** HVPs taken for the estimate after the loss and gradient (both reused as the spectrum stages' first steps). */
-const TIMED_HVPS = 2;
+/** HVPs taken for the estimate after the loss and gradient (all reused: the spectrum runs' first steps, the trace's first probe). */
+const TIMED_HVPS = 3;
 /**
  * A grouped pass's cost in HVPs of the analysis: the groups are spread over the same threads, in
  * chunks no larger than a group, each group's engine filling its own cache on its first pass
@@ -365,19 +374,27 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
           : new LocalCurvatureProvider(network, losses, samples, options);
       held.provider = provider;
       const result = await provider.evaluate();
-      // The timed products are the spectrum stages' first Lanczos steps (the same start vector), handed
-      // to them so that none is spent on the estimate alone. The first warms the kernels and fills the
-      // caches (several times slower): the second is the one timed.
+      // The timed products are the spectrum stages' first Lanczos steps (the same start vector) and
+      // the Euclidean trace's first probe, handed to them so that none is spent on the estimate alone.
+      // The first fills the caches (about twice as slow); the kernels warm up over the next few, so
+      // the faster of the other two is the one timed.
       const vector = lanczosStartVector(network.dimension, settings.seed);
+      const probe = hutchinsonFirstProbe(network.dimension, traceProbeSeed(settings));
       const operators = spectrumOperators({ provider, theta, settings: fittedSettings, regularizers });
       const invariant = await operators.invariant.apply(vector);
-      const timed = performance.now();
-      const euclidean = await operators.hessian.apply(vector);
-      const seconds = (performance.now() - timed) / 1000;
+      let seconds = Infinity;
+      const timed = async (u: Float64Array) => {
+        const begun = performance.now();
+        const product = await operators.hessian.apply(u);
+        seconds = Math.min(seconds, (performance.now() - begun) / 1000);
+        return { vector: u, product };
+      };
+      const euclidean = await timed(vector);
+      const euclideanTrace = await timed(probe);
       return {
         evaluation: result,
         hvpSeconds: seconds,
-        firstProducts: { invariant: { vector, product: invariant }, euclidean: { vector, product: euclidean } },
+        firstProducts: { invariant: { vector, product: invariant }, euclidean, euclideanTrace },
       };
     };
     let { evaluation, hvpSeconds, firstProducts } = await start(data);

@@ -12,7 +12,8 @@ import type { Density, Eigenpair, PerLayerSharpness, PowerIterationCheck, Report
 import type { CurvatureProvider } from '../curvature/provider';
 import { hutchinson, type TraceTarget } from '../linalg/hutchinson';
 import { deflatedSampleValues, krylovTracePart } from '../linalg/deflated-trace';
-import { defaultLanczosIterations, lanczos, type KnownProduct, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
+import { defaultLanczosIterations, lanczos, type LanczosDecomposition, type LanczosProgress } from '../linalg/lanczos';
+import type { KnownProduct } from '../linalg/operator';
 import { powerIteration } from '../linalg/power-iteration';
 import { smoothedDensity, spectralDensity } from '../linalg/slq';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
@@ -60,10 +61,10 @@ export interface MeasureContext {
   signal?: AbortSignal;
   onPartial?: (partial: PartialResult) => void;
   /**
-   * Products already taken of each spectrum operator on the first Lanczos vector (those timed for
-   * the estimate): the Lanczos runs use them as their first step instead of recomputing it.
+   * Products already taken (those timed for the estimate): of each spectrum operator on the first
+   * Lanczos vector, and of H on the first trace probe; the runs use them instead of recomputing them.
    */
-  firstProducts?: { euclidean: KnownProduct; invariant: KnownProduct };
+  firstProducts?: { euclidean: KnownProduct; invariant: KnownProduct; euclideanTrace?: KnownProduct };
 }
 
 export interface Measures {
@@ -111,6 +112,9 @@ export function plannedStages(n: number, layerCount: number, settings: MeasureSe
   return stages;
 }
 
+/** A block-restricted product's cost in full products: it skips the sweeps before and after its layer, about half the work. */
+export const BLOCK_PRODUCT_COST = 0.5;
+
 function iterativeStages(n: number, layerCount: number, settings: MeasureSettings): PlannedStage[] {
   const lanczosCap = (k: number, dimension: number) => Math.min(dimension, settings.lanczosMaxIterations ?? defaultLanczosIterations(k));
   const spectrum = { maxHvps: lanczosCap(settings.topK, n), expectedHvps: Math.min(lanczosCap(settings.topK, n), 2 * settings.topK + 12) };
@@ -125,8 +129,7 @@ function iterativeStages(n: number, layerCount: number, settings: MeasureSetting
       name: 'per-layer sharpness',
       maxHvps: 2 * layerCount * lanczosCap(1, n),
       expectedHvps: 2 * layerCount * Math.min(8, n),
-      // A block-restricted product skips the sweeps before and after its layer: about half the work.
-      costFactor: 0.5,
+      costFactor: BLOCK_PRODUCT_COST,
     });
   if (settings.density) stages.push({ name: 'spectral density', maxHvps: 2 * settings.densityRuns * Math.min(n, settings.densitySteps) });
   return stages;
@@ -186,6 +189,11 @@ function scalesFor(context: Pick<MeasureContext, 'theta' | 'provider' | 'setting
   const { theta, provider, settings } = context;
   const scales = normalizationScales(theta, provider.blocks, settings.normalization);
   return settings.operator === 'horizontal' ? { scales, horizontal: blockUnitDirections(theta, provider.blocks) } : { scales };
+}
+
+/** The seed of the traces' Rademacher probes (the same for H and D H D). */
+export function traceProbeSeed(settings: Pick<MeasureSettings, 'seed'>): number {
+  return settings.seed + 1;
 }
 
 /** The two operators whose top eigenpairs the spectrum stages compute: H and D H D (projected when horizontal). */
@@ -452,7 +460,8 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       sampleValues,
       maxSamples: settings.traceMaxSamples,
       relativeStandardError: settings.traceRelativeError,
-      seed: settings.seed + 1,
+      seed: traceProbeSeed(settings),
+      firstProduct: operator === 'euclidean' ? context.firstProducts?.euclideanTrace : undefined,
       signal: context.signal,
       onIteration: ({ sample, maxSamples, estimates }) =>
         tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),

@@ -15,6 +15,7 @@ import { SeededRandom } from '../linalg/random';
 import type { LossFunction } from '../loss/losses';
 import type { Network, ParameterBlock } from '../network/network';
 import { horizontalProjection } from './curvature-operator';
+import { BLOCK_PRODUCT_COST } from './measures';
 import { lanczos } from '../linalg/lanczos';
 import type { SymmetricOperator } from '../linalg/operator';
 
@@ -224,9 +225,8 @@ export interface SamplingInputs {
   onPass?: (pass: number, passes: number, what: string) => void;
   /**
    * Asked once, after the first three grouped passes (the loss and gradient, the λ_max quotients of
-   * H and of D H D), with the seconds the rest is projected to take: the last of those passes (its
-   * groups' caches already filled) times the passes left. False stops the intervals there, and
-   * samplingIntervals returns null.
+   * H and of D H D), with the seconds the rest is projected to take: the passes left, priced at the
+   * faster λ_max pass. False stops the intervals there, and samplingIntervals returns null.
    */
   afford?: (remainingSeconds: number) => boolean;
 }
@@ -269,11 +269,12 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   // Work done in full-data passes: a product on the first c groups counts as their share of the samples.
   let done = 0;
   let lastStep = performance.now();
-  let lastPassSeconds = 0;
+  /** Seconds per full pass of each step so far. */
+  const passSeconds: number[] = [];
   const step = (what: string, amount = 1) => {
     done += amount;
     const now = performance.now();
-    lastPassSeconds = (now - lastStep) / 1000 / amount;
+    passSeconds.push((now - lastStep) / 1000 / amount);
     lastStep = now;
     inputs.onPass?.(Math.round(done), passes, what);
   };
@@ -334,7 +335,16 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   const euclidean = linear(await quotients(vectors.euclidean, 'λ_max(H) by group'), reported.euclideanSharpness);
   const invariantVector = invariantInput(vectors.invariant);
   const invariant = linear(await quotients(invariantVector, 'λ_max(D H D) by group'), reported.invariantSharpness);
-  if (inputs.afford && !inputs.afford(Math.max(0, passes - done) * lastPassSeconds)) return null;
+  if (inputs.afford) {
+    // What is left, in full passes: the trace probes, the per-layer quotients (block-restricted), and
+    // the ladder's Lanczos steps on the first c groups (c/K of a pass each, at most CONVERGENCE_STEPS
+    // per smaller count and operator). Priced at the faster of the two λ_max passes: the first of
+    // them fills the groups' caches, and one slow pass should not cancel the intervals.
+    const ladderPasses =
+      2 * CONVERGENCE_STEPS * ladder(sizes).reduce((sum, c) => (c < K ? sum + sizes.slice(0, c).reduce((a, b) => a + b, 0) / N : sum), 0);
+    const remainingPasses = 2 * probes + 2 * layers * BLOCK_PRODUCT_COST + ladderPasses;
+    if (!inputs.afford(remainingPasses * Math.min(...passSeconds.slice(1)))) return null;
+  }
   const normalized = (lambda: number, loss: number) => (lambda * inputs.epsilon ** 2) / (2 * (1 + loss));
   const normalizedValue = normalized(reported.invariantSharpness, reported.loss);
   const normalizedError = jackknifeStandardError(

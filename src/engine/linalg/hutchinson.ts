@@ -6,7 +6,7 @@
  * (the trace after a diagonal rescaling). The mean of z ⊙ Az estimates the diagonal itself
  * (Bekas, Kokiopoulou & Saad 2007).
  */
-import { applyChecked, checkLength, dot, type SymmetricOperator } from './operator';
+import { applyOrReuse, checkLength, dot, type KnownProduct, type SymmetricOperator } from './operator';
 import { nonNegativeNumber, positiveInteger } from './options';
 import { DEFAULT_SEED, SeededRandom } from './random';
 
@@ -45,6 +45,8 @@ export interface HutchinsonOptions {
   absoluteStandardError?: number;
   /** Seed of the Rademacher probes; default DEFAULT_SEED. */
   seed?: number;
+  /** A product already taken: used for the first probe when `vector` is exactly it (hutchinsonFirstProbe), else ignored. */
+  firstProduct?: KnownProduct;
   signal?: AbortSignal;
   onIteration?: (info: { sample: number; maxSamples: number; estimates: TraceEstimate[] }) => void;
   /** Also return the diagonal estimate, the mean of z ⊙ Az (default false). */
@@ -78,6 +80,11 @@ function sumOf(values: Float64Array): number {
   return sum;
 }
 
+/** The first Rademacher probe `hutchinson` draws with this seed. */
+export function hutchinsonFirstProbe(n: number, seed: number = DEFAULT_SEED): Float64Array {
+  return new SeededRandom(seed).rademacherVector(n);
+}
+
 /**
  * Estimates Σ_i w_i A_ii for every target from the same Rademacher samples. Stops after
  * minSamples as soon as every target has standardError ≤ max(rse · max(|mean|, 0.1 · M),
@@ -107,7 +114,7 @@ export async function hutchinson(
   let sample = 0;
   while (sample < maxSamples && !converged) {
     const z = random.rademacherVector(n);
-    const y = await applyChecked(op, z, options.signal);
+    const y = await applyOrReuse(op, z, options.signal, sample === 0 ? options.firstProduct : null);
     sample++;
     const custom = options.sampleValues?.(z, y);
     for (let i = 0; i < n; i++) y[i] *= z[i]; // y becomes z ⊙ Az

@@ -10,15 +10,14 @@
  * makes converged eigenvalues reappear as spurious copies (Paige 1971); with it the basis stays
  * orthonormal to machine precision, at 4·n·j flops in step j and n·m numbers of memory.
  */
-import { SharpnessError } from '../errors';
 import {
-  applyChecked,
+  applyOrReuse,
   axpy,
   checkLength,
   dot,
-  NonFiniteProductError,
   norm,
   scale,
+  type KnownProduct,
   type StoredVector,
   type SymmetricOperator,
 } from './operator';
@@ -61,12 +60,6 @@ export interface LanczosProcessOptions {
   firstProduct?: KnownProduct;
 }
 
-/** A product of the operator computed before the process started (e.g. the one timed for an estimate). */
-export interface KnownProduct {
-  vector: Float64Array;
-  product: Float64Array;
-}
-
 /**
  * The first basis vector of a Lanczos run from the seeded random start, exactly as the process forms
  * it (in float64: a run whose basis is stored in float32 rounds it, and a product of this vector is
@@ -80,19 +73,6 @@ function unit(start: Float64Array): Float64Array {
   const v = start.slice();
   scale(v, 1 / norm(start));
   return v;
-}
-
-/** A copy of a known product (the process modifies w), checked as applyChecked checks a fresh one. */
-function checkedKnown(product: Float64Array, n: number): Float64Array {
-  if (product.length !== n) throw new SharpnessError(`the known product has length ${product.length}, expected ${n}`);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(product[i])) throw new NonFiniteProductError(product[i], i);
-  return product.slice();
-}
-
-function sameValues(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -138,8 +118,7 @@ export async function lanczosDecomposition(
       basis.push(stored);
       v = Float64Array.from(stored);
     } else basis.push(v);
-    const known = j === 0 && options.firstProduct && sameValues(options.firstProduct.vector, v) ? options.firstProduct.product : null;
-    const w = known ? checkedKnown(known, n) : await applyChecked(op, v, options.signal);
+    const w = await applyOrReuse(op, v, options.signal, j === 0 ? options.firstProduct : null);
     // w ← (I − V Vᵀ)² A v. The coefficient on v_j is α_j (plus its tiny second-pass correction);
     // the others are β_{j−1} on v_{j−1} and rounding-level values that T does not keep.
     const coefficients = new Float64Array(j + 1);

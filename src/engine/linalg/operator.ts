@@ -65,17 +65,48 @@ export class NonFiniteProductError extends SharpnessError {
   }
 }
 
-export async function applyChecked(op: SymmetricOperator, v: Float64Array, signal: AbortSignal | undefined): Promise<Float64Array> {
+/** A product of an operator taken before it was needed (e.g. one timed for an estimate). */
+export interface KnownProduct {
+  vector: Float64Array;
+  product: Float64Array;
+}
+
+/**
+ * A·v: a copy of `known`'s product when its vector is v bit for bit (checked as a fresh product is),
+ * else a fresh one (applyChecked).
+ */
+export async function applyOrReuse(
+  op: SymmetricOperator,
+  v: Float64Array,
+  signal: AbortSignal | undefined,
+  known: KnownProduct | null | undefined,
+): Promise<Float64Array> {
+  if (!known || !sameValues(known.vector, v)) return applyChecked(op, v, signal);
   throwIfAborted(signal);
-  const y = await op.apply(v, signal);
-  throwIfAborted(signal);
-  if (y.length !== op.dimension) {
-    throw new SharpnessError(`operator returned a vector of length ${y.length}, expected ${op.dimension}`);
+  return checkedProduct(known.product.slice(), op.dimension);
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function checkedProduct(y: Float64Array, dimension: number): Float64Array {
+  if (y.length !== dimension) {
+    throw new SharpnessError(`operator returned a vector of length ${y.length}, expected ${dimension}`);
   }
   for (let i = 0; i < y.length; i++) {
     if (!Number.isFinite(y[i])) throw new NonFiniteProductError(y[i], i);
   }
   return y;
+}
+
+export async function applyChecked(op: SymmetricOperator, v: Float64Array, signal: AbortSignal | undefined): Promise<Float64Array> {
+  throwIfAborted(signal);
+  const y = await op.apply(v, signal);
+  throwIfAborted(signal);
+  return checkedProduct(y, op.dimension);
 }
 
 export function checkLength(v: Float64Array, n: number, what = 'vector'): void {

@@ -10,6 +10,7 @@ import { MIN_BUDGET_SAMPLES, planBudget, remainingSeconds, type BudgetInput } fr
 import { DEFAULT_MEASURE_SETTINGS, plannedStages } from '../../../src/engine/analysis/measures';
 import type { MeasureSettings } from '../../../src/shared/analysis-request';
 import type { Problem } from '../../../src/shared/problems';
+import type { ProgressEvent } from '../../../src/shared/progress';
 import { dense, temporaryDirectory, writeSequentialModel, writeTeacherData } from '../../helpers/model-writer';
 
 const SETTINGS: MeasureSettings = { ...DEFAULT_MEASURE_SETTINGS, exactThreshold: 0 };
@@ -128,4 +129,34 @@ test("intervals 'auto' keeps or skips the grouped pass by its measured share of 
   // The default is 'auto': either the intervals or the note, never both, never neither.
   const byDefault = await analyze({ model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: null });
   assert.notEqual(byDefault.sampling === null, !byDefault.warnings.some((w) => w.code === 'intervals-skipped'));
+});
+
+test('the products timed for the estimate are the first step of both Lanczos runs and the first trace probe: none is spent twice', async () => {
+  const dir = temporaryDirectory();
+  const model = writeSequentialModel(join(dir, 'mlp'), [16], [dense(12, 16, 'relu'), dense(3, 12, 'softmax')], {
+    loss: 'sparse_categorical_crossentropy',
+  });
+  const data = join(dir, 'data.json');
+  writeTeacherData(data, 256, 16, 3);
+  const events: ProgressEvent[] = [];
+  const report = await analyze(
+    { model: model.modelPath, data, settings: { exactThreshold: 0 }, budgetSeconds: null, intervals: false },
+    { onProgress: (e) => events.push(e) },
+  );
+  assert.equal(report.method, 'iterative');
+  assert.equal(report.cost.stages.find((s) => s.name === 'loss and gradient')!.hvpCount, 3);
+  // The first iteration of each run reports no product beyond those its stage began with.
+  for (const [stage, first] of [
+    ['invariant spectrum', /^λ₁\(DHD\)/],
+    ['Euclidean spectrum', /^λ₁\(H\)/],
+    ['traces', /^tr\(H\)/],
+  ] as const) {
+    const begun = events.find((e) => e.stage === stage)!;
+    const step = events.find((e) => e.stage === stage && e.iteration === 1 && first.test(e.detail ?? ''));
+    assert.ok(step, `${stage}: a first iteration`);
+    assert.equal(step.hvpCount, begun.hvpCount, `${stage}: its first product was already taken`);
+  }
+  // The second trace (D H D) has no product taken for it: its first probe costs one.
+  const dhd = events.filter((e) => e.stage === 'traces' && /^tr\(DHD\)/.test(e.detail ?? ''));
+  assert.equal(dhd[0].hvpCount, events.filter((e) => e.stage === 'traces' && /^tr\(H\)/.test(e.detail ?? '')).at(-1)!.hvpCount + 1);
 });

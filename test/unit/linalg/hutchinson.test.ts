@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError } from '../../../src/engine/errors';
-import { hutchinson, type TraceEstimate } from '../../../src/engine/linalg/hutchinson';
+import { hutchinson, hutchinsonFirstProbe, type TraceEstimate } from '../../../src/engine/linalg/hutchinson';
 import { countingOperator, denseOperator } from '../../../src/engine/linalg/operator';
 import { SeededRandom } from '../../../src/engine/linalg/random';
 import { assertClose, diagonalMatrix, matrixWithSpectrum, trace } from './fixtures';
@@ -28,6 +28,20 @@ describe('hutchinson', () => {
     assert.equal(result.applications, counted.applications);
     assertWithinStandardErrors(estimate, trace(matrix, n));
     assert.ok(estimate.standardError > 0);
+  });
+
+  it('uses a product already taken on its first probe, and only there', async () => {
+    const plain = await hutchinson(op, undefined, { maxSamples: 12, seed: 5 });
+    const vector = hutchinsonFirstProbe(n, 5);
+    const known = { vector, product: await op.apply(vector) };
+    const counted = countingOperator(op);
+    const reused = await hutchinson(counted, undefined, { maxSamples: 12, seed: 5, firstProduct: known });
+    assert.equal(counted.applications, reused.applications - 1, 'one product fewer');
+    assert.deepEqual(reused.estimates, plain.estimates);
+    // Another seed's first probe is another vector: nothing is reused.
+    const other = countingOperator(op);
+    const fresh = await hutchinson(other, undefined, { maxSamples: 12, seed: 6, firstProduct: known });
+    assert.equal(other.applications, fresh.applications);
   });
 
   it('estimates masked and weighted traces Σ w_i A_ii from the same samples', async () => {
