@@ -22,7 +22,12 @@ export type OptionKind =
   | { type: 'integer'; min: number; max?: number; nullable?: boolean }
   | { type: 'positive' }
   | { type: 'boolean'; /** The CLI flag turns the option off (`--no-per-layer`). */ negated?: boolean }
-  | { type: 'choice'; choices: readonly string[] }
+  | {
+      type: 'choice';
+      choices: readonly string[];
+      /** Values an older version accepted from JSON (settings, sidecars), read as the choice they meant. */
+      legacy?: readonly { value: unknown; means: string }[];
+    }
   | { type: 'loss' }
   | { type: 'threads' }
   | { type: 'labelColumn' };
@@ -120,7 +125,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     key: 'intervals',
     flag: 'intervals',
-    kind: { type: 'choice', choices: INTERVALS_CHOICES },
+    // A boolean was the setting's type before 'auto'.
+    kind: {
+      type: 'choice',
+      choices: INTERVALS_CHOICES,
+      legacy: [
+        { value: true, means: 'on' },
+        { value: false, means: 'off' },
+      ],
+    },
     placeholder: 'WHEN',
     help: `data-sampling intervals (a grouped pass over the analysis samples): auto (when they take at most ${INTERVALS_AUTO_MAX_SHARE * 100}% of the analysis or ${INTERVALS_AUTO_FREE_SECONDS} s), on, off; compare computes them unless off`,
     group: 'measures',
@@ -295,10 +308,13 @@ export function parseOption<K extends OptionKey>(key: K, raw: unknown, fromText:
       if (typeof raw !== 'boolean') fail();
       value = raw;
       break;
-    case 'choice':
+    case 'choice': {
+      const legacy = fromText ? undefined : kind.legacy?.find((l) => l.value === raw);
+      if (legacy) return legacy.means as AnalysisOptions[K];
       if (typeof raw !== 'string' || !kind.choices.includes(raw)) fail();
       value = raw;
       break;
+    }
     case 'loss':
       if (typeof raw !== 'string') fail();
       value = raw === 'auto' ? 'auto' : (parseLossName(raw as string) ?? fail());

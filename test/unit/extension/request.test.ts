@@ -16,6 +16,12 @@ test('settings are read under the option names; a value the analysis cannot use 
     exactThreshold: 100,
   });
   assert.deepEqual(read({}), {});
+  // The intervals setting was a boolean before 'auto': true and false still mean on and off (from
+  // JSON only; the command line takes the words).
+  assert.deepEqual(read({ intervals: true }), { intervals: 'on' });
+  assert.deepEqual(read({ intervals: false }), { intervals: 'off' });
+  assert.deepEqual(read({ intervals: 'auto' }), { intervals: 'auto' });
+  assert.throws(() => read({ intervals: 'sometimes' }), /sharpnessLens\.intervals must be one of auto, on, off, got "sometimes"/);
   for (const [given, problem] of [
     [{ samples: -5 }, /^the setting sharpnessLens\.samples must be an integer ≥ 1, got -5$/],
     [{ backend: 'gpu' }, /^the setting sharpnessLens\.backend must be one of auto, wasm, cpu, tensorflow, got "gpu"$/],
