@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     console.log(`${model}: reference on all ${train.count} training digits (${reference.cost.seconds.toFixed(0)} s)`);
     const runs: Report[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
-      runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null }));
+      runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null, intervals: true }));
       process.stderr.write(`  seed ${seed}/${seeds}\r`);
     }
     const level = runs[0].sampling!.level;
