@@ -33,6 +33,7 @@ import {
   plannedStages,
   spectrumOperators,
   traceProbeSeed,
+  type FirstProducts,
   type LayerBlocks,
   type Measures,
 } from './measures';
@@ -394,7 +395,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       return {
         evaluation: result,
         hvpSeconds: seconds,
-        firstProducts: { invariant: { vector, product: invariant }, euclidean, euclideanTrace },
+        firstProducts: { invariant: { vector, product: invariant }, euclidean, euclideanTrace } as FirstProducts | undefined,
       };
     };
     let { evaluation, hvpSeconds, firstProducts } = await start(data);
@@ -529,7 +530,12 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
         tracker,
         signal: hooks.signal,
         onPartial: hooks.onPartial,
-        firstProducts,
+        // Handed over: the stages release each once used.
+        firstProducts: (() => {
+          const handed = firstProducts;
+          firstProducts = undefined;
+          return handed;
+        })(),
       }),
       rescaling?.description ?? null,
       request.model,

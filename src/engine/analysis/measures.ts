@@ -51,6 +51,15 @@ export interface LayerBlocks {
   parameterCount: number;
 }
 
+/** Products taken before the stages, each released once its run has used it (2n doubles each: on a large model they are not small). */
+export type FirstProducts = Partial<Record<'invariant' | 'euclidean' | 'euclideanTrace', KnownProduct>>;
+
+function takeFirst(context: MeasureContext, key: keyof FirstProducts): KnownProduct | undefined {
+  const known = context.firstProducts?.[key];
+  if (context.firstProducts) delete context.firstProducts[key];
+  return known;
+}
+
 export interface MeasureContext {
   provider: CurvatureProvider;
   theta: Float64Array;
@@ -64,7 +73,7 @@ export interface MeasureContext {
    * Products already taken (those timed for the estimate): of each spectrum operator on the first
    * Lanczos vector, and of H on the first trace probe; the runs use them instead of recomputing them.
    */
-  firstProducts?: { euclidean: KnownProduct; invariant: KnownProduct; euclideanTrace?: KnownProduct };
+  firstProducts?: FirstProducts;
 }
 
 export interface Measures {
@@ -413,7 +422,7 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     'λ₁(DHD)',
     settings.lanczosTolerance,
     'invariant',
-    context.firstProducts?.invariant,
+    takeFirst(context, 'invariant'),
   );
   context.onPartial?.({ kind: 'spectrum', operator: 'invariant', eigenpairs: invariantPairs });
   tracker.begin('Euclidean spectrum');
@@ -421,7 +430,7 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
     pairs: euclideanPairs,
     decomposition: euclideanKrylov,
     top: euclideanVector,
-  } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)', settings.lanczosTolerance, undefined, context.firstProducts?.euclidean);
+  } = await topEigenpairs(hessian, settings.topK, context, 'λ₁(H)', settings.lanczosTolerance, undefined, takeFirst(context, 'euclidean'));
   context.onPartial?.({ kind: 'spectrum', operator: 'euclidean', eigenpairs: euclideanPairs });
   for (const [name, pairs] of [
     ['H', euclideanPairs],
@@ -461,7 +470,7 @@ async function iterativeMeasures(context: MeasureContext): Promise<Measures> {
       maxSamples: settings.traceMaxSamples,
       relativeStandardError: settings.traceRelativeError,
       seed: traceProbeSeed(settings),
-      firstProduct: operator === 'euclidean' ? context.firstProducts?.euclideanTrace : undefined,
+      firstProduct: operator === 'euclidean' ? takeFirst(context, 'euclideanTrace') : undefined,
       signal: context.signal,
       onIteration: ({ sample, maxSamples, estimates }) =>
         tracker.tick(sample, maxSamples, `${label} ≈ ${formatNumber(estimates[0].mean)} ± ${formatNumber(estimates[0].standardError)}`),
