@@ -77,8 +77,14 @@ export const denseLayer: LayerKind = {
           const rows = tf.matMul(xT as tf.Tensor2D, asMatrix(dy));
           return tf.scatterND(tf.reshape(columns, [-1, 1]), rows, [x.shape[x.rank - 1], dy.shape[dy.rank - 1]]);
         }
-        const xT = fixed === 'input' ? memoized(record, 'inputT', () => tf.transpose(asMatrix(x))) : tf.transpose(asMatrix(x));
-        return tf.matMul(xT as tf.Tensor2D, asMatrix(dy));
+        if (fixed === 'input') return tf.matMul(memoized(record, 'inputT', () => tf.transpose(asMatrix(x))) as tf.Tensor2D, asMatrix(dy));
+        const rx = asMatrix(x);
+        const dyMatrix = asMatrix(dy);
+        // R{x}ᵀ·dy needs a transpose of R{x} (rows × inputs) for each product; (dyᵀ·R{x})ᵀ one of the
+        // units × inputs result, with the recorded dy's transpose kept: cheaper for fewer units than rows.
+        if (dyMatrix.shape[1] < rx.shape[0])
+          return tf.transpose(tf.matMul(memoized(record, 'adjointT', () => tf.transpose(dyMatrix)) as tf.Tensor2D, rx));
+        return tf.matMul(tf.transpose(rx), dyMatrix);
       },
       biasReduce: (dy) => tf.sum(asMatrix(dy), 0),
     });
