@@ -13,7 +13,7 @@
  * - The chunk size is planned as analyze plans it (the measured working set within the working
  *   budget); the records are cached within the default cache budget, so the K timed products after a
  *   warm-up one see what analyze's products see.
- * - Prints the median seconds per HVP, the per-kernel times of one more product (tf.profile, in this
+ * - Prints the median seconds per HVP (wall and the process's CPU time), the per-kernel times of one more product (tf.profile, in this
  *   thread), the peak RSS, and, unless --no-reference, the PyTorch reference of the same product
  *   (scripts/bench/profile_reference.py: gradient graph built once, 2 threads) with the ratio and the
  *   agreement of Hv between the two.
@@ -251,14 +251,23 @@ async function main(): Promise<void> {
     let hv = await provider.hvp(v);
     log(`first HVP (fills the memo): ${((performance.now() - started) / 1000).toFixed(3)} s`);
     const times: number[] = [];
+    // CPU seconds of the whole process (every worker thread too): less swayed than wall time when
+    // other jobs share the cores, since time spent waiting for a core is not counted.
+    const cpuTimes: number[] = [];
     for (let k = 0; k < options.hvps; k++) {
       started = performance.now();
+      const cpuStart = process.cpuUsage();
       hv = await provider.hvp(v);
+      const cpu = process.cpuUsage(cpuStart);
       times.push((performance.now() - started) / 1000);
+      cpuTimes.push((cpu.user + cpu.system) / 1e6);
     }
     const vhv = hv.reduce((s, x, i) => s + x * v[i], 0);
     const seconds = median(times);
     log(`HVP: median ${seconds.toFixed(3)} s of ${times.map((t) => t.toFixed(3)).join(', ')}; v·Hv = ${vhv.toPrecision(8)}`);
+    log(
+      `HVP CPU time (all threads of this process): median ${median(cpuTimes).toFixed(3)} s of ${cpuTimes.map((t) => t.toFixed(3)).join(', ')}`,
+    );
     if (options.kernels && threads === 1) {
       const profile = await tf.profile(async () => {
         await provider.hvp(v);

@@ -36,6 +36,7 @@ const KERNELS = [
   'AvgPool',
   'AvgPoolGrad',
   'Sum',
+  'GatherV2',
 ];
 
 /** TF.js's own kernels, `${backend}/${name}`, captured before the project registers its replacements. */

@@ -122,6 +122,38 @@ describe('project wasm kernels match the cpu backend', () => {
     assert.ok(isProjectKernel('wasm', 'Sum'), 'the project wraps wasm’s Sum');
   });
 
+  test('GatherV2 without batch dimensions as slice copies: every axis, repeated and 2-D indices, int32 values', async () => {
+    const random = new SeededRandom(19);
+    const cases: { shape: number[]; indices: number[]; indexShape: number[]; axis: number; dtype?: 'int32' }[] = [
+      { shape: [784, 16], indices: [3, 5, 6, 700, 783, 0], indexShape: [6], axis: 0 },
+      { shape: [9, 12], indices: [11, 0, 4, 4, 7], indexShape: [5], axis: 1 },
+      { shape: [4, 5, 6], indices: [2, 2, 0, 4, 1, 3], indexShape: [2, 3], axis: 1 },
+      { shape: [4, 5, 6], indices: [5, 1], indexShape: [2], axis: -1 },
+      { shape: [6, 3], indices: [], indexShape: [0], axis: 0 },
+      { shape: [7, 2], indices: [6, 1, 1], indexShape: [3], axis: 0, dtype: 'int32' },
+    ];
+    for (const c of cases) {
+      const x =
+        c.dtype === 'int32'
+          ? host(
+              Array.from({ length: size(c.shape) }, (_, i) => i * 3 - 7),
+              c.shape,
+              'int32',
+            )
+          : randomHost(random, c.shape);
+      const indices = host(c.indices, c.indexShape, 'int32');
+      const where = `x [${c.shape.join(', ')}]${c.dtype ? ' int32' : ''}, indices [${c.indexShape.join(', ')}], axis ${c.axis}`;
+      const { cpu, wasm } = await compareKernel('GatherV2', { x, indices }, { axis: c.axis, batchDims: 0 }, where);
+      assert.deepEqual(Array.from(wasm[0].values), Array.from(cpu[0].values), `${where}: a gather copies values exactly`);
+    }
+    await assert.rejects(
+      runKernelOn('wasm', 'GatherV2', { x: randomHost(random, [3, 2]), indices: host([1, 3], [2], 'int32') }, { axis: 0, batchDims: 0 }),
+      /not in \[0, 2\]/,
+      'an index out of range throws',
+    );
+    assert.ok(isProjectKernel('wasm', 'GatherV2'), 'the project wraps wasm’s GatherV2');
+  });
+
   test('UnsortedSegmentSum: 1-D and 2-D values, repeated ids, out-of-range ids dropped', async () => {
     const random = new SeededRandom(13);
     const cases = [
