@@ -37,6 +37,9 @@ function pack(items: { image: Float32Array; label: number }[]): DigitSet {
   return { x, y: Int32Array.from(items.map((item) => item.label)), count: items.length };
 }
 
+/** The split the bundled examples were trained on (scripts/experiment/run.ts): a fifth of each class held out, this seed. */
+export const EXAMPLE_SPLIT = Object.freeze({ testFraction: 0.2, seed: 2026 });
+
 /** `testFraction` of each class goes to the test set; both sets are shuffled with `seed`. */
 export function splitDigits(testFraction: number, seed: number): DigitSplit {
   const random = new SeededRandom(seed);

@@ -17,7 +17,7 @@ import { initializeBackend } from '../../src/engine/backend';
 import { encodeNpz } from '../lib/numpy-files';
 import { assessModel, type Assessment } from '../../src/demo/assess';
 import { experimentMarkdown, experimentSvg } from './report';
-import { head, PIXELS, splitDigits, type DigitSet } from './mnist-digits';
+import { EXAMPLE_SPLIT, head, PIXELS, splitDigits, type DigitSet } from './mnist-digits';
 import { saveLayersModel } from './save-layers-model';
 import { HIDDEN_UNITS, describeOptimizer, evaluateSet, trainMlp, type OptimizerChoice } from './train';
 
@@ -26,7 +26,6 @@ export const LARGE_BATCH = 2000;
 const TARGET_LOSS = 0.02;
 const MAX_EPOCHS = 2000;
 const ANALYSIS_SAMPLES = 1024;
-const SPLIT_SEED = 2026;
 
 function writeDigits(path: string, set: DigitSet): void {
   writeFileSync(
@@ -92,7 +91,7 @@ async function main(): Promise<void> {
   const out = values.out!;
   const started = performance.now();
   await initializeBackend('wasm');
-  const { train, test } = splitDigits(0.2, SPLIT_SEED);
+  const { train, test } = splitDigits(EXAMPLE_SPLIT.testFraction, EXAMPLE_SPLIT.seed);
   mkdirSync(out, { recursive: true });
   const testPath = join(out, 'mnist-test.npz');
   writeDigits(testPath, test);

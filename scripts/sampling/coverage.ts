@@ -4,7 +4,7 @@
  * each seed draws another 1,024 of the 8,000. Prints, per measure, the coverage rate and the mean
  * interval width against the spread of the 1,024-digit values over the seeds.
  *
- *   node --import tsx scripts/sampling/coverage.ts [--seeds 20] [--model examples/mnist-small-batch/model.json]
+ *   node --import tsx scripts/sampling/coverage.ts [--seeds 20] [--model examples/mnist-small-batch/model.json] [--threads N]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,7 @@ import { parseArgs } from 'node:util';
 import { analyze } from '../../src/engine/analysis/analyze';
 import type { Report, SampledMeasure } from '../../src/shared/report';
 import { encodeNpz } from '../lib/numpy-files';
-import { PIXELS, splitDigits } from '../experiment/mnist-digits';
-
-/** The split the bundled examples were trained on (scripts/experiment/run.ts). */
-const SPLIT_SEED = 2026;
+import { EXAMPLE_SPLIT, PIXELS, splitDigits } from '../experiment/mnist-digits';
 
 /**
  * Each measure's value on a report, and the value its interval is checked against on the
@@ -40,12 +37,14 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '20' },
       model: { type: 'string', multiple: true },
       samples: { type: 'string', default: '1024' },
+      threads: { type: 'string', default: 'auto' },
     },
   });
   const seeds = Number(values.seeds);
   const samples = Number(values.samples);
+  const threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
   const models = values.model ?? ['examples/mnist-small-batch/model.json', 'examples/mnist-large-batch/model.json'];
-  const { train } = splitDigits(0.2, SPLIT_SEED);
+  const { train } = splitDigits(EXAMPLE_SPLIT.testFraction, EXAMPLE_SPLIT.seed);
   const dir = mkdtempSync(join(tmpdir(), 'sharpness-coverage-'));
   const data = join(dir, 'train.npz');
   writeFileSync(
@@ -54,11 +53,11 @@ async function main(): Promise<void> {
   );
   const overall: number[] = [];
   for (const model of models) {
-    const reference = await analyze({ model, data, samples: train.count, intervals: true, budgetSeconds: null, threads: 'auto' });
+    const reference = await analyze({ model, data, samples: train.count, intervals: true, budgetSeconds: null, threads });
     console.log(`${model}: reference on all ${train.count} training digits (${reference.cost.seconds.toFixed(0)} s)`);
     const runs: Report[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
-      runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null, intervals: true }));
+      runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null, intervals: true, threads }));
       process.stderr.write(`  seed ${seed}/${seeds}\r`);
     }
     const level = runs[0].sampling!.level;

@@ -8,7 +8,14 @@
  * a two-way layout), ‖∇L‖ and the loss the per-group gradients and losses.
  */
 import type { ConvergencePoint, SampledMeasure, SamplingInterval, SamplingReport } from '../../shared/report';
-import { jackknifeStandardError, probedBetweenGroupVariance, studentTQuantile } from '../../shared/statistics';
+import {
+  hallInterval,
+  jackknife,
+  jackknifeStandardError,
+  leaveOutSpread,
+  probedBetweenGroupVariance,
+  studentTQuantile,
+} from '../../shared/statistics';
 import { CurvatureEngine, type CurvatureOptions, type SampleSet } from '../curvature/curvature-engine';
 import type { SampleArray } from '../data/samples';
 import { SeededRandom } from '../linalg/random';
@@ -92,7 +99,10 @@ export function randomGroups(count: number, groups: number, seed: number): numbe
  * jackknife standard error. All from the groups' Gram matrix, so the K leave-one-out values cost
  * K² instead of K²·n. Needs K ≥ 3 for the standard error.
  */
-export function unbiasedSquaredNorm(means: readonly Float64Array[], sizes: readonly number[]): { estimate: number; standardError: number } {
+export function unbiasedSquaredNorm(
+  means: readonly Float64Array[],
+  sizes: readonly number[],
+): { estimate: number; standardError: number; skewness: number } {
   const K = means.length;
   const gram = Array.from({ length: K }, () => new Float64Array(K));
   for (let a = 0; a < K; a++)
@@ -113,24 +123,24 @@ export function unbiasedSquaredNorm(means: readonly Float64Array[], sizes: reado
   };
   const all = Array.from({ length: K }, (_, g) => g);
   const estimate = over(all);
-  if (K < 3) return { estimate, standardError: NaN };
-  const leaveOut = all.map((g) => over(all.filter((h) => h !== g)));
-  const mean = leaveOut.reduce((s, x) => s + x, 0) / K;
-  return { estimate, standardError: Math.sqrt(((K - 1) / K) * leaveOut.reduce((s, x) => s + (x - mean) ** 2, 0)) };
+  if (K < 3) return { estimate, standardError: NaN, skewness: 0 };
+  return { estimate, ...leaveOutSpread(all.map((g) => over(all.filter((h) => h !== g)))) };
 }
 
 /**
  * The 95% interval of ‖g‖ from K group means: the t-interval (K − 1 degrees of freedom) of ‖g‖²
- * around its unbiased estimate, each end square-rooted (0 when negative); `centre` is √U.
+ * around its unbiased estimate, corrected for the groups' skewness (hallInterval), each end
+ * square-rooted (0 when negative); `centre` is √U.
  */
 export function squaredNormInterval(
   means: readonly Float64Array[],
   sizes: readonly number[],
 ): { low: number; high: number; centre: number } {
-  const { estimate, standardError } = unbiasedSquaredNorm(means, sizes);
+  const { estimate, standardError, skewness } = unbiasedSquaredNorm(means, sizes);
   const t = studentTQuantile(0.5 + SAMPLING_LEVEL / 2, Math.max(1, means.length - 1));
   const root = (x: number) => Math.sqrt(Math.max(0, x));
-  return { low: root(estimate - t * standardError), high: root(estimate + t * standardError), centre: root(estimate) };
+  const { low, high } = hallInterval(estimate, standardError, skewness, means.length, t);
+  return { low: root(low), high: root(high), centre: root(estimate) };
 }
 
 /** Each group's samples, gathered from the analysis samples. */
@@ -417,16 +427,19 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
     );
     return { value, standardError, ...square };
   };
+  // The loss is a mean that a few high-loss samples dominate near a minimum: skewed over the groups,
+  // so its interval gets Hall's correction as ‖g‖²'s does (docs/measures.md, "Sampling error").
+  const lossInterval = (): SamplingInterval => {
+    const { standardError, skewness } = jackknife(
+      groupLosses.map((x) => [x]),
+      sizes,
+      ([m]) => m,
+    );
+    return { value: reported.loss, standardError, ...hallInterval(reported.loss, standardError, skewness, K, t) };
+  };
   const measures: Record<SampledMeasure, SamplingInterval> = {
     gradientNorm: gradientInterval(),
-    loss: interval(
-      reported.loss,
-      jackknifeStandardError(
-        groupLosses.map((x) => [x]),
-        sizes,
-        ([m]) => m,
-      ),
-    ),
+    loss: lossInterval(),
     euclideanSharpness: euclidean.interval,
     invariantSharpness: invariant.interval,
     normalizedSharpness: interval(normalizedValue, normalizedError),
