@@ -6,14 +6,13 @@
  *
  *   node --import tsx scripts/sampling/coverage.ts [--seeds 20] [--model examples/mnist-small-batch/model.json] [--threads N]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../../src/engine/analysis/analyze';
 import type { Report, SampledMeasure } from '../../src/shared/report';
-import { encodeNpz } from '../lib/numpy-files';
-import { EXAMPLE_SPLIT, PIXELS, splitDigits } from '../experiment/mnist-digits';
+import { writeTrainingDigits } from './training-digits';
 
 /**
  * Each measure's value on a report, and the value its interval is checked against on the
@@ -44,17 +43,12 @@ async function main(): Promise<void> {
   const samples = Number(values.samples);
   const threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
   const models = values.model ?? ['examples/mnist-small-batch/model.json', 'examples/mnist-large-batch/model.json'];
-  const { train } = splitDigits(EXAMPLE_SPLIT.testFraction, EXAMPLE_SPLIT.seed);
-  const dir = mkdtempSync(join(tmpdir(), 'sharpness-coverage-'));
-  const data = join(dir, 'train.npz');
-  writeFileSync(
-    data,
-    encodeNpz({ x: { values: train.x, shape: [train.count, PIXELS] }, y: { values: Uint8Array.from(train.y), shape: [train.count] } }),
-  );
+  const data = join(mkdtempSync(join(tmpdir(), 'sharpness-coverage-')), 'train.npz');
+  const trainCount = writeTrainingDigits(data);
   const overall: number[] = [];
   for (const model of models) {
-    const reference = await analyze({ model, data, samples: train.count, intervals: true, budgetSeconds: null, threads });
-    console.log(`${model}: reference on all ${train.count} training digits (${reference.cost.seconds.toFixed(0)} s)`);
+    const reference = await analyze({ model, data, samples: trainCount, intervals: true, budgetSeconds: null, threads });
+    console.log(`${model}: reference on all ${trainCount} training digits (${reference.cost.seconds.toFixed(0)} s)`);
     const runs: Report[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
       runs.push(await analyze({ model, data, samples, seed, budgetSeconds: null, intervals: true, threads }));

@@ -10,8 +10,8 @@ delete-one-group jackknife standard error; for the loss, the group losses' jackk
 as the plain t-interval and with Hall's skewness correction (what ships). The truth is the 8,000-digit
 value: the loss's mean, and ‖g‖² bias-corrected the same way over single digits.
 
-    node --import tsx scripts/sampling/dump-train.ts /tmp/train-digits
-    /usr/bin/python3 scripts/sampling/gradient_coverage.py /tmp/train-digits [--seeds 2000] [--groups 8]
+    node --import tsx scripts/sampling/dump-train.ts /tmp/train-digits.npz
+    /usr/bin/python3 scripts/sampling/gradient_coverage.py /tmp/train-digits.npz [--seeds 2000] [--groups 8]
 """
 import argparse
 import json
@@ -98,8 +98,9 @@ def main():
     parser.add_argument('--groups', type=int, default=8)
     parser.add_argument('--model', action='append')
     args = parser.parse_args()
-    x = np.fromfile(os.path.join(args.digits, 'x.f32'), dtype='<f4').reshape(-1, 784).astype(np.float64)
-    y = np.fromfile(os.path.join(args.digits, 'y.u8'), dtype=np.uint8).astype(np.int64)
+    with np.load(args.digits) as digits:
+        x = digits['x'].astype(np.float64)
+        y = digits['y'].astype(np.int64)
     k, t = args.groups, T975[args.groups]
     models = args.model or ['examples/mnist-small-batch', 'examples/mnist-large-batch']
     for folder in models:

@@ -297,11 +297,11 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
     }
     return s / n;
   };
-  const interval = (value: number, standardError: number): SamplingInterval => ({
+  // value ± t·SE, or longer on the side a skewed measure leans to (hallInterval; γ = 0 is symmetric).
+  const interval = (value: number, standardError: number, skewness = 0): SamplingInterval => ({
     value,
     standardError,
-    low: value - t * standardError,
-    high: value + t * standardError,
+    ...hallInterval(value, standardError, skewness, K, t),
   });
   const invariantInput = (u: Float64Array) => {
     const p = horizontal ? horizontalProjection(u, horizontal, blocks) : u;
@@ -429,17 +429,14 @@ export async function samplingIntervals(inputs: SamplingInputs): Promise<Samplin
   };
   // The loss is a mean that a few high-loss samples dominate near a minimum: skewed over the groups,
   // so its interval gets Hall's correction as ‖g‖²'s does (docs/measures.md, "Sampling error").
-  const lossInterval = (): SamplingInterval => {
-    const { standardError, skewness } = jackknife(
-      groupLosses.map((x) => [x]),
-      sizes,
-      ([m]) => m,
-    );
-    return { value: reported.loss, standardError, ...hallInterval(reported.loss, standardError, skewness, K, t) };
-  };
+  const lossSpread = jackknife(
+    groupLosses.map((x) => [x]),
+    sizes,
+    ([m]) => m,
+  );
   const measures: Record<SampledMeasure, SamplingInterval> = {
     gradientNorm: gradientInterval(),
-    loss: lossInterval(),
+    loss: interval(reported.loss, lossSpread.standardError, lossSpread.skewness),
     euclideanSharpness: euclidean.interval,
     invariantSharpness: invariant.interval,
     normalizedSharpness: interval(normalizedValue, normalizedError),
