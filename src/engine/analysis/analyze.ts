@@ -75,8 +75,12 @@ function capped(option: 'threads' | 'topK', message: string): Problem {
   return { code: 'capped-option', message, option: { name: option, action: 'value' } };
 }
 
-/** samples × parameters above which worker threads pay for their start-up. */
-const PARALLEL_WORK_THRESHOLD = 2e7;
+/**
+ * samples × (parameters + activation numbers per sample) above which worker threads pay for their
+ * start-up. The activations count too: MobileNetV2 at 224×224 has half a million parameters but
+ * needs 126 MB of working memory per sample, and 16 of its images are seconds per product.
+ */
+export const PARALLEL_WORK_THRESHOLD = 2e7;
 
 /**
  * Worker threads for the HVPs, and why fewer were started than asked for. More workers than cores
@@ -88,6 +92,7 @@ export function chooseThreads(
   samples: number,
   parameters: number,
   chunkSize: number,
+  bytesPerSample: number,
   cores = availableParallelism(),
 ): { threads: number; note: Problem | null } {
   if (typeof requested === 'number') {
@@ -101,7 +106,7 @@ export function chooseThreads(
     const bound = threads === samples && samples < cores ? `one per sample (${samples})` : `one per available core (${cores})`;
     return { threads, note: capped('threads', `${requested} was capped at ${threads}: ${bound}`) };
   }
-  if (samples * parameters < PARALLEL_WORK_THRESHOLD) return { threads: 1, note: null };
+  if (samples * (parameters + bytesPerSample / 4) < PARALLEL_WORK_THRESHOLD) return { threads: 1, note: null };
   return { threads: Math.max(1, Math.min(cores, 4, Math.ceil(samples / chunkSize))), note: null };
 }
 
@@ -318,6 +323,7 @@ export async function analyze(request: AnalyzeRequest, hooks: AnalyzeHooks = {})
       data.count,
       network.dimension,
       planChunkSize(working, requestedChunk, data.count, workingBytes).chunkSize,
+      working.bytesPerSample,
     );
     // Said at once, before the minutes of work, as well as among the report's warnings.
     const notes = [...topKNotes, ...(threadsNote ? [threadsNote] : [])];

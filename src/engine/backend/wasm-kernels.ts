@@ -3,7 +3,8 @@
  * - Conv2DBackpropFilter: one dilated convolution of the transposed input with the transposed dy
  *   (dilation = the forward stride), built from wasm's own Transpose/Slice/PadV2/Conv2D kernels;
  * - DepthwiseConv2dNativeBackpropFilter/Input and UnsortedSegmentSum (Embedding's gradient), which
- *   it does not have, as loops over the wasm heap;
+ *   it does not have: the depthwise input gradient (multiplier 1, no dilation) as XNNPACK depthwise
+ *   convolutions by phases, the rest as loops over the wasm heap;
  * - MaxPoolWithArgmax and MaxPoolGrad, whose wasm versions start their running maximum at the
  *   smallest positive float and so mishandle windows whose maximum is ≤ 0. The replacements pick
  *   the first maximum of each window, as the cpu backend does;
@@ -191,8 +192,16 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs
  * correlation of dy (padded by T − 1 before) with that phase's flipped sub-filter. One small
  * convolution per phase (s_h·s_w of them), interleaved into dx by reshapes and two concats: the
  * convolutions do a forward pass's work, where dilating dy does s_h·s_w times as much on zeros.
+ * `depthwise` (multiplier 1, dilation 1): the sub-filters are [T_h, T_w, C, 1] and the phases
+ * XNNPACK depthwise convolutions, for any stride (stride 1 is one phase).
  */
-function phasedBackpropInput(dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, backend: unknown): TensorInfo {
+function phasedBackpropInput(
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  backend: unknown,
+  depthwise = false,
+): TensorInfo {
   const heap = backend as WasmHeapBackend;
   const temporaries: TensorInfo[] = [];
   const keep = (t: TensorInfo) => (temporaries.push(t), t);
@@ -217,16 +226,19 @@ function phasedBackpropInput(dy: TensorInfo, filter: TensorInfo, info: backend_u
           phase = keep(heap.makeOutput([n, mh, mw, c], 'float32'));
           heap.typedArrayFromHeap(phase).fill(0);
         } else {
-          // Sub-filter [th, tw, F, C]: tap (t', u') = W[ah + sh·(th − 1 − t'), aw + sw·(tw − 1 − u')], channels swapped.
-          const sub = keep(heap.makeOutput([th, tw, f, c], 'float32'));
+          // Sub-filter [th, tw, F, C]: tap (t', u') = W[ah + sh·(th − 1 − t'), aw + sw·(tw − 1 − u')], channels swapped
+          // (depthwise: [th, tw, C, 1], the same taps, nothing to swap).
+          const sub = keep(heap.makeOutput(depthwise ? [th, tw, c, 1] : [th, tw, f, c], 'float32'));
           // Views of the heap taken after the allocation: growing the heap detaches older ones.
           const values = heap.typedArrayFromHeap(sub);
           const filterValues = heap.typedArrayFromHeap(filter);
           for (let t = 0; t < th; t++)
             for (let u = 0; u < tw; u++) {
               const [i, j] = [ah + sh * (th - 1 - t), aw + sw * (tw - 1 - u)];
-              for (let ch = 0; ch < c; ch++)
-                for (let o = 0; o < f; o++) values[((t * tw + u) * f + o) * c + ch] = filterValues[((i * kw + j) * c + ch) * f + o];
+              if (depthwise) for (let ch = 0; ch < c; ch++) values[(t * tw + u) * c + ch] = filterValues[(i * kw + j) * c + ch];
+              else
+                for (let ch = 0; ch < c; ch++)
+                  for (let o = 0; o < f; o++) values[((t * tw + u) * f + o) * c + ch] = filterValues[((i * kw + j) * c + ch) * f + o];
             }
           const padded = keep(
             callKernel(
@@ -246,7 +258,7 @@ function phasedBackpropInput(dy: TensorInfo, filter: TensorInfo, info: backend_u
           );
           phase = keep(
             callKernel(
-              'Conv2D',
+              depthwise ? 'DepthwiseConv2dNative' : 'Conv2D',
               backend,
               { x: padded, filter: sub },
               { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string },
@@ -382,21 +394,49 @@ function forEachDepthwiseTerm(
   }
 }
 
+/**
+ * dW[i, j, c, k] = Σ_{n,p,q} x[n, p·s + i·d − padTop, q·s + j·d − padLeft, c] · dy[n, p, q, c·m + k]: for
+ * each row of dy and tap, the sum over the row's valid columns is kept in a register (a float64) and
+ * added once to a float64 accumulator — 2.9× the speed of accumulating every term in the filter's
+ * array (measured on MobileNetV2's depthwise layers), and summed in double precision.
+ */
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const { x, dy } = inputsOf(inputs, 'x', 'dy');
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const info = nhwcConvInfo(x.shape, filterShape, { strides, dilations, pad, dimRoundingMode, depthwise: true });
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(filterShape, 'float32');
-  const [xs, dys, dw] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out)];
-  dw.fill(0);
-  const multiplier = filterShape[3];
-  forEachDepthwiseTerm(info, multiplier, (xBase, dyBase, filterBase) => {
-    for (let c = 0; c < info.inChannels; c++) {
-      const xv = xs[xBase + c];
-      for (let k = 0; k < multiplier; k++) dw[filterBase + c * multiplier + k] += xv * dys[dyBase + c * multiplier + k];
-    }
-  });
+  const [xs, dys] = [heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy)];
+  const m = filterShape[3];
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const [sh, sw, dh, dw] = [info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth];
+  const { top, left } = info.padInfo;
+  const f = c * m;
+  const sums = new Float64Array(filterHeight * filterWidth * f);
+  for (let j = 0; j < filterWidth; j++) {
+    // The columns q whose input column w = q·sw + j·dw − left lies inside [0, inWidth).
+    const offset = j * dw - left;
+    const q0 = Math.min(outWidth, Math.max(0, Math.ceil(-offset / sw)));
+    const q1 = Math.max(q0, Math.min(outWidth, Math.floor((inWidth - 1 - offset) / sw) + 1));
+    if (q1 <= q0) continue;
+    const xStep = sw * c;
+    for (let n = 0; n < batchSize; n++)
+      for (let p = 0; p < outHeight; p++)
+        for (let i = 0; i < filterHeight; i++) {
+          const h = p * sh + i * dh - top;
+          if (h < 0 || h >= inHeight) continue;
+          const xStart = ((n * inHeight + h) * inWidth + q0 * sw + offset) * c;
+          const dyStart = ((n * outHeight + p) * outWidth + q0) * f;
+          const base = (i * filterWidth + j) * f;
+          for (let ch = 0; ch < c; ch++)
+            for (let k = 0; k < m; k++) {
+              let sum = 0;
+              for (let q = q0, xi = xStart + ch, di = dyStart + ch * m + k; q < q1; q++, xi += xStep, di += f) sum += xs[xi] * dys[di];
+              sums[base + ch * m + k] += sum;
+            }
+        }
+  }
+  heap.typedArrayFromHeap(out).set(sums);
   return out;
 };
 
@@ -404,11 +444,14 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }: KernelAr
   const { dy, filter } = inputsOf(inputs, 'dy', 'filter');
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const info = nhwcConvInfo(inputShape, filter.shape, { strides, dilations, pad, dimRoundingMode, depthwise: true });
+  const multiplier = filter.shape[3];
+  // Multiplier 1 without dilation (MobileNet's): XNNPACK depthwise convolutions by phases, 15–20× the loop below.
+  if (multiplier === 1 && info.dilationHeight === 1 && info.dilationWidth === 1)
+    return phasedBackpropInput(dy, filter, info, backend, true);
   const heap = backend as WasmHeapBackend;
   const out = heap.makeOutput(inputShape, 'float32');
   const [dys, ws, dx] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out)];
   dx.fill(0);
-  const multiplier = filter.shape[3];
   forEachDepthwiseTerm(info, multiplier, (xBase, dyBase, filterBase) => {
     for (let c = 0; c < info.inChannels; c++) {
       let sum = 0;
@@ -554,10 +597,22 @@ function withExplicitPadding(original: KernelFunc, depthwise: boolean): KernelFu
   };
 }
 
-/** out[i] = Σ_r x[r·inner + i]: a sum over the leading `rows` of a row-major [rows, inner] array. */
+/**
+ * out[i] = Σ_r x[r·inner + i]: a sum over the leading `rows` of a row-major [rows, inner] array, four
+ * rows at a time into float64 sums (2.5× the speed of one row at a time on BatchNormalization's
+ * bias gradients, measured).
+ */
 export function sumLeadingRows(xs: ArrayLike<number>, rows: number, inner: number, out: Float32Array | Int32Array): void {
   const sums = new Float64Array(inner);
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const a = r * inner;
+    const b = a + inner;
+    const c = b + inner;
+    const d = c + inner;
+    for (let i = 0; i < inner; i++) sums[i] += xs[a + i] + xs[b + i] + xs[c + i] + xs[d + i];
+  }
+  for (; r < rows; r++) {
     const base = r * inner;
     for (let i = 0; i < inner; i++) sums[i] += xs[base + i];
   }

@@ -143,8 +143,12 @@ export class CurvatureEngine {
     return { inputs: this.samples.inputs.map(tensor), targets: this.samples.targets.map(tensor) };
   }
 
-  /** Forward records of every active node and the adjoints dL/d(output) of each, for one chunk. */
-  private computeChunk(c: number): ChunkState {
+  /**
+   * Forward records of every active node and the adjoints dL/d(output) of each, for one chunk;
+   * `memo` (a transient one) is attached to the records from the start, so that the backward pass
+   * here and the product after it share what they both derive.
+   */
+  private computeChunk(c: number, memo: Memo | null = null): ChunkState {
     const { inputs: x, targets } = this.chunkTensors(c);
     const nodes = this.network.nodes;
     const records: CachedRecord[] = [];
@@ -152,7 +156,7 @@ export class CurvatureEngine {
       const node = nodes[i];
       const inputs = node.inputs.map((j) => (isInputNode(j) ? x[inputNodeIndex(j)] : records[j].output));
       const { output, saved } = tidyNode(() => node.op.forward(inputs, this.network.weightsOf(node.layer)));
-      records[i] = { inputs, output, saved: saved ?? [] };
+      records[i] = memo ? { inputs, output, saved: saved ?? [], memo } : { inputs, output, saved: saved ?? [] };
     }
     const z = this.lossNodes.map((node) => records[node].output);
     const adjoints: (Tensor | null)[] = [];
@@ -218,21 +222,29 @@ export class CurvatureEngine {
     return total;
   }
 
-  /** Runs `use` on chunk c's state, from the cache or computed afresh (and then freed). */
+  /**
+   * Runs `use` on chunk c's state, from the cache or computed afresh (and then freed, with the
+   * transient memo of the values the product reads more than once: REUSED_WITHIN_A_PRODUCT).
+   */
   private withChunk<T>(c: number, use: (state: ChunkState) => T): T {
     const cached = this.cache.get(c);
     this.chunkBase = tf.memory().numBytes;
-    return scoped(() => {
-      let state = cached;
-      if (!state) {
-        state = this.computeChunk(c);
+    const transient = cached ? null : new Memo({ limit: Number.POSITIVE_INFINITY, used: 0 }, true);
+    try {
+      return scoped(() => {
+        let state = cached;
+        if (!state) {
+          state = this.computeChunk(c, transient);
+          this.notePeak();
+          this.trimAdjoints(state);
+        }
+        const result = use(state);
         this.notePeak();
-        this.trimAdjoints(state);
-      }
-      const result = use(state);
-      this.notePeak();
-      return result;
-    });
+        return result;
+      });
+    } finally {
+      transient?.dispose();
+    }
   }
 
   /** Loss, accuracy and gradient; also fills the cache, chunk by chunk, up to the budget. */

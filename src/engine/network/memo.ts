@@ -13,11 +13,27 @@ export interface MemoryBudget {
   used: number;
 }
 
+/**
+ * Keys of values one Hessian-vector product reads more than once from the same record (an
+ * activation's σ', read by the backward pass, R{x} and R{dx}; a pooling mask; softmax's
+ * probabilities): kept for the length of one product on a chunk that is not cached, where every
+ * other derived value is used once and is better freed as the sweep goes.
+ */
+export const REUSED_WITHIN_A_PRODUCT: ReadonlySet<string> = new Set(['derivative', 'mask', 'probabilities']);
+
 export class Memo {
   private readonly values = new Map<object, Map<string, Tensor>>();
   private bytes = 0;
 
-  constructor(private readonly budget: MemoryBudget) {}
+  /**
+   * `transient`: the memo of a chunk that is not cached, alive for one product; it keeps only the
+   * values in REUSED_WITHIN_A_PRODUCT, and layers that pay a read-back to prepare a cached chunk
+   * (Dense's compaction) do not see it as a cache.
+   */
+  constructor(
+    private readonly budget: MemoryBudget,
+    readonly transient = false,
+  ) {}
 
   get(owner: object, key: string): Tensor | undefined {
     return this.values.get(owner)?.get(key);
@@ -25,6 +41,7 @@ export class Memo {
 
   /** Keeps `value` for (owner, key) if the budget allows; otherwise the caller's scope frees it. */
   admit(owner: object, key: string, value: Tensor): void {
+    if (this.transient && !REUSED_WITHIN_A_PRODUCT.has(key)) return;
     const size = value.size * bytesPerElement(value);
     if (this.budget.used + size > this.budget.limit) return;
     tf.keep(value);

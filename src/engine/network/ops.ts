@@ -26,9 +26,10 @@ export function sumTerms(...terms: MaybeTensor[]): MaybeTensor {
  * Values that stay fixed while θ and the chunk are fixed (a transposed activation, an argmax), kept
  * on the record when the engine caches it across Hessian-vector products.
  */
-/** Whether the record keeps memoised values (its chunk is cached across products). */
+/** Whether the record keeps memoised values across products (its chunk is cached). */
 export function hasMemo(record: ForwardRecord): boolean {
-  return (record as ForwardRecord & { memo?: Memo }).memo !== undefined;
+  const memo = (record as ForwardRecord & { memo?: Memo }).memo;
+  return memo !== undefined && !memo.transient;
 }
 
 export function memoized(record: ForwardRecord, key: string, make: () => Tensor): Tensor {

@@ -53,6 +53,15 @@ for (const backend of BACKENDS) {
     const second = cached.hvp(v);
     assert.deepEqual(second, first, 'the same product twice');
     assert.ok(relativeDifference(uncached.hvp(v), first) < 1e-6, 'caching does not change the product');
+    // An uncached chunk recomputes its records for the product, and σ' of each ReLU once (its
+    // backward pass, R{x} and R{dx} share it: the transient memo); nothing of it outlives the product.
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => {
+      uncached.hvp(v);
+    });
+    assert.equal(tf.memory().numTensors, before, 'an uncached HVP leaves no tensor behind');
+    const steps = profile.kernels.filter((k) => k.name === 'Step').length;
+    assert.equal(steps, DEPTH, `σ' computations in an uncached HVP: ${steps}, one per ReLU (${DEPTH})`);
 
     // Every active node's output: what R{y} takes for the whole network.
     type State = { records: ({ output: tf.Tensor } | undefined)[]; adjoints: (tf.Tensor | null)[]; reached: boolean[] };
