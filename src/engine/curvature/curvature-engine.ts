@@ -156,7 +156,7 @@ export class CurvatureEngine {
       const node = nodes[i];
       const inputs = node.inputs.map((j) => (isInputNode(j) ? x[inputNodeIndex(j)] : records[j].output));
       const { output, saved } = tidyNode(() => node.op.forward(inputs, this.network.weightsOf(node.layer)));
-      records[i] = memo ? { inputs, output, saved: saved ?? [], memo } : { inputs, output, saved: saved ?? [] };
+      records[i] = { inputs, output, saved: saved ?? [], memo: memo ?? undefined };
     }
     const z = this.lossNodes.map((node) => records[node].output);
     const adjoints: (Tensor | null)[] = [];

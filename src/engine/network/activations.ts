@@ -35,22 +35,13 @@ function leaky(name: string, alpha: number): ElementwiseActivation {
 /** Keras's ReLU layer: y = max_value if x ≥ max_value, x if x ≥ threshold, slope·(x − threshold) below. */
 export function clippedRelu(maxValue: number | null, threshold: number, negativeSlope: number): ElementwiseActivation {
   if (maxValue === null && threshold === 0) return leaky(negativeSlope === 0 ? 'relu' : `leaky_relu(${negativeSlope})`, negativeSlope);
-  if (maxValue !== null && maxValue > 0 && threshold === 0 && negativeSlope === 0) {
-    // ReLU6 (MobileNet's) and other capped ReLUs: one kernel forward, σ' = [0 < x < max] from two
-    // comparisons on booleans (a third of the general form's float traffic).
-    return {
-      name: `relu(max=${maxValue}, threshold=0, slope=0)`,
-      positivelyHomogeneous: false,
-      apply: (x) => (maxValue === 6 ? tf.relu6(x) : tf.tidy(() => tf.minimum(tf.relu(x), maxValue))),
-      derivative: (x) => tf.tidy(() => tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, maxValue)), 'float32')),
-      secondDerivative: null,
-    };
-  }
   return {
     name: `relu(max=${maxValue ?? '∞'}, threshold=${threshold}, slope=${negativeSlope})`,
     positivelyHomogeneous: false,
     apply: (x) =>
       tf.tidy(() => {
+        // ReLU6 (every MobileNet's) in one kernel instead of four.
+        if (maxValue === 6 && threshold === 0 && negativeSlope === 0) return tf.relu6(x);
         const above = tf.greaterEqual(x, threshold);
         let y = tf.where(above, x, tf.mul(tf.sub(x, threshold), negativeSlope));
         if (maxValue !== null) y = tf.minimum(y, maxValue);

@@ -15,11 +15,11 @@ export interface MemoryBudget {
 
 /**
  * Keys of values one Hessian-vector product reads more than once from the same record (an
- * activation's σ', read by the backward pass, R{x} and R{dx}; a pooling mask; softmax's
- * probabilities): kept for the length of one product on a chunk that is not cached, where every
- * other derived value is used once and is better freed as the sweep goes.
+ * activation's σ' and log-softmax's probabilities, each read by the backward pass, R{x} and R{dx}):
+ * kept for the length of one product on a chunk that is not cached, where every other derived value
+ * (a transpose, a pooling mask) is read once and is better freed as the sweep goes.
  */
-export const REUSED_WITHIN_A_PRODUCT: ReadonlySet<string> = new Set(['derivative', 'mask', 'probabilities']);
+export const REUSED_WITHIN_A_PRODUCT: ReadonlySet<string> = new Set(['derivative', 'probabilities']);
 
 export class Memo {
   private readonly values = new Map<object, Map<string, Tensor>>();
